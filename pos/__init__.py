@@ -1,0 +1,38 @@
+"""Pameran POS: point of sale and booth sales for exhibitions and craft fairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI."""
+    from pos import config, errors, extensions, i18n, security
+    from pos.cli import register_cli
+
+    app = Flask(
+        __name__, instance_relative_config=True, instance_path=config.instance_path(test_config)
+    )
+    config.load(app, test_config)
+    extensions.register_extensions(app)
+    i18n.register_i18n(app)
+    security.register_security(app)
+    errors.register_error_handlers(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach the HTML blueprints of every domain and the /api/v1 tree."""
+    from pos import api
+    from pos.auth import views as auth_views
+    from pos.inventory import views as inventory_views
+    from pos.organizer import views as organizer_views
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(organizer_views.bp)
+    app.register_blueprint(inventory_views.bp)
+    api.register_api(app)

@@ -1,0 +1,87 @@
+"""The one place that decides what a user may do, and for which exhibitor.
+
+Every service that touches an exhibitor's data calls :func:`require` (or filters with
+:func:`exhibitor_scope`); no view is trusted to remember.
+
+- organizer: everything at the events they run (all events when not tied to one);
+- manager: everything of their own exhibitor: catalogue, stock, sales, voids, refunds,
+  reports, their cashiers;
+- cashier: see their exhibitor's catalogue, sell, reprint.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from pos.auth.models import CASHIER, MANAGER, ORGANIZER, User
+from pos.errors import Forbidden
+from pos.organizer.models import Event, Exhibitor
+
+
+class Action(Enum):
+    VIEW = "view"  # catalogue, sales list, a sale, a receipt
+    SELL = "sell"  # record a sale, open and close a shift
+    MANAGE = "manage"  # products, stock, prices, cashiers and their PINs
+    REFUND = "refund"  # void a sale, refund it
+    REPORT = "report"  # daily summary, day close
+
+
+ROLE_ACTIONS = {
+    ORGANIZER: frozenset(Action),
+    MANAGER: frozenset(Action),
+    CASHIER: frozenset({Action.VIEW, Action.SELL}),
+}
+
+
+def runs_event(user: User, event_id: int) -> bool:
+    return user.role == ORGANIZER and user.event_id in (None, event_id)
+
+
+def may(user: User | None, action: Action, exhibitor: Exhibitor) -> bool:
+    if user is None or not user.active:
+        return False
+    if action not in ROLE_ACTIONS.get(user.role, frozenset()):
+        return False
+    if user.role == ORGANIZER:
+        return runs_event(user, exhibitor.event_id)
+    return user.exhibitor_id == exhibitor.id
+
+
+def require(user: User | None, action: Action, exhibitor: Exhibitor) -> None:
+    """Raises Forbidden unless ``user`` may take ``action`` at ``exhibitor``."""
+    if not may(user, action, exhibitor):
+        if user is not None and user.role != ORGANIZER and user.exhibitor_id == exhibitor.id:
+            raise Forbidden(_("Your role does not allow this. Ask the booth manager."))
+        raise Forbidden(_("You do not have access to this exhibitor."))
+
+
+def require_organizer(user: User | None, event: Event | None = None) -> None:
+    """Raises Forbidden unless ``user`` is an organizer (of ``event``, when given)."""
+    if user is None or not user.active or user.role != ORGANIZER:
+        raise Forbidden(_("Only the event's organizers may do this."))
+    if event is not None and not runs_event(user, event.id):
+        raise Forbidden(_("You do not organize this event."))
+
+
+def may_manage_user(actor: User | None, target_role: str, exhibitor: Exhibitor | None) -> bool:
+    """Organizers manage every account of their events; managers their own cashiers."""
+    if actor is None or not actor.active:
+        return False
+    if actor.role == ORGANIZER:
+        return exhibitor is None or runs_event(actor, exhibitor.event_id)
+    return (
+        actor.role == MANAGER
+        and target_role == CASHIER
+        and exhibitor is not None
+        and exhibitor.id == actor.exhibitor_id
+    )
+
+
+def exhibitor_scope(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause on Exhibitor limiting a query to what ``user`` may see."""
+    if user.role == ORGANIZER:
+        return sa.true() if user.event_id is None else Exhibitor.event_id == user.event_id
+    return Exhibitor.id == user.exhibitor_id

@@ -1,0 +1,95 @@
+"""Configuration: defaults < instance/config.py < POS_* environment < test_config."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+SECRET_KEY_FILE = "secret_key"
+
+# Settings that the environment may override, by their POS_* name.
+ENV_SETTINGS = {
+    "POS_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "POS_SECRET_KEY": "SECRET_KEY",
+    "POS_RECEIPTS_DIR": "RECEIPTS_DIR",
+    "POS_DEFAULT_LOCALE": "BABEL_DEFAULT_LOCALE",
+    "POS_PASSWORD_METHOD": "PASSWORD_METHOD",
+    "POS_TOKEN_TTL_HOURS": "TOKEN_TTL_HOURS",
+}
+
+
+def instance_path(test_config: dict[str, Any] | None = None) -> str | None:
+    """The instance folder: a test's own, POS_INSTANCE_PATH, or Flask's default
+    (``instance/`` beside the package)."""
+    chosen = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("POS_INSTANCE_PATH")
+    return str(Path(chosen).resolve()) if chosen else None
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "pos.sqlite3"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "SQLALCHEMY_RECORD_QUERIES": False,
+        "SECRET_KEY": None,
+        "RECEIPTS_DIR": "receipts",
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": ("id", "en"),
+        # OWASP's password storage table: scrypt with N=2^17, r=8, p=1.
+        "PASSWORD_METHOD": "scrypt:131072:8:1",
+        "TOKEN_TTL_HOURS": 24 * 14,
+        # A catalogue import or a product photo is the largest thing anyone uploads.
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "MAX_JSON_BYTES": 256 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
+    """Fill app.config in order of precedence and make sure the instance folder exists."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    for env_name, key in ENV_SETTINGS.items():
+        value = os.environ.get(env_name)
+        if value:
+            app.config[key] = value
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    app.json.sort_keys = False  # answers keep the order of their schema
+    app.config["TOKEN_TTL_HOURS"] = int(app.config["TOKEN_TTL_HOURS"])
+    receipts = Path(app.config["RECEIPTS_DIR"])
+    if not receipts.is_absolute():
+        receipts = Path(app.root_path).parent / receipts
+    app.config["RECEIPTS_DIR"] = str(receipts)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read the key kept in the instance folder, creating it once (never committed)."""
+    path = instance / SECRET_KEY_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    # Write aside, then link into place: link fails if another worker won the race,
+    # and nobody ever reads a half-written key.
+    tmp = instance / f".{SECRET_KEY_FILE}.{os.getpid()}"
+    tmp.write_text(key)
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        tmp.unlink()
+    return key

@@ -1,0 +1,167 @@
+"""The declarative base, the UTC datetime type, and how each database is driven.
+
+SQLite is the embedded default and runs under several server processes at once, so
+transactions are begun by us rather than by the sqlite3 driver: reads use a plain
+``BEGIN`` and anything that writes uses ``BEGIN IMMEDIATE``, which takes the write lock
+up front (waiting for it under ``busy_timeout``) instead of failing with "database is
+locked" when a read transaction later tries to write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import importlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "pos_write_intent", default=False
+)
+
+
+class Model(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC: the only clock the data layer uses."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware.
+
+    Naive datetimes are refused: a time without a zone is a bug waiting for a report
+    to land on the wrong day.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is stored")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def check_in(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK that a column holds one of a fixed set of slugs."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+DOMAIN_MODELS = (
+    "pos.organizer.models",
+    "pos.auth.models",
+    "pos.inventory.models",
+    "pos.sales.models",
+)
+
+
+def load_models() -> sa.MetaData:
+    """Import every domain's models so the metadata is complete (migrations, tests)."""
+    for module in DOMAIN_MODELS:
+        importlib.import_module(module)
+    return Model.metadata
+
+
+class CreatedAtMixin:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@contextlib.contextmanager
+def write_intent() -> Iterator[None]:
+    """Within this block, a transaction that begins takes the write lock at once."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def set_write_intent(value: bool) -> None:
+    """Set the write intent for the rest of this context (a request or a command)."""
+    _write_intent.set(value)
+
+
+def upgrade_schema() -> None:
+    """Bring the schema to the newest migration (creating it on an empty database)."""
+    from flask_migrate import upgrade
+
+    with write_intent():
+        upgrade(directory=str(MIGRATIONS_DIR))
+
+
+def is_sqlite(url: str | sa.URL) -> bool:
+    return sa.make_url(url).get_backend_name() == "sqlite"
+
+
+def configure_engine_options(app: Flask) -> None:
+    """Engine options that depend on the database chosen by POS_DATABASE_URL."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if is_sqlite(url):
+        options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        database = sa.make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def register_engine_events(app: Flask) -> None:
+    from pos.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _drive_sqlite(engine)
+
+
+def _drive_sqlite(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Stop the driver from issuing BEGIN itself; _on_begin does it instead.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        # FULL: a sale the buyer holds a receipt for survives a power cut at the venue.
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")

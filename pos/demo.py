@@ -1,0 +1,625 @@
+"""The demo event: a Bali small-industry (IKM) exhibition with real crafts from real
+places, its booths, catalogues and accounts (password ``demo``). Used by ``pos
+seed-demo`` and ``make run``; goes through the same services as the app."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from pos.auth import service as auth_service
+from pos.auth.models import User
+from pos.extensions import db
+from pos.inventory import service as inventory_service
+from pos.organizer import service as organizer_service
+from pos.organizer.models import Event
+
+DEMO_EVENT_NAME = "Pameran IKM Bali Bangkit"
+DEMO_TIMEZONE = "Asia/Makassar"
+DEMO_PASSWORD = "demo"
+DEMO_PIN = "1234"
+
+EXHIBITORS = [
+    {
+        "booth": "A03",
+        "name": "Sanggar Lukis Wayan Karya",
+        "owner_name": "I Wayan Karya",
+        "region": "Gianyar",
+        "sentra": "Ubud",
+        "phone": "+62 812-3800-1103",
+        "receipt_language": "en",
+        "products": [
+            (
+                "PTG-001",
+                "Sawah di Tegallalang",
+                "painting",
+                8_500_000,
+                1,
+                {
+                    "artist": "I Wayan Karya",
+                    "medium": "Acrylic on canvas",
+                    "width_cm": 100,
+                    "height_cm": 70,
+                    "year": 2024,
+                },
+                True,
+            ),
+            (
+                "PTG-002",
+                "Penari Legong",
+                "painting",
+                12_000_000,
+                1,
+                {
+                    "artist": "I Wayan Karya",
+                    "medium": "Oil on canvas",
+                    "width_cm": 80,
+                    "height_cm": 120,
+                    "year": 2023,
+                },
+                True,
+            ),
+            (
+                "PTG-003",
+                "Pura Ulun Danu at Dawn",
+                "painting",
+                6_750_000,
+                1,
+                {
+                    "artist": "Ni Made Sari",
+                    "medium": "Watercolour",
+                    "width_cm": 50,
+                    "height_cm": 40,
+                    "year": 2025,
+                },
+                True,
+            ),
+            (
+                "PTG-004",
+                "Barong dan Rangda",
+                "painting",
+                15_500_000,
+                1,
+                {
+                    "artist": "I Wayan Karya",
+                    "medium": "Batuan style, ink and acrylic",
+                    "width_cm": 90,
+                    "height_cm": 60,
+                    "year": 2022,
+                },
+                True,
+            ),
+            (
+                "PTG-005",
+                "Kehidupan Desa (Village Life)",
+                "painting",
+                9_800_000,
+                1,
+                {
+                    "artist": "I Ketut Budiana",
+                    "medium": "Acrylic on canvas",
+                    "width_cm": 120,
+                    "height_cm": 80,
+                    "year": 2024,
+                },
+                True,
+            ),
+            (
+                "PTG-006",
+                "Lotus Pond, Ubud",
+                "painting",
+                4_250_000,
+                1,
+                {
+                    "artist": "Ni Made Sari",
+                    "medium": "Watercolour",
+                    "width_cm": 40,
+                    "height_cm": 30,
+                    "year": 2025,
+                },
+                True,
+            ),
+            (
+                "PRN-010",
+                "Print: Sawah di Tegallalang (A3)",
+                "painting",
+                450_000,
+                20,
+                {
+                    "artist": "I Wayan Karya",
+                    "medium": "Giclée print",
+                    "width_cm": 42,
+                    "height_cm": 29.7,
+                    "year": 2025,
+                },
+                False,
+            ),
+            (
+                "PRN-011",
+                "Print: Penari Legong (A4)",
+                "painting",
+                275_000,
+                25,
+                {
+                    "artist": "I Wayan Karya",
+                    "medium": "Giclée print",
+                    "width_cm": 29.7,
+                    "height_cm": 21,
+                    "year": 2025,
+                },
+                False,
+            ),
+            ("PST-020", "Postcard set, 8 Ubud scenes", "other", 85_000, 60, {}, False),
+            (
+                "MIN-030",
+                "Miniature: Rice Terrace",
+                "painting",
+                650_000,
+                8,
+                {
+                    "artist": "Ni Made Sari",
+                    "medium": "Acrylic on wood",
+                    "width_cm": 15,
+                    "height_cm": 15,
+                    "year": 2025,
+                },
+                False,
+            ),
+            (
+                "MIN-031",
+                "Miniature: Kecak Dancers",
+                "painting",
+                650_000,
+                6,
+                {
+                    "artist": "I Wayan Karya",
+                    "medium": "Acrylic on wood",
+                    "width_cm": 15,
+                    "height_cm": 15,
+                    "year": 2025,
+                },
+                False,
+            ),
+        ],
+    },
+    {
+        "booth": "B12",
+        "name": "Celuk Silver Ketut Sudana",
+        "owner_name": "I Ketut Sudana",
+        "region": "Gianyar",
+        "sentra": "Sentra IKM Perak Celuk",
+        "phone": "+62 813-3700-2212",
+        "tax_registered": True,
+        "tax_rate_percent": 11,
+        "npwp": "01.234.567.8-907.000",
+        "address": "Jl. Jagaraga No. 12, Celuk, Sukawati, Gianyar",
+        "receipt_language": "id",
+        "products": [
+            (
+                "SR-925-01",
+                "Cincin Perak Motif Jawan",
+                "jewellery",
+                450_000,
+                15,
+                {"material": "Silver 925", "weight_g": 6.5},
+                False,
+            ),
+            (
+                "SR-925-02",
+                "Cincin Perak Batu Onyx",
+                "jewellery",
+                675_000,
+                10,
+                {"material": "Silver 925", "weight_g": 8.2, "stone": "Onyx"},
+                False,
+            ),
+            (
+                "SR-925-03",
+                "Cincin Perak Granulasi",
+                "jewellery",
+                525_000,
+                12,
+                {"material": "Silver 925", "weight_g": 7},
+                False,
+            ),
+            (
+                "SN-925-10",
+                "Kalung Perak Rantai Bali",
+                "jewellery",
+                1_250_000,
+                8,
+                {"material": "Silver 925", "weight_g": 18.5},
+                False,
+            ),
+            (
+                "SN-925-11",
+                "Liontin Barong Perak",
+                "jewellery",
+                850_000,
+                9,
+                {"material": "Silver 925", "weight_g": 11.3},
+                False,
+            ),
+            (
+                "SE-925-20",
+                "Anting Perak Bunga Jepun",
+                "jewellery",
+                385_000,
+                20,
+                {"material": "Silver 925", "weight_g": 4.1},
+                False,
+            ),
+            (
+                "SE-925-21",
+                "Anting Perak Mutiara",
+                "jewellery",
+                595_000,
+                10,
+                {"material": "Silver 925", "weight_g": 5.2, "stone": "Freshwater pearl"},
+                False,
+            ),
+            (
+                "SB-925-30",
+                "Gelang Perak Ukir Naga",
+                "jewellery",
+                1_450_000,
+                6,
+                {"material": "Silver 925", "weight_g": 32},
+                False,
+            ),
+            (
+                "SB-925-31",
+                "Gelang Perak Anyaman",
+                "jewellery",
+                975_000,
+                7,
+                {"material": "Silver 925", "weight_g": 21.5},
+                False,
+            ),
+            (
+                "GD-750-40",
+                "Cincin Emas Filigree",
+                "jewellery",
+                6_850_000,
+                2,
+                {"material": "Gold 750", "weight_g": 4.8},
+                False,
+            ),
+            (
+                "SK-925-50",
+                "Tusuk Konde Perak",
+                "jewellery",
+                725_000,
+                5,
+                {"material": "Silver 925", "weight_g": 14},
+                False,
+            ),
+        ],
+    },
+    {
+        "booth": "C07",
+        "name": "Tenun Endek Gelgel Sari",
+        "owner_name": "Ni Nyoman Sukerti",
+        "region": "Klungkung",
+        "sentra": "Sentra Tenun Gelgel",
+        "phone": "+62 819-1600-3307",
+        "receipt_language": "id",
+        "products": [
+            (
+                "EN-GEL-01",
+                "Kain Endek Motif Cepuk",
+                "endek",
+                1_850_000,
+                5,
+                {
+                    "motif": "Cepuk",
+                    "colours": "Merah, emas",
+                    "length_m": 2.25,
+                    "width_cm": 110,
+                    "weaving": "hand",
+                },
+                False,
+            ),
+            (
+                "EN-GEL-02",
+                "Kain Endek Motif Patra",
+                "endek",
+                1_350_000,
+                6,
+                {
+                    "motif": "Patra",
+                    "colours": "Biru, putih",
+                    "length_m": 2.25,
+                    "width_cm": 110,
+                    "weaving": "hand",
+                },
+                False,
+            ),
+            (
+                "EN-GEL-03",
+                "Kain Endek Songket Gelgel",
+                "endek",
+                3_500_000,
+                2,
+                {
+                    "motif": "Songket",
+                    "colours": "Ungu, emas",
+                    "length_m": 2.5,
+                    "width_cm": 110,
+                    "weaving": "hand",
+                },
+                False,
+            ),
+            (
+                "EN-GEL-04",
+                "Kain Endek Motif Wajik",
+                "endek",
+                950_000,
+                10,
+                {
+                    "motif": "Wajik",
+                    "colours": "Hijau, hitam",
+                    "length_m": 2,
+                    "width_cm": 110,
+                    "weaving": "machine",
+                },
+                False,
+            ),
+            (
+                "EN-GEL-05",
+                "Kain Endek Motif Bunga",
+                "endek",
+                1_150_000,
+                8,
+                {
+                    "motif": "Bunga",
+                    "colours": "Kuning, merah",
+                    "length_m": 2.25,
+                    "width_cm": 110,
+                    "weaving": "hand",
+                },
+                False,
+            ),
+            (
+                "SL-GEL-10",
+                "Selendang Endek",
+                "endek",
+                425_000,
+                15,
+                {
+                    "motif": "Patra",
+                    "colours": "Merah muda",
+                    "length_m": 1.8,
+                    "width_cm": 50,
+                    "weaving": "hand",
+                },
+                False,
+            ),
+            (
+                "SL-GEL-11",
+                "Selendang Endek Motif Cepuk",
+                "endek",
+                475_000,
+                12,
+                {
+                    "motif": "Cepuk",
+                    "colours": "Merah, hitam",
+                    "length_m": 1.8,
+                    "width_cm": 50,
+                    "weaving": "hand",
+                },
+                False,
+            ),
+            (
+                "KM-GEL-20",
+                "Kemeja Endek Pria",
+                "endek",
+                650_000,
+                14,
+                {"motif": "Wajik", "colours": "Biru tua", "weaving": "machine"},
+                False,
+            ),
+            (
+                "DR-GEL-21",
+                "Dress Endek Wanita",
+                "endek",
+                785_000,
+                9,
+                {"motif": "Bunga", "colours": "Hijau tosca", "weaving": "machine"},
+                False,
+            ),
+            (
+                "TS-GEL-30",
+                "Tas Endek",
+                "craft",
+                285_000,
+                20,
+                {"material": "Endek cloth, leather handle", "dimensions": "30 × 25 cm"},
+                False,
+            ),
+            ("MS-GEL-31", "Masker Kain Endek (3 pcs)", "other", 60_000, 40, {}, False),
+        ],
+    },
+    {
+        "booth": "D02",
+        "name": "Bambu Kayubihi Kreasi",
+        "owner_name": "I Nengah Suparta",
+        "region": "Bangli",
+        "sentra": "Sentra Kerajinan Bambu Kayubihi",
+        "phone": "+62 821-4500-4402",
+        "receipt_language": "en",
+        "products": [
+            (
+                "BB-KB-01",
+                "Sokasi Bambu (offering basket)",
+                "craft",
+                185_000,
+                25,
+                {"material": "Bamboo", "dimensions": "Ø 30 cm"},
+                False,
+            ),
+            (
+                "BB-KB-02",
+                "Keben Bambu Anyam",
+                "craft",
+                245_000,
+                18,
+                {"material": "Bamboo, natural dye", "dimensions": "25 × 25 × 20 cm"},
+                False,
+            ),
+            (
+                "BB-KB-03",
+                "Tas Anyaman Bambu",
+                "craft",
+                325_000,
+                15,
+                {"material": "Bamboo", "dimensions": "35 × 28 cm"},
+                False,
+            ),
+            (
+                "BB-KB-04",
+                "Lampu Gantung Bambu",
+                "craft",
+                550_000,
+                8,
+                {"material": "Bamboo", "dimensions": "Ø 45 cm"},
+                False,
+            ),
+            (
+                "BB-KB-05",
+                "Tempat Tisu Bambu",
+                "craft",
+                95_000,
+                30,
+                {"material": "Bamboo", "dimensions": "25 × 13 × 10 cm"},
+                False,
+            ),
+            (
+                "BB-KB-06",
+                "Nampan Bambu Set (3)",
+                "craft",
+                275_000,
+                12,
+                {"material": "Bamboo", "dimensions": "40, 32, 25 cm"},
+                False,
+            ),
+            ("BB-KB-07", "Kipas Bambu", "craft", 45_000, 60, {"material": "Bamboo, cloth"}, False),
+            (
+                "BB-KB-08",
+                "Sedotan Bambu (10 pcs)",
+                "craft",
+                35_000,
+                80,
+                {"material": "Bamboo"},
+                False,
+            ),
+            (
+                "BB-KB-09",
+                "Rak Dinding Bambu",
+                "craft",
+                425_000,
+                6,
+                {"material": "Bamboo", "dimensions": "60 × 20 × 15 cm"},
+                False,
+            ),
+            (
+                "BB-KB-10",
+                "Angklung Mini Souvenir",
+                "craft",
+                120_000,
+                20,
+                {"material": "Bamboo"},
+                False,
+            ),
+            ("BB-KB-11", "Topi Caping Bambu", "craft", 75_000, 25, {"material": "Bamboo"}, False),
+        ],
+    },
+]
+
+
+def demo_exists() -> bool:
+    return (
+        db.session.scalar(sa.select(Event.id).where(Event.name == DEMO_EVENT_NAME)) is not None
+        or db.session.scalar(sa.select(User.id).where(User.username == "organizer")) is not None
+    )
+
+
+def seed_demo() -> bool:
+    """Create the demo once; returns False (and changes nothing) if it exists already."""
+    if demo_exists():
+        return False
+    today = datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
+    event = organizer_service.create_event(
+        None,
+        name=DEMO_EVENT_NAME,
+        timezone=DEMO_TIMEZONE,
+        currency="IDR",
+        starts_on=today,
+        ends_on=today + timedelta(days=4),
+        venue="Taman Budaya Bali (Art Centre), Denpasar",
+        receipt_footer=(
+            "Terima kasih telah mendukung IKM Bali! · "
+            "Thank you for supporting Bali's small industries!"
+        ),
+        cashier_discount_limit_percent=10,
+    )
+    # One hash for every demo account: the demo's password is public anyway, and
+    # hashing it a dozen times at OWASP strength would take seconds.
+    password_hash = auth_service.hash_secret(DEMO_PASSWORD)
+    pin_hash = auth_service.hash_secret(DEMO_PIN)
+    auth_service.create_user(
+        None,
+        username="organizer",
+        role="organizer",
+        password="",
+        password_hash=password_hash,
+        display_name="Panitia Pameran",
+    )
+    for spec in EXHIBITORS:
+        fields = {k: v for k, v in spec.items() if k != "products"}
+        exhibitor = organizer_service.create_exhibitor(None, event_id=event.id, **fields)
+        booth = exhibitor.booth.lower()
+        manager = auth_service.create_user(
+            None,
+            username=f"manager-{booth}",
+            role="manager",
+            password="",
+            password_hash=password_hash,
+            exhibitor=exhibitor,
+            display_name=spec["owner_name"],
+        )
+        cashier = auth_service.create_user(
+            None,
+            username=f"cashier-{booth}",
+            role="cashier",
+            password="",
+            password_hash=password_hash,
+            exhibitor=exhibitor,
+            display_name=f"Kasir {exhibitor.booth}",
+        )
+        cashier.pin_hash = pin_hash
+        for sku, name, category, price, stock, attributes, unique in spec["products"]:
+            inventory_service.create_product(
+                manager,
+                exhibitor_id=exhibitor.id,
+                sku=sku,
+                name=name,
+                category=category,
+                price=price,
+                stock=stock,
+                attributes=attributes,
+                one_of_a_kind=unique,
+            )
+    seed_sample_sales(event)
+    db.session.flush()
+    return True
+
+
+def seed_sample_sales(event: Event) -> None:
+    """A day of believable sales, voids and refunds through the sales service.
+
+    Hook for the selling capability: until sales can be recorded, the demo has a
+    catalogue and accounts but no sales.
+    """

@@ -1,0 +1,157 @@
+"""The PosError family raised by services, and how errors reach the user.
+
+Services raise PosError subclasses with a stable ``code`` (part of the API contract)
+and a human message. The API answers them as JSON ``{"error", "message", ...}``; the
+HTML pages answer with a friendly page. Every error path rolls the session back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+
+class PosError(Exception):
+    """A refusal the user can act on: never a server fault."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+        message = str(message)
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message, **self.details}
+
+
+class BadRequest(PosError):
+    status = 400
+    code = "bad_request"
+
+
+class PayloadTooLarge(PosError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(PosError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class Invalid(PosError):
+    status = 422
+    code = "invalid"
+
+
+class Unauthorized(PosError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(PosError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(PosError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(PosError):
+    status = 409
+    code = "conflict"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _rollback() -> None:
+    from pos.extensions import db
+
+    db.session.rollback()
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(PosError)
+    def _pos_error(exc: PosError):
+        _rollback()
+        if wants_json():
+            return exc.to_json(), exc.status
+        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        _rollback()
+        status = exc.code or 500
+        message = _http_message(status, exc)
+        if wants_json():
+            body = {"error": _http_code(status), "message": message}
+            kept = {k: v for k, v in exc.get_headers() if k in ("Allow", "Retry-After")}
+            return body, status, kept
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(exc: IntegrityError):
+        # The services check every rule first; this is two requests racing past the
+        # check to the same unique key. The database kept the invariant: say so.
+        _rollback()
+        app.logger.warning("constraint refused a write: %s", exc.orig)
+        message = _("Someone else changed this at the same moment. Please try again.")
+        if wants_json():
+            return {"error": "conflict", "message": message}, 409
+        return render_template("error.html", status=409, message=message), 409
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        _rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        message = _("Something went wrong on our side. Nothing was saved; please try again.")
+        if wants_json():
+            return {"error": "server_error", "message": message}, 500
+        return render_template("error.html", status=500, message=message), 500
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+}
+
+
+def _http_code(status: int) -> str:
+    return _HTTP_CODES.get(status, "server_error" if status >= 500 else "http_error")
+
+
+def _http_message(status: int, exc: HTTPException) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please sign in first."),
+        403: _("You are not allowed to do this."),
+        404: _("There is nothing here."),
+        405: _("This address does not accept that method."),
+        413: _("What was sent is too large."),
+        415: _("The content type is not supported here."),
+        429: _("Too many attempts. Please wait a moment and try again."),
+    }
+    if status == 400 and exc.description and "CSRF" in exc.description:
+        return _("The form expired. Please reload the page and try again.")
+    return messages.get(status, _("Something went wrong on our side."))

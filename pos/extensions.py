@@ -1,0 +1,32 @@
+"""The unbound extensions, bound to the app in create_app."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from pos.db import Model
+
+db = SQLAlchemy(model_class=Model)
+migrate = Migrate()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+
+def register_extensions(app: Flask) -> None:
+    from pos import db as pos_db
+
+    pos_db.load_models()
+    pos_db.configure_engine_options(app)
+    db.init_app(app)
+    pos_db.register_engine_events(app)
+    migrate.init_app(app, db, directory=str(pos_db.MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"

@@ -1,0 +1,1 @@
+"""The booth's catalogue: products, their category attributes, and the stock ledger."""

@@ -1,0 +1,117 @@
+"""JSON catalogue and stock: /api/v1/products..."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from pos.api import endpoint
+from pos.extensions import db
+from pos.inventory import service
+from pos.inventory.schemas import (
+    MovementList,
+    MovementOut,
+    ProductIn,
+    ProductList,
+    ProductOut,
+    ProductPatch,
+    ProductQuery,
+    StockAdjustmentIn,
+)
+
+bp = Blueprint("inventory_api", __name__)
+
+
+@endpoint(
+    bp,
+    "/products",
+    "GET",
+    summary="Products of an exhibitor, searchable",
+    query=ProductQuery,
+    response=ProductList,
+    errors=(404,),
+)
+def list_products(user, query: ProductQuery):
+    products = service.list_products(
+        user,
+        exhibitor_id=query.exhibitor_id,
+        q=query.q,
+        category=query.category,
+        include_inactive=query.include_inactive,
+    )
+    return ProductList(items=[ProductOut.from_model(p) for p in products]).model_dump()
+
+
+@endpoint(
+    bp,
+    "/products",
+    "POST",
+    summary="Add a product",
+    body=ProductIn,
+    response=ProductOut,
+    status=201,
+    errors=(404, 409),
+)
+def create_product(user, body: ProductIn):
+    product = service.create_product(user, **body.model_dump(exclude_none=True))
+    db.session.commit()
+    return ProductOut.from_model(product).model_dump(), 201
+
+
+@endpoint(
+    bp,
+    "/products/<int:product_id>",
+    "GET",
+    summary="One product",
+    response=ProductOut,
+    errors=(404,),
+)
+def get_product(user, product_id: int):
+    return ProductOut.from_model(service.get_product(user, product_id)).model_dump()
+
+
+@endpoint(
+    bp,
+    "/products/<int:product_id>",
+    "PATCH",
+    summary="Change a product",
+    body=ProductPatch,
+    response=ProductOut,
+    errors=(404, 409),
+)
+def update_product(user, product_id: int, body: ProductPatch):
+    product = service.get_product(user, product_id)
+    service.update_product(user, product, body.model_dump(exclude_unset=True))
+    db.session.commit()
+    return ProductOut.from_model(product).model_dump()
+
+
+@endpoint(
+    bp,
+    "/products/<int:product_id>/stock-adjustments",
+    "POST",
+    summary="Count stock in or out, with a reason",
+    body=StockAdjustmentIn,
+    response=MovementOut,
+    status=201,
+    errors=(404, 409),
+)
+def adjust_stock(user, product_id: int, body: StockAdjustmentIn):
+    product = service.get_product(user, product_id)
+    movement = service.adjust_stock(user, product, body.delta, body.reason)
+    db.session.commit()
+    return MovementOut.from_model(movement, product.exhibitor.event.timezone).model_dump(), 201
+
+
+@endpoint(
+    bp,
+    "/products/<int:product_id>/movements",
+    "GET",
+    summary="The product's stock ledger",
+    response=MovementList,
+    errors=(404,),
+)
+def movements(user, product_id: int):
+    product = service.get_product(user, product_id)
+    timezone = product.exhibitor.event.timezone
+    items = [MovementOut.from_model(m, timezone) for m in service.movements(user, product)]
+    return MovementList(items=items).model_dump()

@@ -1,0 +1,111 @@
+"""JSON shapes of products and the stock ledger."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from pos.api import InputSchema, QuerySchema
+from pos.schemas import Id, LongText, Money, Name, iso_local
+
+Category = Literal["painting", "jewellery", "endek", "craft", "other"]
+Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Stock = Annotated[int, Field(ge=0, le=1_000_000)]
+AttributeValue = str | int | float | bool | None
+Attributes = Annotated[dict[str, AttributeValue], Field(max_length=30)]
+
+
+class ProductIn(InputSchema):
+    exhibitor_id: Id
+    sku: Sku
+    name: Name
+    category: Category
+    price: Money
+    stock: Stock = 0
+    attributes: Attributes | None = None
+    one_of_a_kind: bool | None = None
+    description: LongText | None = None
+    low_stock_threshold: Stock | None = None
+
+
+class ProductPatch(InputSchema):
+    sku: Sku | None = None
+    name: Name | None = None
+    category: Category | None = None
+    price: Money | None = None
+    stock: Stock | None = None
+    attributes: Attributes | None = None
+    one_of_a_kind: bool | None = None
+    description: LongText | None = None
+    low_stock_threshold: Stock | None = None
+    active: bool | None = None
+
+
+class ProductOut(BaseModel):
+    id: int
+    exhibitor_id: int
+    sku: str
+    name: str
+    category: Category
+    price: int
+    stock: int
+    attributes: dict[str, AttributeValue]
+    one_of_a_kind: bool
+    description: str
+    low_stock_threshold: int | None
+    review_status: Literal["approved", "pending", "rejected"]
+    active: bool
+    sellable: bool
+    sold_out: bool
+    low_stock: bool
+
+    @classmethod
+    def from_model(cls, product) -> ProductOut:
+        return cls.model_validate(product, from_attributes=True)
+
+
+class ProductList(BaseModel):
+    items: list[ProductOut]
+
+
+class ProductQuery(QuerySchema):
+    exhibitor_id: int | None = None
+    q: str = ""
+    category: Category | None = None
+    include_inactive: bool = False
+
+
+class StockAdjustmentIn(InputSchema):
+    delta: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class MovementOut(BaseModel):
+    id: int
+    kind: Literal["opening", "sale", "void", "refund", "adjustment", "import"]
+    delta: int
+    stock_after: int
+    reason: str
+    user: str | None
+    at: str
+    sale_id: int | None = None
+    refund_id: int | None = None
+
+    @classmethod
+    def from_model(cls, movement, timezone: str) -> MovementOut:
+        return cls(
+            id=movement.id,
+            kind=movement.kind,
+            delta=movement.delta,
+            stock_after=movement.stock_after,
+            reason=movement.reason,
+            user=movement.user.username if movement.user else None,
+            at=iso_local(movement.at, timezone),
+            sale_id=movement.sale_id,
+            refund_id=movement.refund_id,
+        )
+
+
+class MovementList(BaseModel):
+    items: list[MovementOut]

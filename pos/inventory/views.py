@@ -1,0 +1,185 @@
+"""The catalogue pages: product list and search, product forms, stock and its ledger."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from pos.auth.permissions import Action, may
+from pos.errors import PosError
+from pos.extensions import db
+from pos.inventory import service
+from pos.inventory.attributes import ATTRIBUTES, CATEGORY_LABELS, describe
+from pos.inventory.forms import ProductForm, StockAdjustmentForm
+from pos.inventory.models import CATEGORIES
+from pos.organizer.service import current_event, get_exhibitor, list_exhibitors
+from pos.web import form_data, saved, show_error
+
+bp = Blueprint("inventory", __name__)
+
+PRODUCT_FIELDS = (
+    "sku",
+    "name",
+    "category",
+    "price",
+    "one_of_a_kind",
+    "low_stock_threshold",
+    "description",
+)
+
+
+def _exhibitor_in_view():
+    """The booth whose catalogue is shown: the one asked for (if the user may see it),
+    else the user's own; None for an organizer looking across booths."""
+    chosen = request.args.get("exhibitor_id", "")
+    if chosen:
+        if not chosen.isdigit():
+            abort(404)
+        return get_exhibitor(current_user, int(chosen))
+    return current_user.exhibitor if current_user.exhibitor_id is not None else None
+
+
+def _attributes_from_form(category: str) -> dict[str, str]:
+    return {
+        a.key: request.form.get(f"attr-{category}-{a.key}", "")
+        for a in ATTRIBUTES.get(category, ())
+    }
+
+
+@bp.get("/products")
+@login_required
+def products():
+    exhibitor = _exhibitor_in_view()
+    q = request.args.get("q", "").strip()
+    category = request.args.get("category", "")
+    category = category if category in CATEGORIES else None
+    items = service.list_products(
+        current_user,
+        exhibitor_id=exhibitor.id if exhibitor else None,
+        q=q,
+        category=category,
+        include_inactive=request.args.get("all") == "1",
+    )
+    event = exhibitor.event if exhibitor else current_event()
+    booths = (
+        list_exhibitors(current_user, event_id=event.id if event else None)
+        if current_user.is_organizer
+        else []
+    )
+    return render_template(
+        "inventory/products.html",
+        products=items,
+        exhibitor=exhibitor,
+        booths=booths,
+        q=q,
+        category=category,
+        categories=CATEGORY_LABELS,
+        can_manage=exhibitor is not None and may(current_user, Action.MANAGE, exhibitor),
+        currency=event.currency if event else "IDR",
+    )
+
+
+def _render_form(form, product, exhibitor, attributes, status=200):
+    return (
+        render_template(
+            "inventory/product_form.html",
+            form=form,
+            product=product,
+            exhibitor=exhibitor,
+            attribute_specs=ATTRIBUTES,
+            attributes=attributes,
+            categories=CATEGORY_LABELS,
+        ),
+        status,
+    )
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@login_required
+def new_product():
+    exhibitor = _exhibitor_in_view()
+    if exhibitor is None:
+        return redirect(url_for("inventory.products"))
+    get_exhibitor(current_user, exhibitor.id, Action.MANAGE)
+    form = ProductForm()
+    attributes = _attributes_from_form(form.category.data or "")
+    if form.validate_on_submit():
+        data = form_data(form, *PRODUCT_FIELDS)
+        try:
+            product = service.create_product(
+                current_user,
+                exhibitor_id=exhibitor.id,
+                stock=form.stock.data,
+                attributes=attributes,
+                **data,
+            )
+            db.session.commit()
+        except PosError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+            return _render_form(form, None, exhibitor, attributes, exc.status)
+        saved(_("Product %(sku)s added.", sku=product.sku))
+        return redirect(url_for("inventory.products", exhibitor_id=exhibitor.id))
+    return _render_form(form, None, exhibitor, attributes)
+
+
+@bp.get("/products/<int:product_id>")
+@login_required
+def product(product_id: int):
+    item = service.get_product(current_user, product_id)
+    exhibitor = item.exhibitor
+    return render_template(
+        "inventory/product.html",
+        product=item,
+        exhibitor=exhibitor,
+        details=describe(item.category, item.attributes),
+        movements=service.movements(current_user, item),
+        can_manage=may(current_user, Action.MANAGE, exhibitor),
+        adjust_form=StockAdjustmentForm(),
+        categories=CATEGORY_LABELS,
+    )
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_product(product_id: int):
+    item = service.get_product(current_user, product_id, Action.MANAGE)
+    form = ProductForm(obj=item)
+    attributes = (
+        _attributes_from_form(form.category.data) if request.method == "POST" else item.attributes
+    )
+    if form.validate_on_submit():
+        changes = form_data(form, *PRODUCT_FIELDS)
+        changes["stock"] = form.stock.data
+        changes["attributes"] = attributes
+        try:
+            service.update_product(current_user, item, changes)
+            db.session.commit()
+        except PosError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+            return _render_form(form, item, item.exhibitor, attributes, exc.status)
+        saved()
+        return redirect(url_for("inventory.product", product_id=item.id))
+    return _render_form(form, item, item.exhibitor, attributes)
+
+
+@bp.post("/products/<int:product_id>/adjust")
+@login_required
+def adjust_stock(product_id: int):
+    item = service.get_product(current_user, product_id, Action.MANAGE)
+    form = StockAdjustmentForm()
+    if form.validate_on_submit():
+        try:
+            service.adjust_stock(current_user, item, form.delta.data, form.reason.data)
+            db.session.commit()
+        except PosError as exc:
+            db.session.rollback()
+            show_error(None, exc)
+        else:
+            saved(_("Stock of %(sku)s is now %(n)d.", sku=item.sku, n=item.stock))
+    else:
+        for errors in form.errors.values():
+            show_error(None, PosError(errors[0]))
+    return redirect(url_for("inventory.product", product_id=item.id))

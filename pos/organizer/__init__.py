@@ -1,0 +1,1 @@
+"""Events and their exhibitors: the organizer's domain, at the bottom of the stack."""

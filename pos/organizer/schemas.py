@@ -1,0 +1,111 @@
+"""JSON shapes of events and exhibitors."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, EmailStr
+
+from pos.api import InputSchema, QuerySchema
+from pos.schemas import Id, LongText, Money, Name, Percent, ShortText
+
+
+class EventIn(InputSchema):
+    name: Name
+    timezone: ShortText
+    currency: ShortText = "IDR"
+    starts_on: date | None = None
+    ends_on: date | None = None
+    venue: ShortText = ""
+    receipt_footer: LongText = ""
+    requires_curation: bool = False
+    cashier_discount_limit_percent: Percent = 10
+    booth_fee: Money = 0
+    make_current: bool = True
+
+
+class EventOut(BaseModel):
+    id: int
+    name: str
+    venue: str
+    timezone: str
+    currency: str
+    starts_on: date | None
+    ends_on: date | None
+    receipt_footer: str
+    requires_curation: bool
+    cashier_discount_limit_percent: int
+    booth_fee: int
+    is_current: bool
+
+    @classmethod
+    def from_model(cls, event) -> EventOut:
+        return cls.model_validate(event, from_attributes=True)
+
+
+class EventList(BaseModel):
+    items: list[EventOut]
+
+
+class ExhibitorIn(InputSchema):
+    name: Name
+    booth: ShortText
+    event_id: Id | None = None
+    region: ShortText | None = None
+    sentra: ShortText | None = None
+    owner_name: ShortText | None = None
+    phone: ShortText | None = None
+    email: EmailStr | None = None
+    address: LongText | None = None
+    npwp: ShortText | None = None
+    tax_registered: bool | None = None
+    tax_rate_percent: Percent | None = None
+    receipt_language: Literal["id", "en"] | None = None
+
+
+class ExhibitorPatch(InputSchema):
+    name: Name | None = None
+    booth: ShortText | None = None
+    region: ShortText | None = None
+    sentra: ShortText | None = None
+    owner_name: ShortText | None = None
+    phone: ShortText | None = None
+    email: EmailStr | Literal[""] | None = None
+    address: LongText | None = None
+    npwp: ShortText | None = None
+    tax_registered: bool | None = None
+    tax_rate_percent: Percent | None = None
+    receipt_language: Literal["id", "en"] | None = None
+    active: bool | None = None
+
+
+class ExhibitorOut(BaseModel):
+    id: int
+    event_id: int
+    name: str
+    booth: str
+    region: str
+    sentra: str
+    owner_name: str
+    phone: str
+    email: str
+    address: str
+    npwp: str
+    tax_registered: bool
+    tax_rate_percent: int
+    receipt_language: str
+    active: bool
+
+    @classmethod
+    def from_model(cls, exhibitor) -> ExhibitorOut:
+        return cls.model_validate(exhibitor, from_attributes=True)
+
+
+class ExhibitorList(BaseModel):
+    items: list[ExhibitorOut]
+
+
+class ExhibitorQuery(QuerySchema):
+    q: str = ""
+    event_id: int | None = None

@@ -1,0 +1,1 @@
+"""Selling: sales, payments, voids, refunds, shifts, receipt numbers and idempotency."""

@@ -1,0 +1,18 @@
+// Small enhancements of the server-rendered forms; every page works without them.
+
+// A select marked .auto-submit submits its form when changed (booth picker).
+for (const select of document.querySelectorAll("select.auto-submit")) {
+  select.addEventListener("change", () => select.form.submit());
+}
+
+// The product form shows only the attribute fields of the chosen category.
+const category = document.querySelector("select.category-select");
+if (category) {
+  const show = () => {
+    for (const fieldset of document.querySelectorAll("fieldset.attributes")) {
+      fieldset.hidden = fieldset.dataset.category !== category.value;
+    }
+  };
+  category.addEventListener("change", show);
+  show();
+}

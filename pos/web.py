@@ -1,0 +1,51 @@
+"""What every domain's HTML views share: service errors onto form fields, the
+landing page of each role, the client address, and the login gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from pos.errors import PosError
+
+
+def client_ip() -> str:
+    return request.remote_addr or ""
+
+
+def show_error(form: FlaskForm | None, exc: PosError) -> None:
+    """Put a service's refusal next to the field it names, else at the top of the page."""
+    field_name = str(exc.details.get("field", "")).split(".")[0]
+    field = getattr(form, field_name, None) if form is not None and field_name else None
+    if field is not None and hasattr(field, "errors"):
+        if isinstance(field.errors, tuple):
+            field.errors = list(field.errors)
+        field.errors.append(exc.message)
+    else:
+        flash(exc.message, "error")
+
+
+def form_data(form: FlaskForm, *names: str) -> dict[str, Any]:
+    """The named fields' values, blanks as None, text stripped."""
+    data: dict[str, Any] = {}
+    for name in names:
+        value = getattr(form, name).data
+        if isinstance(value, str):
+            value = value.strip()
+        data[name] = value
+    return data
+
+
+def landing_url(user: Any) -> str:
+    """Where each role starts after sign-in (the register, the booth's day, the dashboard,
+    once those exist; the catalogue and exhibitors until then)."""
+    if user.role == "organizer":
+        return url_for("organizer.exhibitors")
+    return url_for("inventory.products")
+
+
+def saved(message: str | None = None) -> None:
+    flash(message or _("Saved."), "success")

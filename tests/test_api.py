@@ -1,0 +1,107 @@
+"""The /api/v1 frame: JSON errors for every kind of bad request, and the OpenAPI document."""
+
+import json
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def organizer_headers(client):
+    return factories.auth_headers(client, factories.make_user("organizer"))
+
+
+def test_openapi_document_describes_every_api_route_with_its_schemas(client, app):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    api_rules = {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi_json"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    documented = {
+        (path.replace("{", "<int:").replace("}", ">"), method.upper())
+        for path, operations in doc["paths"].items()
+        for method in operations
+    }
+    assert api_rules == documented
+    create = doc["paths"]["/api/v1/products"]["post"]
+    ref = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schema = doc["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert {"exhibitor_id", "sku", "name", "category", "price"} <= set(schema["required"])
+    assert schema["properties"]["price"]["type"] == "integer"
+    assert "401" in create["responses"] and "422" in create["responses"]
+
+
+def test_openapi_request_schemas_are_the_ones_that_validate(client, organizer_headers):
+    """A field the document marks as required is refused when missing."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    required = doc["components"]["schemas"]["ExhibitorIn"]["required"]
+    assert set(required) == {"name", "booth"}
+    response = client.post(
+        "/api/v1/exhibitors", json={"name": "No booth"}, headers=organizer_headers
+    )
+    assert response.status_code == 422
+    assert response.get_json()["fields"][0]["field"] == "booth"
+
+
+def test_malformed_json_is_a_400_json_error(client, organizer_headers):
+    response = client.post(
+        "/api/v1/exhibitors",
+        data='{"name": "x", "booth": ',
+        content_type="application/json",
+        headers=organizer_headers,
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "malformed_json"
+
+
+def test_deeply_nested_json_is_refused_without_a_server_error(client, organizer_headers):
+    body = "[" * 5000 + "]" * 5000
+    response = client.post(
+        "/api/v1/exhibitors", data=body, content_type="application/json", headers=organizer_headers
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "malformed_json"
+
+
+def test_a_body_that_is_not_json_is_a_415(client, organizer_headers):
+    response = client.post(
+        "/api/v1/exhibitors", data={"name": "x", "booth": "B1"}, headers=organizer_headers
+    )
+    assert response.status_code == 415
+    assert response.get_json()["error"] == "unsupported_media_type"
+
+
+def test_an_oversized_body_is_a_413(client, organizer_headers):
+    body = json.dumps({"name": "x" * 300_000, "booth": "B1"})
+    response = client.post(
+        "/api/v1/exhibitors", data=body, content_type="application/json", headers=organizer_headers
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "payload_too_large"
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"text"', "42", "{}"])
+def test_json_that_is_not_the_expected_object_is_a_422(client, organizer_headers, body):
+    response = client.post(
+        "/api/v1/exhibitors", data=body, content_type="application/json", headers=organizer_headers
+    )
+    assert response.status_code == 422
+    payload = response.get_json()
+    assert payload["error"] == "validation_error" and payload["message"]
+
+
+def test_unknown_api_route_and_wrong_method_answer_in_json(client):
+    missing = client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404 and missing.get_json()["error"] == "not_found"
+    wrong = client.delete("/api/v1/auth/login")
+    assert wrong.status_code == 405 and wrong.get_json()["error"] == "method_not_allowed"
+
+
+def test_every_error_answer_has_a_code_and_a_message(client):
+    response = client.get("/api/v1/exhibitors")
+    assert response.status_code == 401
+    assert set(response.get_json()) >= {"error", "message"}

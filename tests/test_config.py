@@ -1,0 +1,75 @@
+"""Configuration by environment and the instance folder, and how SQLite is driven."""
+
+import sqlalchemy as sa
+
+from pos import create_app
+from pos.extensions import db
+from tests.conftest import sqlite_only
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("POS_SECRET_KEY", raising=False)
+    instance = tmp_path / "instance"
+    url = "sqlite:///" + str(tmp_path / "a.sqlite3")
+    first = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": url})
+    second = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": url})
+    key = (instance / "secret_key").read_text().strip()
+    assert len(key) >= 64
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key
+    assert (instance / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_environment_settings_override_the_defaults(tmp_path, monkeypatch):
+    url = "sqlite:///" + str(tmp_path / "env.sqlite3")
+    monkeypatch.setenv("POS_DATABASE_URL", url)
+    monkeypatch.setenv("POS_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("POS_RECEIPTS_DIR", str(tmp_path / "printed"))
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == url
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["RECEIPTS_DIR"] == str(tmp_path / "printed")
+
+
+def test_instance_config_file_is_read_below_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("POS_SECRET_KEY", raising=False)
+    monkeypatch.delenv("POS_DATABASE_URL", raising=False)
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    db_file = tmp_path / "from-file.sqlite3"
+    (instance / "config.py").write_text(
+        f"SQLALCHEMY_DATABASE_URI = 'sqlite:///{db_file}'\nSECRET_KEY = 'from-file'\n"
+    )
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{db_file}"
+    assert app.config["SECRET_KEY"] == "from-file"
+
+
+def test_default_database_is_a_sqlite_file_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("POS_DATABASE_URL", raising=False)
+    instance = tmp_path / "instance"
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(instance / "pos.sqlite3")
+
+
+def test_passwords_are_hashed_at_owasp_strength_by_default(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    method = app.config["PASSWORD_METHOD"]
+    name, n, r, p = method.split(":")
+    assert name == "scrypt" and int(n) >= 2**17 and int(r) == 8 and int(p) == 1
+
+
+@sqlite_only
+def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(app):
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_postgresql_url_selects_the_psycopg_driver(tmp_path):
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        assert db.engine.dialect.name == "postgresql"
+        assert db.engine.dialect.driver == "psycopg"
+        assert sa.make_url(db.engine.url).database == "test"

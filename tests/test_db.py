@@ -1,0 +1,91 @@
+"""The data layer: UTC timestamps, schema constraints, migrations, SQLite's write lock."""
+
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from pos.auth.models import AuditEntry
+from pos.db import load_models, write_intent
+from pos.inventory.models import Product
+from tests import factories
+from tests.conftest import sqlite_only
+
+
+def test_timestamps_are_stored_in_utc_and_come_back_timezone_aware(db):
+    wita = timezone(timedelta(hours=8))
+    entry = AuditEntry(action="test", at=datetime(2025, 9, 6, 23, 59, tzinfo=wita))
+    db.session.add(entry)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(AuditEntry, entry.id).at
+    assert stored.tzinfo is not None
+    assert stored == datetime(2025, 9, 6, 15, 59, tzinfo=UTC)
+
+
+def test_a_naive_timestamp_is_refused(db):
+    db.session.add(AuditEntry(action="test", at=datetime(2025, 9, 6, 10, 0)))
+    with pytest.raises(sa.exc.StatementError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_schema_refuses_negative_stock_and_duplicate_skus_even_past_the_services(db):
+    exhibitor = factories.make_exhibitor(factories.make_event())
+    product = factories.make_product(exhibitor, sku="ONE")
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(sa.update(Product).where(Product.id == product.id).values(stock=-1))
+    db.session.rollback()
+    db.session.add(
+        Product(exhibitor_id=exhibitor.id, sku="ONE", name="Again", category="craft", price=1)
+    )
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_migrations_at_head_match_the_models(db):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), load_models())
+    assert diff == []
+
+
+def test_init_db_twice_leaves_the_schema_and_data_alone(runner, db):
+    factories.make_event(name="Kept")
+    first = runner.invoke(args=["init-db"])
+    second = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    assert "Database ready" in second.output
+    names = set(sa.inspect(db.engine).get_table_names())
+    assert {"event", "exhibitor", "product", "sale", "stock_movement", "alembic_version"} <= names
+    assert db.session.scalar(sa.text("SELECT count(*) FROM event")) == 1
+
+
+@sqlite_only
+def test_a_writing_transaction_takes_sqlites_write_lock_when_it_begins(db):
+    path = db.engine.url.database
+    with write_intent():
+        db.session.connection()  # BEGIN IMMEDIATE
+    other = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
+        db.session.rollback()
+
+
+@sqlite_only
+def test_a_reading_transaction_leaves_the_write_lock_free(db):
+    path = db.engine.url.database
+    db.session.connection()  # plain BEGIN
+    other = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        db.session.rollback()
