@@ -31,8 +31,8 @@ run: db
 	$(BIN)/pos serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check pos tests bench
-	$(BIN)/ruff format --check pos tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: lint
 	$(BIN)/python -m pytest
