@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.servers import served
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +20,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 TABLET = {"viewport": {"width": 1280, "height": 800}, "has_touch": True}
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 DEMO_BOOTHS = ["A03", "B12", "C07", "D02"]
-STARTUP_SECONDS = 30
-SHUTDOWN_SECONDS = 30
 
 
 def _unavailable(reason: str) -> None:
@@ -36,72 +29,11 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _pos_command() -> list[str]:
-    """The `pos` console script of this interpreter's environment, else the module."""
-    script = Path(sys.executable).with_name("pos")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "pos.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
-    """`pos init-db`, `pos seed-demo`, then `pos serve` on a free port; its base URL."""
-    root = tmp_path_factory.mktemp("served")
-    env = os.environ | {
-        "POS_DATABASE_URL": "sqlite:///" + str(root / "pos.sqlite3"),
-        "POS_INSTANCE_PATH": str(root / "instance"),
-        "POS_RECEIPTS_DIR": str(root / "receipts"),
-        "HOME": str(root),  # gunicorn keeps its control socket under ~/.gunicorn
-    }
-    pos = _pos_command()
-    for command in ("init-db", "seed-demo"):
-        done = subprocess.run([*pos, command], env=env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, f"pos {command} failed:\n{done.stdout}\n{done.stderr}"
-
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = root / "serve.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*pos, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _healthy(base + "/healthz"):
-            if process.poll() is not None:
-                pytest.fail(f"pos serve exited with {process.returncode}:\n{log_path.read_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"pos serve not healthy after {STARTUP_SECONDS} s:\n{log_path.read_text()}"
-                )
-            time.sleep(0.1)
+    """`pos serve` (gunicorn, two workers) on a fresh demo database; its base URL."""
+    with served(tmp_path_factory.mktemp("served")) as (base, _log):
         yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=SHUTDOWN_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the group this fixture started
-            process.wait()
-            pytest.fail(f"pos serve still ran {SHUTDOWN_SECONDS} s after SIGTERM")
-    assert process.returncode == 0, f"pos serve exited with {process.returncode} on SIGTERM"
 
 
 @pytest.fixture(scope="module")

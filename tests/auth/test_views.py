@@ -89,7 +89,7 @@ def html_lang(html: str) -> str:
 
 def signed_in_name(html: str) -> str | None:
     """The name in the top bar of a page, or None when nobody is signed in."""
-    match = re.search(r'<span class="who-name">(.*?)</span>', html, re.S)
+    match = re.search(r'<span class="who-name[^"]*">(.*?)</span>', html, re.S)
     return unescape(match.group(1)).split("·")[0].strip() if match else None
 
 

@@ -95,8 +95,8 @@ def flashes(html: str, category: str) -> list[str]:
 
 
 def listed_skus(html: str) -> list[str]:
-    """The SKU column of the product table, in order."""
-    return [unescape(s) for s in re.findall(r'<td class="mono">([^<]*)</td>', html)]
+    """The SKUs of the product table's rows, in order."""
+    return [unescape(s) for s in re.findall(r'<tr\b[^>]*\bdata-sku="([^"]*)"', html)]
 
 
 def ledger_rows(html: str) -> list[tuple[str, str, str, str, str]]:
