@@ -36,6 +36,8 @@ def _serve_gunicorn(host: str, port: int, workers: int) -> None:
                 "timeout": 60,
                 "graceful_timeout": 30,
                 "proc_name": "pameran-pos",
+                # No runtime control socket: several servers may run side by side.
+                "control_socket_disable": True,
             }
             for key, value in settings.items():
                 self.cfg.set(key, value)

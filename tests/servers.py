@@ -45,7 +45,6 @@ def server_env(root: Path) -> dict[str, str]:
         "POS_DATABASE_URL": "sqlite:///" + str(root / "pos.sqlite3"),
         "POS_INSTANCE_PATH": str(root / "instance"),
         "POS_RECEIPTS_DIR": str(root / "receipts"),
-        "HOME": str(root),  # gunicorn keeps its control socket under ~/.gunicorn
     }
 
 
