@@ -22,6 +22,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from pydantic import BaseModel, ConfigDict
 
+from pos.db import set_write_intent
 from pos.errors import (
     BadRequest,
     Forbidden,
@@ -64,6 +65,9 @@ class EndpointSpec:
     auth: bool = True
     content_type: str = "application/json"
     errors: tuple[int, ...] = ()
+    # The view reads first without SQLite's write lock and takes it itself
+    # (db.begin_write_phase) once it knows what to write.
+    deferred_write: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -76,6 +80,8 @@ def endpoint(
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(**kwargs: Any) -> Any:
+            if meta.deferred_write:
+                set_write_intent(False)
             if meta.auth:
                 kwargs["user"] = authenticated_user()
             if meta.body is not None:
@@ -287,11 +293,12 @@ def register_api(app: Flask) -> None:
     from pos.extensions import csrf
     from pos.inventory import api as inventory_api
     from pos.organizer import api as organizer_api
+    from pos.sales import api as sales_api
 
     # A parent per app: Flask freezes a blueprint's children once it is registered.
     parent = Blueprint("api", __name__, url_prefix="/api/v1")
     parent.add_url_rule("/openapi.json", view_func=openapi_json, methods=["GET"])
-    for domain_bp in (auth_api.bp, organizer_api.bp, inventory_api.bp):
+    for domain_bp in (auth_api.bp, organizer_api.bp, inventory_api.bp, sales_api.bp):
         parent.register_blueprint(domain_bp)
         csrf.exempt(domain_bp)
     csrf.exempt(parent)

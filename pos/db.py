@@ -114,6 +114,21 @@ def set_write_intent(value: bool) -> None:
     _write_intent.set(value)
 
 
+def begin_write_phase(session: Any) -> None:
+    """End a read-only phase and begin the transaction that writes.
+
+    For the hot paths (recording a sale) that read, validate and price first without
+    holding SQLite's write lock: the read transaction (which wrote nothing) is closed
+    and the next statement begins with BEGIN IMMEDIATE. Objects loaded so far are
+    expired; callers carry plain values across. Raises RuntimeError if anything
+    was written in the read phase.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("the read phase has unsaved changes")
+    session.rollback()
+    set_write_intent(True)
+
+
 def upgrade_schema() -> None:
     """Bring the schema to the newest migration (creating it on an empty database)."""
     from flask_migrate import upgrade

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -40,9 +41,9 @@ def healthy(url: str) -> bool:
         return False
 
 
-def server_env(root: Path) -> dict[str, str]:
+def server_env(root: Path, database_url: str | None = None) -> dict[str, str]:
     return os.environ | {
-        "POS_DATABASE_URL": "sqlite:///" + str(root / "pos.sqlite3"),
+        "POS_DATABASE_URL": database_url or "sqlite:///" + str(root / "pos.sqlite3"),
         "POS_INSTANCE_PATH": str(root / "instance"),
         "POS_RECEIPTS_DIR": str(root / "receipts"),
     }
@@ -50,13 +51,18 @@ def server_env(root: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def served(
-    root: Path, *, server: str = "gunicorn", workers: int = 2, seed: bool = True
+    root: Path,
+    *,
+    server: str = "gunicorn",
+    workers: int = 2,
+    seed: bool = True,
+    database_url: str | None = None,
 ) -> Iterator[tuple[str, Path]]:
     """`pos init-db` (and `seed-demo`), then `pos serve`; yields (base URL, log file).
 
     On leaving, sends SIGTERM and fails the test unless the server exits with 0.
     """
-    env = server_env(root)
+    env = server_env(root, database_url)
     pos = pos_command()
     for command in ("init-db", "seed-demo") if seed else ("init-db",):
         done = subprocess.run([*pos, command], env=env, capture_output=True, text=True, timeout=300)
@@ -95,3 +101,25 @@ def served(
             process.wait()
             pytest.fail(f"pos serve still ran {SHUTDOWN_SECONDS} s after SIGTERM")
     assert process.returncode == 0, f"pos serve exited with {process.returncode} on SIGTERM"
+
+
+def call(base: str, method: str, path: str, body=None, headers=None) -> tuple[int, dict]:
+    """One JSON request to a served app; (status, JSON answer), errors included."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def bearer(base: str, username: str, password: str = "demo") -> dict[str, str]:
+    status, answer = call(
+        base, "POST", "/api/v1/auth/login", {"username": username, "password": password}
+    )
+    assert status == 200, answer
+    return {"Authorization": f"Bearer {answer['token']}"}

@@ -259,6 +259,23 @@ def adjust_stock(actor: User, product: Product, delta: int, reason: str) -> Stoc
     return movement
 
 
+def stock_update(product_id: int, delta: int) -> sa.Update:
+    """The conditional UPDATE behind every change of stock: it changes nothing (and
+    returns no row) when stock would fall below zero, or a one-of-a-kind item rise above
+    one. Returns the new stock."""
+    return (
+        sa.update(Product)
+        .where(
+            Product.id == product_id,
+            Product.stock + delta >= 0,
+            sa.or_(Product.one_of_a_kind.is_(False), Product.stock + delta <= 1),
+        )
+        .values(stock=Product.stock + delta)
+        .returning(Product.stock)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def move_stock(
     product: Product,
     delta: int,
@@ -275,17 +292,7 @@ def move_stock(
     so two tablets selling the last piece at once cannot both succeed.
     Raises InsufficientStock with the stock available.
     """
-    new_stock = db.session.execute(
-        sa.update(Product)
-        .where(
-            Product.id == product.id,
-            Product.stock + delta >= 0,
-            sa.or_(Product.one_of_a_kind.is_(False), Product.stock + delta <= 1),
-        )
-        .values(stock=Product.stock + delta)
-        .returning(Product.stock)
-        .execution_options(synchronize_session=False)
-    ).scalar()
+    new_stock = db.session.execute(stock_update(product.id, delta)).scalar()
     if new_stock is None:
         available = db.session.scalar(sa.select(Product.stock).where(Product.id == product.id))
         if delta > 0:

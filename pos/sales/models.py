@@ -107,6 +107,7 @@ class Sale(Model):
     void_business_date: Mapped[date | None]
 
     exhibitor: Mapped[Exhibitor] = relationship()
+    shift: Mapped[Shift | None] = relationship()
     cashier: Mapped[User] = relationship(foreign_keys=[cashier_id])
     voided_by: Mapped[User | None] = relationship(foreign_keys=[voided_by_id])
     lines: Mapped[list[SaleLine]] = relationship(

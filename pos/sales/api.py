@@ -1,0 +1,168 @@
+"""JSON selling: /api/v1/sales (record, list, void, refund) and /api/v1/shifts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, request
+from flask_babel import gettext as _
+
+from pos.api import endpoint
+from pos.errors import Invalid, NotFound
+from pos.extensions import db
+from pos.sales import service
+from pos.sales.schemas import (
+    RefundIn,
+    RefundOut,
+    SaleIn,
+    SaleList,
+    SaleOut,
+    SaleQuery,
+    ShiftCloseIn,
+    ShiftOpenIn,
+    ShiftOut,
+    ShiftQuery,
+    VoidIn,
+)
+
+bp = Blueprint("sales_api", __name__)
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(_("A date is written YYYY-MM-DD."), field="date") from None
+
+
+@endpoint(
+    bp,
+    "/sales",
+    "POST",
+    summary="Record a sale (send an Idempotency-Key header)",
+    body=SaleIn,
+    response=SaleOut,
+    status=201,
+    errors=(400, 404, 409),
+    deferred_write=True,
+)
+def record_sale(user, body: SaleIn):
+    status, answer = service.record_sale(
+        user, body, idempotency_key=request.headers.get("Idempotency-Key")
+    )
+    db.session.commit()
+    return answer, status
+
+
+@endpoint(
+    bp,
+    "/sales",
+    "GET",
+    summary="Sales of an event-local day (default today)",
+    query=SaleQuery,
+    response=SaleList,
+    errors=(404,),
+)
+def list_sales(user, query: SaleQuery):
+    sales = service.list_sales(user, exhibitor_id=query.exhibitor_id, day=_day(query.date))
+    return {"items": [service.sale_json(s) for s in sales]}
+
+
+@endpoint(bp, "/sales/<int:sale_id>", "GET", summary="One sale", response=SaleOut, errors=(404,))
+def get_sale(user, sale_id: int):
+    return service.sale_json(service.get_sale(user, sale_id))
+
+
+@endpoint(
+    bp,
+    "/sales/<int:sale_id>/void",
+    "POST",
+    summary="Void a sale: stock goes back (managers and organizers)",
+    body=VoidIn,
+    response=SaleOut,
+    errors=(404, 409),
+)
+def void_sale(user, sale_id: int, body: VoidIn):
+    sale = service.get_sale(user, sale_id)
+    service.void_sale(user, sale, body.reason)
+    db.session.commit()
+    return service.sale_json(sale)
+
+
+@endpoint(
+    bp,
+    "/sales/<int:sale_id>/refunds",
+    "POST",
+    summary="Refund some units of a sale (managers and organizers)",
+    body=RefundIn,
+    response=RefundOut,
+    status=201,
+    errors=(404, 409),
+)
+def refund_sale(user, sale_id: int, body: RefundIn):
+    sale = service.get_sale(user, sale_id)
+    refund = service.refund_sale(
+        user,
+        sale,
+        lines=[(line.product_id, line.quantity) for line in body.lines],
+        reason=body.reason,
+        restock=body.restock,
+        method=body.method,
+    )
+    db.session.commit()
+    return service.refund_json(refund), 201
+
+
+@endpoint(
+    bp,
+    "/shifts/current",
+    "GET",
+    summary="The register's open shift, with its running totals",
+    query=ShiftQuery,
+    response=ShiftOut,
+    errors=(404,),
+)
+def current_shift(user, query: ShiftQuery):
+    exhibitor_id = query.exhibitor_id or user.exhibitor_id
+    if exhibitor_id is None:
+        raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
+    shift = service.current_shift(user, exhibitor_id, query.till)
+    if shift is None:
+        raise NotFound(_("The register is not open."), code="no_open_shift")
+    return service.shift_json(shift)
+
+
+@endpoint(
+    bp,
+    "/shifts",
+    "POST",
+    summary="Open the register with a cash float",
+    body=ShiftOpenIn,
+    response=ShiftOut,
+    status=201,
+    errors=(404, 409),
+)
+def open_shift(user, body: ShiftOpenIn):
+    shift = service.open_shift(
+        user, body.exhibitor_id, opening_float=body.opening_float, register=body.till
+    )
+    db.session.commit()
+    return service.shift_json(shift), 201
+
+
+@endpoint(
+    bp,
+    "/shifts/<int:shift_id>/close",
+    "POST",
+    summary="Close the register with the cash counted: expected against counted",
+    body=ShiftCloseIn,
+    response=ShiftOut,
+    errors=(404, 409),
+)
+def close_shift(user, shift_id: int, body: ShiftCloseIn):
+    shift = service.get_shift(user, shift_id)
+    service.close_shift(user, shift, counted_cash=body.counted_cash, note=body.note)
+    db.session.commit()
+    return service.shift_json(shift)

@@ -1,0 +1,194 @@
+"""JSON shapes of sales, voids, refunds and shifts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, EmailStr, Field, StringConstraints, model_validator
+
+from pos.api import InputSchema, QuerySchema
+from pos.schemas import Id, Money, ShortText
+
+Method = Literal["cash", "qris", "card", "transfer", "ewallet"]
+Quantity = Annotated[int, Field(ge=1, le=10_000)]
+DiscountPercent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+RegisterName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+
+
+class SaleItemIn(InputSchema):
+    product_id: Id
+    quantity: Quantity
+    discount_percent: DiscountPercent | None = None
+    discount_amount: Money | None = None
+
+    @model_validator(mode="after")
+    def _one_discount(self) -> SaleItemIn:
+        if self.discount_percent is not None and self.discount_amount is not None:
+            raise ValueError("give discount_percent or discount_amount, not both")
+        return self
+
+
+class PaymentIn(InputSchema):
+    method: Method
+    amount: Annotated[int, Field(ge=1, le=10**12)]
+    reference: Reference = ""
+
+
+class BuyerIn(InputSchema):
+    name: ShortText | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    email: EmailStr | None = None
+    origin: Literal["domestic", "foreign"] | None = None
+
+
+class SaleIn(InputSchema):
+    exhibitor_id: Id
+    items: Annotated[list[SaleItemIn], Field(min_length=1, max_length=200)]
+    discount_amount: Money = 0
+    discount_percent: DiscountPercent | None = None
+    payments: Annotated[list[PaymentIn], Field(min_length=1, max_length=10)]
+    buyer: BuyerIn | None = None
+    # Which register (cash drawer) of the booth, when it has more than one.
+    till: RegisterName = Field("", alias="register")
+
+
+class SaleLineOut(BaseModel):
+    product_id: int
+    sku: str
+    name: str
+    category: str
+    unit_price: int
+    quantity: int
+    discount: int
+    total: int
+    net: int
+    tax: int
+    refunded_quantity: int
+
+
+class PaymentOut(BaseModel):
+    method: Method
+    amount: int
+    change: int
+    reference: str
+
+
+class BuyerOut(BaseModel):
+    name: str
+    phone: str
+    email: str
+    origin: str | None
+
+
+class SaleOut(BaseModel):
+    id: int
+    receipt_number: str
+    exhibitor_id: int
+    status: Literal["completed", "voided", "partly_refunded", "refunded"]
+    created_at: str
+    business_date: str
+    cashier: str
+    lines: list[SaleLineOut]
+    subtotal: int
+    line_discount_total: int
+    order_discount: int
+    discount_total: int
+    tax_total: int
+    total: int
+    paid: int
+    change: int
+    refunded_total: int
+    payments: list[PaymentOut]
+    buyer: BuyerOut
+    receipt_url: str
+    public_receipt_url: str
+    voided_at: str | None = None
+    void_reason: str = ""
+
+
+class SaleList(BaseModel):
+    items: list[SaleOut]
+
+
+class SaleQuery(QuerySchema):
+    exhibitor_id: int | None = None
+    date: str | None = None
+
+
+class VoidIn(InputSchema):
+    reason: Reason
+
+
+class RefundLineIn(InputSchema):
+    product_id: Id
+    quantity: Quantity
+
+
+class RefundIn(InputSchema):
+    lines: Annotated[list[RefundLineIn], Field(min_length=1, max_length=200)]
+    restock: bool = True
+    reason: Reason
+    method: Method | None = None
+
+
+class RefundLineOut(BaseModel):
+    product_id: int
+    sku: str
+    name: str
+    quantity: int
+    amount: int
+    tax: int
+    restocked: bool
+
+
+class RefundOut(BaseModel):
+    id: int
+    sale_id: int
+    refund_number: str
+    amount: int
+    tax: int
+    method: Method
+    reason: str
+    restock: bool
+    created_at: str
+    business_date: str
+    user: str
+    lines: list[RefundLineOut]
+
+
+class ShiftOpenIn(InputSchema):
+    exhibitor_id: Id
+    opening_float: Money = 0
+    till: RegisterName = Field("", alias="register")
+
+
+class ShiftCloseIn(InputSchema):
+    counted_cash: Money
+    note: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class ShiftOut(BaseModel):
+    id: int
+    exhibitor_id: int
+    till: str = Field(alias="register")
+    opened_by: str
+    opened_at: str
+    opening_float: int
+    closed_by: str | None
+    closed_at: str | None
+    counted_cash: int | None
+    expected_cash: int
+    difference: int | None
+    cash_sales: int
+    cash_refunds: int
+    by_method: dict[str, int]
+    transactions: int
+    note: str
+
+
+class ShiftQuery(QuerySchema):
+    exhibitor_id: int | None = None
+    till: RegisterName = Field("", alias="register")

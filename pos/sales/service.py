@@ -1,0 +1,890 @@
+"""Selling: recording a sale whole or not at all, voids, refunds and shifts.
+
+Recording a sale is the hot path of the whole system and runs in two phases:
+
+1. *Read* (no write lock): the exhibitor, the products, the idempotency key; pricing,
+   discount limits and payments, all checked; every row to write prepared.
+2. *Write* (``BEGIN IMMEDIATE`` on SQLite, row locks on PostgreSQL): the idempotency
+   key, the conditional stock updates (in product order, so concurrent sales never
+   deadlock), the receipt number, then the sale, its lines, payments and stock movements
+   in a few multi-row INSERTs. Anything refused rolls all of it back.
+
+The caller commits once. The answer is stored with the idempotency key, so a retry with
+the same key and body gets the very same answer and never a second sale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+
+from pos.auth import permissions
+from pos.auth.models import User
+from pos.auth.permissions import Action
+from pos.auth.service import audit
+from pos.db import begin_write_phase, utcnow
+from pos.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from pos.extensions import db
+from pos.inventory.models import APPROVED, Product, StockMovement
+from pos.inventory.service import InsufficientStock, move_stock, stock_update
+from pos.organizer.models import Event, Exhibitor
+from pos.organizer.service import get_exhibitor
+from pos.sales import pricing
+from pos.sales.models import (
+    COMPLETED,
+    PARTLY_REFUNDED,
+    REFUND_COUNTER,
+    REFUNDED,
+    SALE_COUNTER,
+    VOIDED,
+    DocumentCounter,
+    IdempotencyKey,
+    Payment,
+    Refund,
+    RefundLine,
+    Sale,
+    SaleLine,
+    Shift,
+)
+from pos.schemas import iso_local
+
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyKeyReused(Invalid):
+    code = "idempotency_key_reused"
+
+
+def _pricing_error(exc: pricing.PricingError) -> Invalid:
+    messages = {
+        "empty_cart": _("A sale needs at least one item."),
+        "invalid_quantity": _("Quantities are whole numbers of at least 1."),
+        "invalid_discount": _(
+            "That discount is not possible: it is above 100 % or above the amount."
+        ),
+        "invalid_payment": _("Each payment must be a positive amount."),
+        "insufficient_payment": _("The payments do not cover the total."),
+        "change_without_cash": _(
+            "Only cash gives change: card, QRIS, transfer and e-wallet cannot exceed what is due."
+        ),
+    }
+    return Invalid(messages.get(exc.code, exc.message), code=exc.code, **exc.details)
+
+
+# --- numbers and days -------------------------------------------------------------------
+
+
+def local_day(moment: datetime, timezone: str) -> date:
+    """The calendar day of ``moment`` in the event's timezone."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def receipt_number(booth: str, seq: int) -> str:
+    return f"{booth}-{seq:06d}"
+
+
+def refund_number(booth: str, seq: int) -> str:
+    return f"{booth}-R{seq:05d}"
+
+
+def next_number(exhibitor_id: int, kind: str) -> int:
+    """Take the exhibitor's next document number inside the current transaction.
+
+    The counter row is created on first use; the UPDATE ... RETURNING holds its row lock
+    (PostgreSQL) or runs under the write lock (SQLite) until commit, and a rollback
+    returns the number, so numbers are gapless and never repeat.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(DocumentCounter)
+        .values(exhibitor_id=exhibitor_id, kind=kind, last_seq=0)
+        .on_conflict_do_nothing(index_elements=["exhibitor_id", "kind"])
+    )
+    return db.session.execute(
+        sa.update(DocumentCounter)
+        .where(DocumentCounter.exhibitor_id == exhibitor_id, DocumentCounter.kind == kind)
+        .values(last_seq=DocumentCounter.last_seq + 1)
+        .returning(DocumentCounter.last_seq)
+    ).scalar_one()
+
+
+# --- the answer ------------------------------------------------------------------------
+
+
+def sale_body(
+    sale: dict[str, Any],
+    lines: list[dict[str, Any]],
+    payments: list[dict[str, Any]],
+    *,
+    cashier: str,
+    timezone: str,
+) -> dict[str, Any]:
+    """The JSON of a sale, from its column values (fresh ones, or a loaded Sale's)."""
+    return {
+        "id": sale["id"],
+        "receipt_number": sale["receipt_number"],
+        "exhibitor_id": sale["exhibitor_id"],
+        "status": sale["status"],
+        "created_at": iso_local(sale["created_at"], timezone),
+        "business_date": sale["business_date"].isoformat(),
+        "cashier": cashier,
+        "lines": [
+            {
+                "product_id": line["product_id"],
+                "sku": line["sku"],
+                "name": line["name"],
+                "category": line["category"],
+                "unit_price": line["unit_price"],
+                "quantity": line["quantity"],
+                "discount": line["discount"],
+                "total": line["total"],
+                "net": line["net"],
+                "tax": line["tax"],
+                "refunded_quantity": line["refunded_quantity"],
+            }
+            for line in lines
+        ],
+        "subtotal": sale["subtotal"],
+        "line_discount_total": sale["line_discount_total"],
+        "order_discount": sale["order_discount"],
+        "discount_total": sale["discount_total"],
+        "tax_total": sale["tax_total"],
+        "total": sale["total"],
+        "paid": sale["paid"],
+        "change": sale["change"],
+        "refunded_total": sale["refunded_total"],
+        "payments": [
+            {
+                "method": p["method"],
+                "amount": p["amount"],
+                "change": p["change"],
+                "reference": p["reference"],
+            }
+            for p in payments
+        ],
+        "buyer": {
+            "name": sale["buyer_name"],
+            "phone": sale["buyer_phone"],
+            "email": sale["buyer_email"],
+            "origin": sale["buyer_origin"],
+        },
+        "receipt_url": f"/api/v1/sales/{sale['id']}/receipt.pdf",
+        "public_receipt_url": f"/r/{sale['public_token']}",
+        "voided_at": iso_local(sale.get("voided_at"), timezone),
+        "void_reason": sale.get("void_reason") or "",
+    }
+
+
+def _columns(obj: Any) -> dict[str, Any]:
+    return {c.key: getattr(obj, c.key) for c in sa.inspect(type(obj)).column_attrs}
+
+
+def sale_json(sale: Sale) -> dict[str, Any]:
+    """The JSON of a stored sale (the same shape record_sale answers with)."""
+    return sale_body(
+        _columns(sale),
+        [_columns(line) for line in sale.lines],
+        [_columns(p) for p in sale.payments],
+        cashier=sale.cashier.username,
+        timezone=sale.exhibitor.event.timezone,
+    )
+
+
+# --- recording a sale -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything the write phase needs, as plain values (the read phase's objects
+    expire when its transaction ends)."""
+
+    exhibitor_id: int
+    event_id: int
+    booth: str
+    timezone: str
+    user_id: int
+    username: str
+    fingerprint: str
+    sale: dict[str, Any]
+    lines: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    takes: list[tuple[int, int, str]]  # (product_id, quantity, name), by product id
+
+
+def request_fingerprint(order: Any) -> str:
+    canonical = json.dumps(order.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_idempotency_key(key: str | None) -> str:
+    """Raises BadRequest for a missing, empty or overlong Idempotency-Key."""
+    key = (key or "").strip()
+    if not key:
+        raise BadRequest(
+            _("Send an Idempotency-Key header, unique for each sale attempt."),
+            code="idempotency_key_missing",
+        )
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise BadRequest(
+            _("The Idempotency-Key must be at most 200 printable characters."),
+            code="idempotency_key_invalid",
+        )
+    return key
+
+
+def _stored_answer(exhibitor_id: int, key: str, fingerprint: str) -> tuple[int, dict] | None:
+    row = db.session.execute(
+        sa.select(
+            IdempotencyKey.fingerprint, IdempotencyKey.response_status, IdempotencyKey.response_body
+        ).where(IdempotencyKey.exhibitor_id == exhibitor_id, IdempotencyKey.key == key)
+    ).first()
+    if row is None:
+        return None
+    if row.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(_("This Idempotency-Key was already used for a different sale."))
+    return row.response_status, row.response_body
+
+
+def record_sale(actor: User, order: Any, *, idempotency_key: str | None) -> tuple[int, dict]:
+    """Record a sale whole, or not at all; returns (HTTP status, answer).
+
+    A retry with the same key and body returns the stored answer. Raises BadRequest
+    (no key), IdempotencyKeyReused (same key, other body), Forbidden (rights, discount
+    limit), Invalid (unknown product, pricing, payments), InsufficientStock (409).
+    """
+    key = check_idempotency_key(idempotency_key)
+    exhibitor = get_exhibitor(actor, order.exhibitor_id, Action.SELL)
+    fingerprint = request_fingerprint(order)
+    stored = _stored_answer(exhibitor.id, key, fingerprint)
+    if stored is not None:
+        return stored
+    prepared = _prepare_sale(actor, exhibitor, order, fingerprint)
+
+    begin_write_phase(db.session)
+    return _write_sale(prepared, key)
+
+
+def _prepare_sale(actor: User, exhibitor: Exhibitor, order: Any, fingerprint: str) -> _Prepared:
+    event: Event = exhibitor.event
+    wanted: dict[int, int] = {}
+    for item in order.items:
+        wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
+    products = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(
+                Product.id,
+                Product.exhibitor_id,
+                Product.sku,
+                Product.name,
+                Product.category,
+                Product.price,
+                Product.stock,
+                Product.active,
+                Product.review_status,
+            ).where(Product.id.in_(wanted))
+        )
+    }
+    for product_id, quantity in wanted.items():
+        product = products.get(product_id)
+        if product is None or product.exhibitor_id != exhibitor.id:
+            raise Invalid(
+                _("Product %(id)s is not sold at this booth.", id=product_id),
+                code="unknown_product",
+                product_id=product_id,
+            )
+        if not product.active or product.review_status != APPROVED:
+            raise Conflict(
+                _("%(name)s cannot be sold (not approved or withdrawn).", name=product.name),
+                code="not_sellable",
+                product_id=product_id,
+            )
+        if product.stock < quantity:
+            raise InsufficientStock(
+                _("Only %(n)d of %(name)s in stock.", n=product.stock, name=product.name),
+                product_id=product_id,
+                available=product.stock,
+            )
+
+    try:
+        cart = pricing.price_cart(
+            [
+                pricing.LineInput(
+                    unit_price=products[item.product_id].price,
+                    quantity=item.quantity,
+                    discount_percent=item.discount_percent,
+                    discount_amount=item.discount_amount,
+                )
+                for item in order.items
+            ],
+            order_discount_amount=order.discount_amount,
+            order_discount_percent=order.discount_percent,
+            tax_rate_percent=exhibitor.tax_rate_percent if exhibitor.tax_registered else 0,
+        )
+        settlement = pricing.settle(
+            cart.total, [pricing.PaymentInput(p.method, p.amount) for p in order.payments]
+        )
+    except pricing.PricingError as exc:
+        raise _pricing_error(exc) from None
+    limit = event.cashier_discount_limit_percent
+    if actor.is_cashier and not pricing.discount_within(cart, limit):
+        raise Forbidden(
+            _("A cashier may give at most %(n)d %% discount. Ask the manager.", n=limit),
+            code="discount_limit_exceeded",
+            limit_percent=limit,
+        )
+
+    register = order.till or ""
+    shift_id = db.session.scalar(
+        sa.select(Shift.id).where(
+            Shift.exhibitor_id == exhibitor.id,
+            Shift.register == register,
+            Shift.closed_at.is_(None),
+        )
+    )
+    now = utcnow()
+    buyer = order.buyer
+    sale = {
+        "event_id": event.id,
+        "exhibitor_id": exhibitor.id,
+        "status": COMPLETED,
+        "cashier_id": actor.id,
+        "shift_id": shift_id,
+        "created_at": now,
+        "business_date": local_day(now, event.timezone),
+        "subtotal": cart.subtotal,
+        "line_discount_total": cart.line_discount_total,
+        "order_discount": cart.order_discount,
+        "discount_total": cart.discount_total,
+        "tax_total": cart.tax_total,
+        "tax_rate_percent": exhibitor.tax_rate_percent if exhibitor.tax_registered else 0,
+        "total": cart.total,
+        "paid": settlement.paid,
+        "change": settlement.change,
+        "refunded_total": 0,
+        "buyer_name": (buyer.name or "") if buyer else "",
+        "buyer_phone": (buyer.phone or "") if buyer else "",
+        "buyer_email": (buyer.email or "") if buyer else "",
+        "buyer_origin": buyer.origin if buyer else None,
+        "public_token": secrets.token_urlsafe(24),
+        "voided_at": None,
+        "void_reason": "",
+    }
+    lines = []
+    for number, (item, priced) in enumerate(zip(order.items, cart.lines, strict=True), start=1):
+        product = products[item.product_id]
+        lines.append(
+            {
+                "line_no": number,
+                "product_id": product.id,
+                "sku": product.sku,
+                "name": product.name,
+                "category": product.category,
+                "unit_price": priced.unit_price,
+                "quantity": priced.quantity,
+                "discount_percent": (
+                    str(item.discount_percent) if item.discount_percent is not None else None
+                ),
+                "discount": priced.discount,
+                "total": priced.total,
+                "order_discount_share": priced.order_share,
+                "net": priced.net,
+                "tax": priced.tax,
+                "refunded_quantity": 0,
+            }
+        )
+    payments = [
+        {"method": p.method, "amount": p.amount, "change": change, "reference": p.reference}
+        for p, change in zip(order.payments, settlement.change_by_payment, strict=True)
+    ]
+    return _Prepared(
+        exhibitor_id=exhibitor.id,
+        event_id=event.id,
+        booth=exhibitor.booth,
+        timezone=event.timezone,
+        user_id=actor.id,
+        username=actor.username,
+        fingerprint=fingerprint,
+        sale=sale,
+        lines=lines,
+        payments=payments,
+        takes=[(pid, qty, products[pid].name) for pid, qty in sorted(wanted.items())],
+    )
+
+
+def _write_sale(p: _Prepared, key: str) -> tuple[int, dict]:
+    session = db.session
+    # A concurrent request with this key may have finished while we were reading.
+    stored = _stored_answer(p.exhibitor_id, key, p.fingerprint)
+    if stored is not None:
+        return stored
+    try:
+        with session.begin_nested():
+            key_id = session.execute(
+                sa.insert(IdempotencyKey)
+                .values(
+                    exhibitor_id=p.exhibitor_id,
+                    key=key,
+                    fingerprint=p.fingerprint,
+                    user_id=p.user_id,
+                    response_status=0,
+                    response_body={},
+                    created_at=p.sale["created_at"],
+                )
+                .returning(IdempotencyKey.id)
+            ).scalar_one()
+    except sa.exc.IntegrityError:
+        # PostgreSQL: the twin request committed this key while we waited on it.
+        stored = _stored_answer(p.exhibitor_id, key, p.fingerprint)
+        if stored is None:
+            raise
+        return stored
+
+    stock_after: dict[int, int] = {}
+    for product_id, quantity, name in p.takes:
+        after = session.execute(stock_update(product_id, -quantity)).scalar()
+        if after is None:
+            available = session.scalar(sa.select(Product.stock).where(Product.id == product_id))
+            raise InsufficientStock(
+                _("Only %(n)d of %(name)s in stock.", n=available or 0, name=name),
+                product_id=product_id,
+                available=available,
+            )
+        stock_after[product_id] = after
+
+    seq = next_number(p.exhibitor_id, SALE_COUNTER)
+    sale = dict(p.sale, receipt_seq=seq, receipt_number=receipt_number(p.booth, seq))
+    sale_id = session.execute(sa.insert(Sale).values(**sale).returning(Sale.id)).scalar_one()
+    sale["id"] = sale_id
+    session.execute(sa.insert(SaleLine), [dict(line, sale_id=sale_id) for line in p.lines])
+    session.execute(sa.insert(Payment), [dict(pay, sale_id=sale_id) for pay in p.payments])
+    session.execute(
+        sa.insert(StockMovement),
+        [
+            {
+                "product_id": product_id,
+                "exhibitor_id": p.exhibitor_id,
+                "kind": "sale",
+                "delta": -quantity,
+                "stock_after": stock_after[product_id],
+                "reason": "",
+                "user_id": p.user_id,
+                "sale_id": sale_id,
+                "refund_id": None,
+                "at": sale["created_at"],
+            }
+            for product_id, quantity, _name in p.takes
+        ],
+    )
+    body = sale_body(sale, p.lines, p.payments, cashier=p.username, timezone=p.timezone)
+    session.execute(
+        sa.update(IdempotencyKey)
+        .where(IdempotencyKey.id == key_id)
+        .values(sale_id=sale_id, response_status=201, response_body=body)
+    )
+    return 201, body
+
+
+# --- finding sales ----------------------------------------------------------------------
+
+
+def get_sale(actor: User, sale_id: int, action: Action = Action.VIEW) -> Sale:
+    """Raises NotFound for an unknown sale, Forbidden for another exhibitor's."""
+    sale = db.session.get(Sale, sale_id)
+    if sale is None:
+        raise NotFound(_("No such sale."))
+    permissions.require(actor, action, sale.exhibitor)
+    return sale
+
+
+def list_sales(
+    actor: User, *, exhibitor_id: int | None = None, day: date | None = None
+) -> list[Sale]:
+    """Sales of one event-local day (default: today at the exhibitor's event), newest
+    last. Raises Forbidden/NotFound for an exhibitor outside the actor's rights."""
+    query = sa.select(Sale).join(Exhibitor, Exhibitor.id == Sale.exhibitor_id)
+    if exhibitor_id is not None:
+        exhibitor = get_exhibitor(actor, exhibitor_id)
+        query = query.where(Sale.exhibitor_id == exhibitor.id)
+        timezone = exhibitor.event.timezone
+    else:
+        query = query.where(permissions.exhibitor_scope(actor))
+        event = actor.exhibitor.event if actor.exhibitor_id else None
+        timezone = event.timezone if event else "UTC"
+    day = day or local_day(utcnow(), timezone)
+    query = query.where(Sale.business_date == day)
+    return list(db.session.scalars(query.order_by(Sale.id)))
+
+
+# --- voids and refunds ------------------------------------------------------------------
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("Give a reason."), field="reason")
+    return reason
+
+
+def void_sale(actor: User, sale: Sale, reason: str) -> Sale:
+    """Cancel a whole sale: stock goes back, the sale stays on record as void (audited).
+
+    Raises Forbidden (cashiers), Invalid (no reason), Conflict when the sale is already
+    void or partly refunded (refund the rest instead).
+    """
+    permissions.require(actor, Action.REFUND, sale.exhibitor)
+    reason = _reason(reason)
+    if sale.status == VOIDED:
+        raise Conflict(_("This sale is already void."), code="already_voided")
+    if sale.status != COMPLETED:
+        raise Conflict(
+            _("A sale with refunds cannot be voided; refund the remaining items."),
+            code="has_refunds",
+        )
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(Sale)
+        .where(Sale.id == sale.id, Sale.status == COMPLETED)
+        .values(
+            status=VOIDED,
+            voided_at=now,
+            voided_by_id=actor.id,
+            void_reason=reason,
+            void_business_date=local_day(now, sale.exhibitor.event.timezone),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:  # another manager voided or refunded it a moment ago
+        raise Conflict(_("This sale changed meanwhile; reload it."), code="sale_changed")
+    for line in sale.lines:
+        move_stock(
+            _product(line.product_id), line.quantity, "void", actor, reason=reason, sale_id=sale.id
+        )
+    db.session.refresh(sale)
+    audit(
+        "sale_voided",
+        actor,
+        exhibitor_id=sale.exhibitor_id,
+        target=sale,
+        reason=reason,
+        total=sale.total,
+    )
+    return sale
+
+
+def _product(product_id: int) -> Product:
+    return db.session.get(Product, product_id)
+
+
+def refund_sale(
+    actor: User,
+    sale: Sale,
+    *,
+    lines: list[tuple[int, int]],
+    reason: str,
+    restock: bool = True,
+    method: str | None = None,
+) -> Refund:
+    """Give back what the buyer paid for some units of a sale, as its own document.
+
+    ``lines`` are (product_id, quantity). Each unit's amount is its exact share of the
+    line after line and order discounts; tax is refunded in the same proportion. Stock
+    comes back unless ``restock`` is false (damaged goods). Raises Forbidden, Invalid
+    (no reason, product not on the sale), Conflict (void sale; more than sold and not
+    yet refunded).
+    """
+    permissions.require(actor, Action.REFUND, sale.exhibitor)
+    reason = _reason(reason)
+    if sale.status == VOIDED:
+        raise Conflict(_("A void sale cannot be refunded."), code="already_voided")
+    # Lock the sale for this transaction (PostgreSQL) so two refunds cannot both pass.
+    db.session.execute(
+        sa.update(Sale).where(Sale.id == sale.id).values(refunded_total=Sale.refunded_total)
+    )
+    db.session.refresh(sale)
+    for line in sale.lines:
+        db.session.refresh(line)
+
+    wanted: dict[int, int] = {}
+    for product_id, quantity in lines:
+        if quantity <= 0:
+            raise Invalid(_("Quantities are whole numbers of at least 1."), field="quantity")
+        wanted[product_id] = wanted.get(product_id, 0) + quantity
+
+    refund_lines: list[tuple[SaleLine, int, int, int]] = []  # line, units, amount, tax
+    for product_id, quantity in wanted.items():
+        on_sale = [line for line in sale.lines if line.product_id == product_id]
+        if not on_sale:
+            raise Invalid(
+                _("Product %(id)s is not on this sale.", id=product_id),
+                code="not_on_sale",
+                product_id=product_id,
+            )
+        left = sum(line.quantity - line.refunded_quantity for line in on_sale)
+        if quantity > left:
+            raise Conflict(
+                _("Only %(n)d of these can still be refunded.", n=left),
+                code="refund_exceeds_sale",
+                product_id=product_id,
+                refundable=left,
+            )
+        for line in on_sale:
+            units = min(quantity, line.quantity - line.refunded_quantity)
+            if units <= 0:
+                continue
+            amount = pricing.refund_share(line.net, line.quantity, line.refunded_quantity, units)
+            tax = pricing.refund_share(line.tax, line.quantity, line.refunded_quantity, units)
+            refund_lines.append((line, units, amount, tax))
+            quantity -= units
+            if quantity == 0:
+                break
+
+    method = method or _refund_method(sale)
+    now = utcnow()
+    exhibitor = sale.exhibitor
+    seq = next_number(exhibitor.id, REFUND_COUNTER)
+    shift_register = sale.shift.register if sale.shift_id else ""
+    refund = Refund(
+        sale_id=sale.id,
+        event_id=sale.event_id,
+        exhibitor_id=exhibitor.id,
+        refund_seq=seq,
+        refund_number=refund_number(exhibitor.booth, seq),
+        amount=sum(a for _l, _u, a, _t in refund_lines),
+        tax=sum(t for _l, _u, _a, t in refund_lines),
+        method=method,
+        reason=reason,
+        restock=restock,
+        user_id=actor.id,
+        shift_id=open_shift_id(exhibitor.id, shift_register),
+        created_at=now,
+        business_date=local_day(now, exhibitor.event.timezone),
+    )
+    db.session.add(refund)
+    db.session.flush()
+    for line, units, amount, tax in refund_lines:
+        db.session.add(
+            RefundLine(
+                refund_id=refund.id,
+                sale_line_id=line.id,
+                product_id=line.product_id,
+                quantity=units,
+                amount=amount,
+                tax=tax,
+                restocked=restock,
+            )
+        )
+        line.refunded_quantity += units
+        if restock:
+            move_stock(
+                _product(line.product_id),
+                units,
+                "refund",
+                actor,
+                reason=reason,
+                sale_id=sale.id,
+                refund_id=refund.id,
+            )
+    sale.refunded_total += refund.amount
+    fully = all(line.refunded_quantity == line.quantity for line in sale.lines)
+    sale.status = REFUNDED if fully else PARTLY_REFUNDED
+    db.session.flush()
+    audit(
+        "sale_refunded",
+        actor,
+        exhibitor_id=exhibitor.id,
+        target=sale,
+        refund_id=refund.id,
+        amount=refund.amount,
+        reason=reason,
+        restock=restock,
+    )
+    return refund
+
+
+def _refund_method(sale: Sale) -> str:
+    """Money goes back the way it came: cash if any was paid in cash, else the first method."""
+    methods = [p.method for p in sale.payments]
+    return "cash" if "cash" in methods else methods[0]
+
+
+def refund_json(refund: Refund) -> dict[str, Any]:
+    timezone = refund.sale.exhibitor.event.timezone
+    lines = {line.id: line for line in refund.sale.lines}
+    return {
+        "id": refund.id,
+        "sale_id": refund.sale_id,
+        "refund_number": refund.refund_number,
+        "amount": refund.amount,
+        "tax": refund.tax,
+        "method": refund.method,
+        "reason": refund.reason,
+        "restock": refund.restock,
+        "created_at": iso_local(refund.created_at, timezone),
+        "business_date": refund.business_date.isoformat(),
+        "user": refund.user.username,
+        "lines": [
+            {
+                "product_id": rl.product_id,
+                "sku": lines[rl.sale_line_id].sku,
+                "name": lines[rl.sale_line_id].name,
+                "quantity": rl.quantity,
+                "amount": rl.amount,
+                "tax": rl.tax,
+                "restocked": rl.restocked,
+            }
+            for rl in refund.lines
+        ],
+    }
+
+
+# --- shifts -----------------------------------------------------------------------------
+
+
+def open_shift_id(exhibitor_id: int, register: str = "") -> int | None:
+    return db.session.scalar(
+        sa.select(Shift.id).where(
+            Shift.exhibitor_id == exhibitor_id,
+            Shift.register == register,
+            Shift.closed_at.is_(None),
+        )
+    )
+
+
+def current_shift(actor: User, exhibitor_id: int, register: str = "") -> Shift | None:
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.SELL)
+    shift_id = open_shift_id(exhibitor.id, register)
+    return db.session.get(Shift, shift_id) if shift_id else None
+
+
+def open_shift(actor: User, exhibitor_id: int, *, opening_float: int, register: str = "") -> Shift:
+    """Open the register with a cash float. Raises Conflict if it is open already."""
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.SELL)
+    if isinstance(opening_float, bool) or not isinstance(opening_float, int) or opening_float < 0:
+        raise Invalid(_("The float is a whole amount of at least 0."), field="opening_float")
+    if open_shift_id(exhibitor.id, register) is not None:
+        raise Conflict(_("This register is already open."), code="shift_open")
+    shift = Shift(
+        exhibitor_id=exhibitor.id,
+        register=register,
+        opened_by_id=actor.id,
+        opening_float=opening_float,
+        opened_at=utcnow(),
+    )
+    db.session.add(shift)
+    db.session.flush()
+    audit(
+        "shift_opened", actor, exhibitor_id=exhibitor.id, target=shift, opening_float=opening_float
+    )
+    return shift
+
+
+def get_shift(actor: User, shift_id: int) -> Shift:
+    shift = db.session.get(Shift, shift_id)
+    if shift is None:
+        raise NotFound(_("No such shift."))
+    permissions.require(actor, Action.SELL, shift.exhibitor)
+    return shift
+
+
+@dataclass(frozen=True)
+class ShiftTotals:
+    cash_sales: int  # cash kept from the shift's sales (tendered − change), voids excluded
+    cash_refunds: int
+    by_method: dict[str, int]  # money kept per method, less refunds paid out that way
+    transactions: int
+    expected_cash: int
+
+
+def shift_totals(shift: Shift) -> ShiftTotals:
+    """What the drawer should hold: float + cash sales − change − cash refunds."""
+    kept = db.session.execute(
+        sa.select(Payment.method, sa.func.sum(Payment.amount - Payment.change))
+        .join(Sale, Sale.id == Payment.sale_id)
+        .where(Sale.shift_id == shift.id, Sale.status != VOIDED)
+        .group_by(Payment.method)
+    ).all()
+    refunded = db.session.execute(
+        sa.select(Refund.method, sa.func.sum(Refund.amount))
+        .where(Refund.shift_id == shift.id)
+        .group_by(Refund.method)
+    ).all()
+    transactions = db.session.scalar(
+        sa.select(sa.func.count(Sale.id)).where(Sale.shift_id == shift.id, Sale.status != VOIDED)
+    )
+    by_method: dict[str, int] = {}
+    for method, amount in kept:
+        by_method[method] = by_method.get(method, 0) + int(amount or 0)
+    for method, amount in refunded:
+        by_method[method] = by_method.get(method, 0) - int(amount or 0)
+    cash_sales = sum(int(a or 0) for m, a in kept if m == "cash")
+    cash_refunds = sum(int(a or 0) for m, a in refunded if m == "cash")
+    return ShiftTotals(
+        cash_sales=cash_sales,
+        cash_refunds=cash_refunds,
+        by_method=by_method,
+        transactions=transactions or 0,
+        expected_cash=shift.opening_float + cash_sales - cash_refunds,
+    )
+
+
+def close_shift(actor: User, shift: Shift, *, counted_cash: int, note: str = "") -> Shift:
+    """Close the register with the cash counted; keeps expected cash beside it (audited).
+
+    Raises Conflict when already closed, Invalid for a negative count.
+    """
+    permissions.require(actor, Action.SELL, shift.exhibitor)
+    if shift.closed_at is not None:
+        raise Conflict(_("This shift is already closed."), code="shift_closed")
+    if isinstance(counted_cash, bool) or not isinstance(counted_cash, int) or counted_cash < 0:
+        raise Invalid(_("The counted cash is a whole amount of at least 0."), field="counted_cash")
+    totals = shift_totals(shift)
+    shift.closed_at = utcnow()
+    shift.closed_by_id = actor.id
+    shift.counted_cash = counted_cash
+    shift.expected_cash = totals.expected_cash
+    shift.note = (note or "").strip()
+    db.session.flush()
+    audit(
+        "shift_closed",
+        actor,
+        exhibitor_id=shift.exhibitor_id,
+        target=shift,
+        expected=totals.expected_cash,
+        counted=counted_cash,
+    )
+    return shift
+
+
+def shift_json(shift: Shift) -> dict[str, Any]:
+    timezone = shift.exhibitor.event.timezone
+    totals = shift_totals(shift)
+    expected = shift.expected_cash if shift.closed_at else totals.expected_cash
+    return {
+        "id": shift.id,
+        "exhibitor_id": shift.exhibitor_id,
+        "register": shift.register,
+        "opened_by": shift.opened_by.username,
+        "opened_at": iso_local(shift.opened_at, timezone),
+        "opening_float": shift.opening_float,
+        "closed_by": shift.closed_by.username if shift.closed_by else None,
+        "closed_at": iso_local(shift.closed_at, timezone),
+        "counted_cash": shift.counted_cash,
+        "expected_cash": expected,
+        "difference": (shift.counted_cash - expected) if shift.counted_cash is not None else None,
+        "cash_sales": totals.cash_sales,
+        "cash_refunds": totals.cash_refunds,
+        "by_method": totals.by_method,
+        "transactions": totals.transactions,
+        "note": shift.note,
+    }
