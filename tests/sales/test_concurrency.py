@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from pos.demo import DEMO_EVENT_NAME
 from pos.inventory.models import Product, StockMovement
 from pos.sales.models import Sale
 from tests import factories
@@ -127,11 +128,15 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo(server):
+    """The demo event's booths (on PostgreSQL the database may hold other tests' too)."""
     organizer = bearer(server, "organizer")
-    status, exhibitors = call(server, "GET", "/api/v1/exhibitors", headers=organizer)
-    b12 = next(e for e in exhibitors["items"] if e["booth"] == "B12")
-    a03 = next(e for e in exhibitors["items"] if e["booth"] == "A03")
-    return {"organizer": organizer, "b12": b12["id"], "a03": a03["id"]}
+    _, events = call(server, "GET", "/api/v1/events", headers=organizer)
+    event_id = next(e["id"] for e in events["items"] if e["name"] == DEMO_EVENT_NAME)
+    _, exhibitors = call(
+        server, "GET", f"/api/v1/exhibitors?event_id={event_id}", headers=organizer
+    )
+    booths = {e["booth"]: e["id"] for e in exhibitors["items"]}
+    return {"organizer": organizer, "b12": booths["B12"], "a03": booths["A03"]}
 
 
 @pytest.mark.slow
