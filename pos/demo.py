@@ -4,7 +4,9 @@ seed-demo`` and ``make run``; goes through the same services as the app."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+import random
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -612,14 +614,121 @@ def seed_demo() -> bool:
                 attributes=attributes,
                 one_of_a_kind=unique,
             )
+    # Sales are recorded as the API records them, each in its own transaction.
+    db.session.commit()
     seed_sample_sales(event)
-    db.session.flush()
     return True
 
 
-def seed_sample_sales(event: Event) -> None:
-    """A day of believable sales, voids and refunds through the sales service.
+def _sample_times(timezone: str, count: int, rng: random.Random) -> list[datetime]:
+    """``count`` moments of today's selling hours so far (event-local), oldest first."""
+    now = datetime.now(ZoneInfo(timezone))
+    opening = now.replace(hour=9, minute=0, second=0, microsecond=0)
+    start = max(opening, now - timedelta(hours=10))
+    if now - start < timedelta(hours=1):  # early in the day: spread over the night so far
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    span = max((now - start).total_seconds() - 120, 60)
+    return sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(count))
 
-    Hook for the selling capability: until sales can be recorded, the demo has a
-    catalogue and accounts but no sales.
-    """
+
+def seed_sample_sales(event: Event) -> None:
+    """A day of believable sales through the sale service: one-line and mixed carts,
+    discounts, cash with change, QRIS, cards and split payments, foreign and domestic
+    buyers, a void and a refund at each booth."""
+    from pos.sales import service as sales_service
+    from pos.sales.schemas import SaleIn
+
+    rng = random.Random(20250906)
+    buyers = [
+        ("Ayu", "domestic"),
+        ("Made", "domestic"),
+        ("Sarah", "foreign"),
+        ("Kenji", "foreign"),
+        ("Putu", "domestic"),
+        ("Emma", "foreign"),
+        (None, None),
+        (None, None),
+    ]
+    for exhibitor in sorted(event.exhibitors, key=lambda e: e.booth):
+        booth = exhibitor.booth.lower()
+        cashier = db.session.scalar(sa.select(User).where(User.username == f"cashier-{booth}"))
+        manager = db.session.scalar(sa.select(User).where(User.username == f"manager-{booth}"))
+        products = inventory_service.list_products(manager, exhibitor_id=exhibitor.id)
+        recorded = []
+        for n, at in enumerate(_sample_times(event.timezone, 14, rng), start=1):
+            in_stock = [p for p in products if p.stock > 0]
+            # Paintings sell one at a time; the booth's smaller items in ones and twos.
+            cart = rng.sample(in_stock, k=min(len(in_stock), rng.choice([1, 1, 1, 2, 2, 3])))
+            items = [
+                {"product_id": p.id, "quantity": 1 if p.stock < 3 else rng.choice([1, 1, 2])}
+                for p in cart
+            ]
+            if n % 5 == 0:
+                items[0]["discount_percent"] = 10
+            total = _expected_total(cart, items)
+            payments = _sample_payments(total, rng)
+            name, origin = rng.choice(buyers)
+            order = SaleIn.model_validate_json(  # exactly as the API parses a tablet's sale
+                json.dumps(
+                    {
+                        "exhibitor_id": exhibitor.id,
+                        "items": items,
+                        "payments": payments,
+                        "buyer": {"name": name, "origin": origin} if name else None,
+                    }
+                )
+            )
+            _status, sale = sales_service.record_sale(
+                cashier, order, idempotency_key=f"demo-{booth}-{n}", at=at.astimezone(UTC)
+            )
+            db.session.commit()
+            recorded.append(sale)
+            for product in products:
+                db.session.refresh(product)
+        voided = sales_service.get_sale(manager, recorded[2]["id"])
+        sales_service.void_sale(manager, voided, "Salah input oleh kasir")
+        refunded = sales_service.get_sale(manager, recorded[6]["id"])
+        line = refunded.lines[0]
+        sales_service.refund_sale(
+            manager, refunded, lines=[(line.product_id, 1)], reason="Pembeli berubah pikiran"
+        )
+        db.session.commit()
+
+
+def _expected_total(products, items) -> int:
+    from pos.sales import pricing
+
+    cart = pricing.price_cart(
+        [
+            pricing.LineInput(
+                p.price, item["quantity"], discount_percent=item.get("discount_percent")
+            )
+            for p, item in zip(products, items, strict=True)
+        ]
+    )
+    return cart.total
+
+
+def _sample_payments(total: int, rng: random.Random) -> list[dict]:
+    """Cash rounded up to the next Rp50.000 (change), QRIS or card exact, or a split."""
+    kind = rng.choice(["cash", "cash", "qris", "qris", "card", "split"])
+    if kind == "cash":
+        return [{"method": "cash", "amount": -(-total // 50_000) * 50_000}]
+    if kind == "split" and total > 200_000:
+        cash = 100_000
+        return [
+            {"method": "cash", "amount": cash},
+            {
+                "method": "qris",
+                "amount": total - cash,
+                "reference": f"QR{rng.randint(10**7, 10**8)}",
+            },
+        ]
+    method = "card" if kind == "card" else "qris"
+    return [
+        {
+            "method": method,
+            "amount": total,
+            "reference": f"{method.upper()}{rng.randint(10**5, 10**6)}",
+        }
+    ]

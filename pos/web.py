@@ -40,11 +40,13 @@ def form_data(form: FlaskForm, *names: str) -> dict[str, Any]:
 
 
 def landing_url(user: Any) -> str:
-    """Where each role starts after sign-in (the register, the booth's day, the dashboard,
-    once those exist; the catalogue and exhibitors until then)."""
+    """Where each role starts after sign-in: a cashier at the register, a manager on the
+    booth's day, an organizer on the exhibitors (the dashboard, once reports exist)."""
     if user.role == "organizer":
         return url_for("organizer.exhibitors")
-    return url_for("inventory.products")
+    if user.role == "manager":
+        return url_for("sales.day")
+    return url_for("sales.register")
 
 
 def saved(message: str | None = None) -> None:

@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from flask_babel import gettext as _
 
 from pos.api import endpoint
-from pos.errors import Invalid, NotFound
+from pos.errors import Invalid
 from pos.extensions import db
 from pos.sales import service
 from pos.sales.schemas import (
@@ -19,6 +19,7 @@ from pos.sales.schemas import (
     SaleOut,
     SaleQuery,
     ShiftCloseIn,
+    ShiftList,
     ShiftOpenIn,
     ShiftOut,
     ShiftQuery,
@@ -117,21 +118,19 @@ def refund_sale(user, sale_id: int, body: RefundIn):
 
 @endpoint(
     bp,
-    "/shifts/current",
+    "/shifts",
     "GET",
-    summary="The register's open shift, with its running totals",
+    summary="The booth's open shifts (registers), with their running totals",
     query=ShiftQuery,
-    response=ShiftOut,
+    response=ShiftList,
     errors=(404,),
 )
-def current_shift(user, query: ShiftQuery):
+def list_shifts(user, query: ShiftQuery):
     exhibitor_id = query.exhibitor_id or user.exhibitor_id
     if exhibitor_id is None:
         raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
-    shift = service.current_shift(user, exhibitor_id, query.till)
-    if shift is None:
-        raise NotFound(_("The register is not open."), code="no_open_shift")
-    return service.shift_json(shift)
+    shifts = service.open_shifts(user, exhibitor_id)
+    return {"items": [service.shift_json(shift) for shift in shifts]}
 
 
 @endpoint(

@@ -189,6 +189,9 @@ class ShiftOut(BaseModel):
     note: str
 
 
+class ShiftList(BaseModel):
+    items: list[ShiftOut]
+
+
 class ShiftQuery(QuerySchema):
     exhibitor_id: int | None = None
-    till: RegisterName = Field("", alias="register")

@@ -255,12 +255,17 @@ def _stored_answer(exhibitor_id: int, key: str, fingerprint: str) -> tuple[int, 
     return row.response_status, row.response_body
 
 
-def record_sale(actor: User, order: Any, *, idempotency_key: str | None) -> tuple[int, dict]:
+def record_sale(
+    actor: User, order: Any, *, idempotency_key: str | None, at: datetime | None = None
+) -> tuple[int, dict]:
     """Record a sale whole, or not at all; returns (HTTP status, answer).
 
-    A retry with the same key and body returns the stored answer. Raises BadRequest
-    (no key), IdempotencyKeyReused (same key, other body), Forbidden (rights, discount
-    limit), Invalid (unknown product, pricing, payments), InsufficientStock (409).
+    A retry with the same key and body returns the stored answer. ``at`` backdates the
+    sale (the demo's sample day; never exposed to the API). The session must hold no
+    uncommitted writes: the read phase's transaction is ended before the write phase.
+    Raises BadRequest (no key), IdempotencyKeyReused (same key, other body), Forbidden
+    (rights, discount limit), Invalid (unknown product, pricing, payments),
+    InsufficientStock (409).
     """
     key = check_idempotency_key(idempotency_key)
     exhibitor = get_exhibitor(actor, order.exhibitor_id, Action.SELL)
@@ -268,13 +273,15 @@ def record_sale(actor: User, order: Any, *, idempotency_key: str | None) -> tupl
     stored = _stored_answer(exhibitor.id, key, fingerprint)
     if stored is not None:
         return stored
-    prepared = _prepare_sale(actor, exhibitor, order, fingerprint)
+    prepared = _prepare_sale(actor, exhibitor, order, fingerprint, at or utcnow())
 
     begin_write_phase(db.session)
     return _write_sale(prepared, key)
 
 
-def _prepare_sale(actor: User, exhibitor: Exhibitor, order: Any, fingerprint: str) -> _Prepared:
+def _prepare_sale(
+    actor: User, exhibitor: Exhibitor, order: Any, fingerprint: str, now: datetime
+) -> _Prepared:
     event: Event = exhibitor.event
     wanted: dict[int, int] = {}
     for item in order.items:
@@ -352,7 +359,6 @@ def _prepare_sale(actor: User, exhibitor: Exhibitor, order: Any, fingerprint: st
             Shift.closed_at.is_(None),
         )
     )
-    now = utcnow()
     buyer = order.buyer
     sale = {
         "event_id": event.id,
@@ -649,7 +655,7 @@ def refund_sale(
             if quantity == 0:
                 break
 
-    method = method or _refund_method(sale)
+    method = method or default_refund_method(sale)
     now = utcnow()
     exhibitor = sale.exhibitor
     seq = next_number(exhibitor.id, REFUND_COUNTER)
@@ -712,7 +718,7 @@ def refund_sale(
     return refund
 
 
-def _refund_method(sale: Sale) -> str:
+def default_refund_method(sale: Sale) -> str:
     """Money goes back the way it came: cash if any was paid in cash, else the first method."""
     methods = [p.method for p in sale.payments]
     return "cash" if "cash" in methods else methods[0]
@@ -761,10 +767,21 @@ def open_shift_id(exhibitor_id: int, register: str = "") -> int | None:
     )
 
 
-def current_shift(actor: User, exhibitor_id: int, register: str = "") -> Shift | None:
+def open_shifts(actor: User, exhibitor_id: int) -> list[Shift]:
+    """The booth's open shifts, one per register. Raises Forbidden or NotFound."""
     exhibitor = get_exhibitor(actor, exhibitor_id, Action.SELL)
-    shift_id = open_shift_id(exhibitor.id, register)
-    return db.session.get(Shift, shift_id) if shift_id else None
+    return list(
+        db.session.scalars(
+            sa.select(Shift)
+            .where(Shift.exhibitor_id == exhibitor.id, Shift.closed_at.is_(None))
+            .order_by(Shift.register)
+        )
+    )
+
+
+def current_shift(actor: User, exhibitor_id: int, register: str = "") -> Shift | None:
+    """The open shift of one register of the booth, if any."""
+    return next((s for s in open_shifts(actor, exhibitor_id) if s.register == register), None)
 
 
 def open_shift(actor: User, exhibitor_id: int, *, opening_float: int, register: str = "") -> Shift:

@@ -174,7 +174,7 @@ def test_failed_sign_in_is_written_to_the_audit_log(client, a):
 
 @pytest.mark.parametrize(
     ("role", "landing"),
-    [("organizer", "/exhibitors"), ("manager", "/products"), ("cashier", "/products")],
+    [("organizer", "/exhibitors"), ("manager", "/day"), ("cashier", "/register")],
 )
 def test_right_password_redirects_each_role_to_its_landing_page(
     client, a, organizer, role, landing
@@ -350,7 +350,7 @@ def test_manager_creates_a_cashier_for_their_own_booth_who_can_then_sign_in(clie
 
     client.post("/logout")
     signed = client.post("/login", data={"username": "kasir-ayu", "password": "pass1234"})
-    assert urlsplit(signed.location).path == "/products"
+    assert urlsplit(signed.location).path == "/register"
 
 
 @pytest.mark.parametrize("role", ["manager", "organizer"])
@@ -472,7 +472,7 @@ def test_colleague_takes_over_the_tablet_with_the_right_pin(client, a, pins):
     assert 'name="pin"' in html and f'value="{a.cashier.id}"' in html
     response = client.post("/switch", data={"user_id": str(a.cashier.id), "pin": PIN})
     assert response.status_code == 302
-    assert urlsplit(response.location).path == "/products"
+    assert urlsplit(response.location).path == "/register"
     page = client.get("/products")
     assert signed_in_name(text(page)) == a.cashier.name
     assert client.get("/users").status_code == 403  # the session is the cashier's now

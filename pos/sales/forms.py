@@ -1,0 +1,39 @@
+"""HTML forms of voids, refunds and shifts (shape only; rules live in the service)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+METHOD_LABELS = {
+    "cash": _l("Cash"),
+    "qris": _l("QRIS"),
+    "card": _l("Card"),
+    "transfer": _l("Bank transfer"),
+    "ewallet": _l("E-wallet"),
+}
+
+
+class VoidForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class RefundForm(FlaskForm):
+    """The quantities come as fields named qty-<sale line id>; this form is the rest."""
+
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    restock = BooleanField(_l("Put the items back in stock (not damaged)"), default=True)
+    method = SelectField(
+        _l("Pay back by"),
+        choices=[SelectChoice(slug, label) for slug, label in METHOD_LABELS.items()],
+    )
+
+
+class ShiftCloseForm(FlaskForm):
+    counted_cash = IntegerField(
+        _l("Cash counted in the drawer"),
+        validators=[InputRequired(message=_l("Enter the amount counted.")), NumberRange(min=0)],
+    )
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])

@@ -1,0 +1,198 @@
+"""The booth's selling pages: the register (a page that talks to the JSON API), the
+manager's day with voids and refunds, and one sale."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from pos.auth.permissions import Action, may
+from pos.db import utcnow
+from pos.errors import PosError
+from pos.extensions import db
+from pos.i18n import money
+from pos.inventory.attributes import CATEGORY_LABELS
+from pos.organizer.service import get_exhibitor
+from pos.sales import service
+from pos.sales.forms import METHOD_LABELS, RefundForm, ShiftCloseForm, VoidForm
+from pos.sales.models import COMPLETED, VOIDED
+from pos.web import saved, show_error
+
+bp = Blueprint("sales", __name__)
+
+
+def _booth(action: Action):
+    """The booth of this page: the user's own, or (organizer) the one asked for."""
+    chosen = request.args.get("exhibitor_id", "")
+    if chosen:
+        if not chosen.isdigit():
+            abort(404)
+        return get_exhibitor(current_user, int(chosen), action)
+    if current_user.exhibitor_id is None:
+        return None
+    return get_exhibitor(current_user, current_user.exhibitor_id, action)
+
+
+@bp.get("/register")
+@login_required
+def register():
+    exhibitor = _booth(Action.SELL)
+    if exhibitor is None:
+        return redirect(url_for("organizer.exhibitors"))
+    return render_template(
+        "sales/register.html",
+        exhibitor=exhibitor,
+        event=exhibitor.event,
+        categories=CATEGORY_LABELS,
+        methods=METHOD_LABELS,
+        may_refund=may(current_user, Action.REFUND, exhibitor),
+    )
+
+
+@bp.get("/day")
+@login_required
+def day():
+    exhibitor = _booth(Action.REFUND)
+    if exhibitor is None:
+        return redirect(url_for("organizer.exhibitors"))
+    chosen = request.args.get("date", "")
+    try:
+        on = date.fromisoformat(chosen) if chosen else None
+    except ValueError:
+        abort(404)
+    sales = service.list_sales(current_user, exhibitor_id=exhibitor.id, day=on)
+    on = on or service.local_day(utcnow(), exhibitor.event.timezone)
+    kept = [s for s in sales if s.status != VOIDED]
+    shift = service.current_shift(current_user, exhibitor.id)
+    return render_template(
+        "sales/day.html",
+        exhibitor=exhibitor,
+        event=exhibitor.event,
+        sales=sales,
+        on=on,
+        totals={
+            "transactions": len(kept),
+            "total": sum(s.total for s in kept),
+            "refunded": sum(s.refunded_total for s in kept),
+            "voided": sum(s.total for s in sales if s.status == VOIDED),
+        },
+        shift=shift,
+        shift_totals=service.shift_totals(shift) if shift else None,
+        close_form=ShiftCloseForm(),
+        methods=METHOD_LABELS,
+    )
+
+
+@bp.get("/sales/<int:sale_id>")
+@login_required
+def sale(sale_id: int):
+    item = service.get_sale(current_user, sale_id)
+    may_refund = may(current_user, Action.REFUND, item.exhibitor)
+    return render_template(
+        "sales/sale.html",
+        sale=item,
+        exhibitor=item.exhibitor,
+        event=item.exhibitor.event,
+        methods=METHOD_LABELS,
+        may_refund=may_refund,
+        void_form=VoidForm(),
+        can_void=may_refund and item.status == COMPLETED,
+        can_refund=may_refund and item.status not in (VOIDED, "refunded"),
+    )
+
+
+@bp.post("/sales/<int:sale_id>/void")
+@login_required
+def void(sale_id: int):
+    item = service.get_sale(current_user, sale_id, Action.REFUND)
+    form = VoidForm()
+    if not form.validate_on_submit():
+        show_error(None, PosError(_("Give a reason.")))
+        return redirect(url_for("sales.sale", sale_id=sale_id))
+    try:
+        service.void_sale(current_user, item, form.reason.data)
+        db.session.commit()
+    except PosError as exc:
+        db.session.rollback()
+        show_error(None, exc)
+    else:
+        saved(
+            _("Sale %(number)s is void; its items are back in stock.", number=item.receipt_number)
+        )
+    return redirect(url_for("sales.sale", sale_id=sale_id))
+
+
+@bp.route("/sales/<int:sale_id>/refund", methods=["GET", "POST"])
+@login_required
+def refund(sale_id: int):
+    item = service.get_sale(current_user, sale_id, Action.REFUND)
+    form = RefundForm()
+    if request.method == "GET":
+        form.method.data = service.default_refund_method(item)
+    if form.validate_on_submit():
+        lines = []
+        for line in item.lines:
+            raw = request.form.get(f"qty-{line.id}", "").strip() or "0"
+            if not raw.isdigit():
+                form.reason.errors.append(_("Quantities are whole numbers."))
+                break
+            if int(raw):
+                lines.append((line.product_id, int(raw)))
+        else:
+            if not lines:
+                show_error(None, PosError(_("Choose at least one item to refund.")))
+            else:
+                try:
+                    done = service.refund_sale(
+                        current_user,
+                        item,
+                        lines=lines,
+                        reason=form.reason.data,
+                        restock=form.restock.data,
+                        method=form.method.data,
+                    )
+                    db.session.commit()
+                except PosError as exc:
+                    db.session.rollback()
+                    show_error(form, exc)
+                else:
+                    saved(_("Refund %(number)s recorded.", number=done.refund_number))
+                    return redirect(url_for("sales.sale", sale_id=sale_id))
+    return render_template(
+        "sales/refund.html",
+        sale=item,
+        exhibitor=item.exhibitor,
+        event=item.exhibitor.event,
+        form=form,
+    )
+
+
+@bp.post("/shifts/<int:shift_id>/close")
+@login_required
+def close_shift(shift_id: int):
+    shift = service.get_shift(current_user, shift_id)
+    form = ShiftCloseForm()
+    if form.validate_on_submit():
+        try:
+            service.close_shift(
+                current_user, shift, counted_cash=form.counted_cash.data, note=form.note.data or ""
+            )
+            db.session.commit()
+        except PosError as exc:
+            db.session.rollback()
+            show_error(None, exc)
+        else:
+            currency = shift.exhibitor.event.currency
+            saved(
+                _(
+                    "Register closed. Expected %(expected)s, counted %(counted)s.",
+                    expected=money(shift.expected_cash, currency),
+                    counted=money(shift.counted_cash, currency),
+                )
+            )
+    else:
+        show_error(None, PosError(_("Enter the amount counted.")))
+    return redirect(url_for("sales.day", exhibitor_id=shift.exhibitor_id))
