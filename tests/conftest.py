@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from pos import create_app
 from pos.extensions import db as _db
+from tests import browser as browser_support
 
 POSTGRES_URL = os.environ.get("POS_TEST_DATABASE_URL", "")
 
@@ -152,3 +153,26 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium under Playwright, for a module of browser tests."""
+    if not browser_support.CHROMIUM.exists():
+        browser_support.unavailable(
+            f"{browser_support.CHROMIUM} is not installed (apt-get install chromium)"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_support.unavailable(
+            "Playwright for Python is not installed (pip install -e '.[test]')"
+        )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(browser_support.CHROMIUM), args=browser_support.CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

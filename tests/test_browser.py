@@ -4,29 +4,17 @@ a 10-inch tablet, and the sign-in page on a phone."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from tests.browser import PHONE, TABLET, PageProblems, sign_in, sign_out
 from tests.servers import served
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TABLET = {"viewport": {"width": 1280, "height": 800}, "has_touch": True}
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
 DEMO_BOOTHS = ["A03", "B12", "C07", "D02"]
-
-
-def _unavailable(reason: str) -> None:
-    """Skip, unless this run must drive a browser (POS_REQUIRE_BROWSER=1): then fail."""
-    if os.environ.get("POS_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (POS_REQUIRE_BROWSER=1)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -34,56 +22,6 @@ def server(tmp_path_factory) -> Iterator[str]:
     """`pos serve` (gunicorn, two workers) on a fresh demo database; its base URL."""
     with served(tmp_path_factory.mktemp("served")) as (base, _log):
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-class PageProblems:
-    """Script errors and failed loads a user would hit (a CSP block, a 404 asset)."""
-
-    def __init__(self, page) -> None:
-        self.seen: list[str] = []
-        page.on("pageerror", lambda error: self.seen.append(f"script error: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                self.seen.append(f"console: {message.text}") if message.type == "error" else None
-            ),
-        )
-        page.on(
-            "response",
-            lambda response: (
-                self.seen.append(f"{response.status} {response.url}")
-                if response.status >= 400
-                else None
-            ),
-        )
-
-
-def sign_in(page, base: str, username: str, password: str = "demo") -> None:
-    page.goto(base + "/login")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', password)
-    page.tap('main form button[type="submit"]')
-
-
-def sign_out(page) -> None:
-    page.tap('form[action="/logout"] button[type="submit"]')
-    page.wait_for_url(re.compile(r"/login$"))
 
 
 def test_organizer_and_manager_work_the_catalogue_on_a_touch_tablet(browser, server, tmp_path):
@@ -103,6 +41,8 @@ def test_organizer_and_manager_work_the_catalogue_on_a_touch_tablet(browser, ser
 
         # The silver jeweller's manager adds a ring through the product form.
         sign_in(page, server, "manager-b12")
+        page.wait_for_url(re.compile(r"/day$"))  # a manager starts on the booth's day
+        page.tap('nav.mainnav a[href="/products"]')
         page.wait_for_url(re.compile(r"/products$"))
         page.tap('a[href^="/products/new"]')
         page.wait_for_url(re.compile(r"/products/new"))

@@ -1,0 +1,125 @@
+"""The register in a real browser on a touch tablet: ring up two items, pay split
+QRIS and cash, see the change, start the next sale; and a checkout whose reply is lost
+on the way back, retried, records the sale exactly once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser import TABLET, PageProblems, sign_in
+from tests.servers import bearer, call, served
+
+pytestmark = pytest.mark.browser
+
+RING = "SR-925-01"  # Cincin Perak Motif Jawan, Rp450.000
+EARRINGS = "SE-925-20"  # Anting Perak Bunga Jepun, Rp385.000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    with served(tmp_path_factory.mktemp("register")) as (base, _log):
+        yield base
+
+
+def b12_sales(server) -> list[dict]:
+    manager = bearer(server, "manager-b12")
+    _, exhibitors = call(server, "GET", "/api/v1/exhibitors", headers=manager)
+    b12 = next(e["id"] for e in exhibitors["items"] if e["booth"] == "B12")
+    _, sales = call(server, "GET", f"/api/v1/sales?exhibitor_id={b12}", headers=manager)
+    return sales["items"]
+
+
+def ring_up(page) -> None:
+    page.wait_for_selector(f'.product-tile[data-sku="{RING}"]')
+    page.tap(f'.product-tile[data-sku="{RING}"]')
+    page.tap(f'.product-tile[data-sku="{EARRINGS}"]')
+    assert page.locator("#total").inner_text() == "Rp835.000"
+    page.tap("#pay")
+
+
+def pay_split_qris_then_cash(page) -> None:
+    page.tap('.method[data-method="qris"]')
+    page.fill("#amount", "500000")
+    page.fill("#reference", "QR-TAB-1")
+    page.tap("#add-payment")
+    page.tap('.method[data-method="cash"]')
+    assert page.locator("#due").inner_text() == "Rp335.000"
+    page.tap('#quick-cash button:has-text("Rp350.000")')
+    assert page.locator("#due-label").inner_text() == "Kembalian"
+    assert page.locator("#due").inner_text() == "Rp15.000"
+
+
+def test_cashier_rings_up_two_items_pays_split_and_sees_the_change(browser, server, tmp_path):
+    before = len(b12_sales(server))
+    context = browser.new_context(**TABLET, locale="id-ID")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        problems = PageProblems(page)
+        sign_in(page, server, "cashier-b12")
+        page.wait_for_url(re.compile(r"/register$"))
+        ring_up(page)
+        pay_split_qris_then_cash(page)
+        page.screenshot(path=str(tmp_path / "register-checkout.png"))
+        page.tap("#complete")
+        page.wait_for_selector("#done[open]")
+        assert page.locator("#done-change").inner_text() == "Rp15.000"
+        number = page.locator("#done-number").inner_text()
+        assert re.search(r"B12-\d{6}$", number)
+        page.screenshot(path=str(tmp_path / "register-done.png"))
+        page.tap("#new-sale")
+        assert page.locator("#cart-lines li").count() == 0
+        assert page.locator("#pay").is_disabled()
+        assert problems.seen == []
+    finally:
+        context.close()
+
+    sales = b12_sales(server)
+    assert len(sales) == before + 1
+    sale = sales[-1]
+    assert sale["receipt_number"] == number.split()[-1]
+    assert [(p["method"], p["amount"], p["change"]) for p in sale["payments"]] == [
+        ("qris", 500_000, 0),
+        ("cash", 350_000, 15_000),
+    ]
+    assert sale["payments"][0]["reference"] == "QR-TAB-1"
+    assert (sale["total"], sale["change"]) == (835_000, 15_000)
+
+
+def test_a_checkout_whose_reply_is_lost_is_retried_and_recorded_once(browser, server, tmp_path):
+    before = len(b12_sales(server))
+    context = browser.new_context(**TABLET, locale="id-ID")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, server, "cashier-b12")
+        page.wait_for_url(re.compile(r"/register$"))
+        ring_up(page)
+        pay_split_qris_then_cash(page)
+        lost = []
+
+        def lose_the_reply(route):
+            # The request reaches the server, which records the sale; the answer is lost.
+            response = route.fetch()
+            lost.append(response.status)
+            route.abort("connectionreset")
+
+        page.route("**/api/v1/sales", lose_the_reply)
+        page.tap("#complete")
+        page.wait_for_selector("#checkout-error:not([hidden])")
+        assert lost == [201]
+        assert page.locator("#cart-lines li").count() == 2  # the cart is kept
+        page.screenshot(path=str(tmp_path / "register-network-error.png"))
+        page.unroute("**/api/v1/sales")
+
+        page.tap("#complete")
+        page.wait_for_selector("#done[open]")
+        assert page.locator("#done-change").inner_text() == "Rp15.000"
+    finally:
+        context.close()
+
+    sales = b12_sales(server)
+    assert len(sales) == before + 1
