@@ -12,6 +12,14 @@ from flask_wtf import FlaskForm
 from pos.errors import PosError
 
 
+def whole_number(text: str | None) -> int | None:
+    """A non-negative whole number typed in ASCII digits, else None ("²" and "1.5" too)."""
+    text = (text or "").strip()
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 12:
+        return None
+    return int(text)
+
+
 def client_ip() -> str:
     return request.remote_addr or ""
 

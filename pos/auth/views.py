@@ -15,14 +15,15 @@ from pos.auth.models import ROLES, User
 from pos.errors import PosError
 from pos.extensions import db, login_manager
 from pos.organizer.service import get_exhibitor, list_exhibitors
-from pos.web import client_ip, landing_url, saved, show_error
+from pos.web import client_ip, landing_url, saved, show_error, whole_number
 
 bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    number = whole_number(user_id)
+    user = db.session.get(User, number) if number is not None else None
     return user if user is not None and user.active else None
 
 
@@ -98,16 +99,15 @@ def switch_cashier():
     colleagues = service.pin_colleagues(current_user)
     form = PinSwitchForm()
     chosen = None
-    if form.user_id.data and form.user_id.data.isdigit():
-        chosen = next((u for u in colleagues if u.id == int(form.user_id.data)), None)
-    elif request.args.get("user", "").isdigit():
-        chosen = next((u for u in colleagues if u.id == int(request.args["user"])), None)
+    posted, asked = whole_number(form.user_id.data), whole_number(request.args.get("user"))
+    if posted is not None:
+        chosen = next((u for u in colleagues if u.id == posted), None)
+    elif asked is not None:
+        chosen = next((u for u in colleagues if u.id == asked), None)
         form.user_id.data = str(chosen.id) if chosen else ""
     if form.validate_on_submit():
         try:
-            user = service.switch_cashier(
-                current_user, int(form.user_id.data), form.pin.data, ip=client_ip()
-            )
+            user = service.switch_cashier(current_user, posted or 0, form.pin.data, ip=client_ip())
         except PosError as exc:
             db.session.commit()
             show_error(form, exc)

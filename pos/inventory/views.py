@@ -14,7 +14,7 @@ from pos.inventory.attributes import ATTRIBUTES, CATEGORY_LABELS, describe
 from pos.inventory.forms import ProductForm, StockAdjustmentForm
 from pos.inventory.models import CATEGORIES
 from pos.organizer.service import current_event, get_exhibitor, list_exhibitors
-from pos.web import form_data, saved, show_error
+from pos.web import form_data, saved, show_error, whole_number
 
 bp = Blueprint("inventory", __name__)
 
@@ -34,9 +34,10 @@ def _exhibitor_in_view():
     else the user's own; None for an organizer looking across booths."""
     chosen = request.args.get("exhibitor_id", "")
     if chosen:
-        if not chosen.isdigit():
+        exhibitor_id = whole_number(chosen)
+        if exhibitor_id is None:
             abort(404)
-        return get_exhibitor(current_user, int(chosen))
+        return get_exhibitor(current_user, exhibitor_id)
     return current_user.exhibitor if current_user.exhibitor_id is not None else None
 
 

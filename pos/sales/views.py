@@ -19,7 +19,7 @@ from pos.organizer.service import get_exhibitor
 from pos.sales import service
 from pos.sales.forms import METHOD_LABELS, RefundForm, ShiftCloseForm, VoidForm
 from pos.sales.models import COMPLETED, VOIDED
-from pos.web import saved, show_error
+from pos.web import saved, show_error, whole_number
 
 bp = Blueprint("sales", __name__)
 
@@ -28,9 +28,10 @@ def _booth(action: Action):
     """The booth of this page: the user's own, or (organizer) the one asked for."""
     chosen = request.args.get("exhibitor_id", "")
     if chosen:
-        if not chosen.isdigit():
+        exhibitor_id = whole_number(chosen)
+        if exhibitor_id is None:
             abort(404)
-        return get_exhibitor(current_user, int(chosen), action)
+        return get_exhibitor(current_user, exhibitor_id, action)
     if current_user.exhibitor_id is None:
         return None
     return get_exhibitor(current_user, current_user.exhibitor_id, action)
@@ -135,12 +136,12 @@ def refund(sale_id: int):
     if form.validate_on_submit():
         lines = []
         for line in item.lines:
-            raw = request.form.get(f"qty-{line.id}", "").strip() or "0"
-            if not raw.isdigit():
+            quantity = whole_number(request.form.get(f"qty-{line.id}", "").strip() or "0")
+            if quantity is None:
                 form.reason.errors.append(_("Quantities are whole numbers."))
                 break
-            if int(raw):
-                lines.append((line.product_id, int(raw)))
+            if quantity:
+                lines.append((line.product_id, quantity))
         else:
             if not lines:
                 show_error(None, PosError(_("Choose at least one item to refund.")))
