@@ -31,10 +31,12 @@ def register_blueprints(app: Flask) -> None:
     from pos.auth import views as auth_views
     from pos.inventory import views as inventory_views
     from pos.organizer import views as organizer_views
+    from pos.receipts import views as receipts_views
     from pos.sales import views as sales_views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(organizer_views.bp)
     app.register_blueprint(inventory_views.bp)
     app.register_blueprint(sales_views.bp)
+    app.register_blueprint(receipts_views.bp)
     api.register_api(app)

@@ -293,12 +293,19 @@ def register_api(app: Flask) -> None:
     from pos.extensions import csrf
     from pos.inventory import api as inventory_api
     from pos.organizer import api as organizer_api
+    from pos.receipts import api as receipts_api
     from pos.sales import api as sales_api
 
     # A parent per app: Flask freezes a blueprint's children once it is registered.
     parent = Blueprint("api", __name__, url_prefix="/api/v1")
     parent.add_url_rule("/openapi.json", view_func=openapi_json, methods=["GET"])
-    for domain_bp in (auth_api.bp, organizer_api.bp, inventory_api.bp, sales_api.bp):
+    for domain_bp in (
+        auth_api.bp,
+        organizer_api.bp,
+        inventory_api.bp,
+        sales_api.bp,
+        receipts_api.bp,
+    ):
         parent.register_blueprint(domain_bp)
         csrf.exempt(domain_bp)
     csrf.exempt(parent)

@@ -19,6 +19,7 @@ ENV_SETTINGS = {
     "POS_DEFAULT_LOCALE": "BABEL_DEFAULT_LOCALE",
     "POS_PASSWORD_METHOD": "PASSWORD_METHOD",
     "POS_TOKEN_TTL_HOURS": "TOKEN_TTL_HOURS",
+    "POS_PUBLIC_URL": "PUBLIC_URL",
 }
 
 
@@ -36,6 +37,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_RECORD_QUERIES": False,
         "SECRET_KEY": None,
         "RECEIPTS_DIR": "receipts",
+        # Where buyers' phones reach the app (receipt QR codes); default: as the tablet does.
+        "PUBLIC_URL": None,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ("id", "en"),

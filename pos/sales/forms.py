@@ -7,13 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-METHOD_LABELS = {
-    "cash": _l("Cash"),
-    "qris": _l("QRIS"),
-    "card": _l("Card"),
-    "transfer": _l("Bank transfer"),
-    "ewallet": _l("E-wallet"),
-}
+from pos.sales.models import METHOD_LABELS
 
 
 class VoidForm(FlaskForm):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pos.auth.models import User
@@ -14,6 +15,13 @@ from pos.db import Model, UTCDateTime, check_in, utcnow
 from pos.organizer.models import Exhibitor
 
 PAYMENT_METHODS = ("cash", "qris", "card", "transfer", "ewallet")
+METHOD_LABELS = {
+    "cash": _l("Cash"),
+    "qris": _l("QRIS"),
+    "card": _l("Card"),
+    "transfer": _l("Bank transfer"),
+    "ewallet": _l("E-wallet"),
+}
 COMPLETED, VOIDED, PARTLY_REFUNDED, REFUNDED = (
     "completed",
     "voided",

@@ -69,7 +69,7 @@ def _pricing_error(exc: pricing.PricingError) -> Invalid:
         "empty_cart": _("A sale needs at least one item."),
         "invalid_quantity": _("Quantities are whole numbers of at least 1."),
         "invalid_discount": _(
-            "That discount is not possible: it is above 100 % or above the amount."
+            "That discount is not possible: it is above 100 percent or above the amount."
         ),
         "invalid_payment": _("Each payment must be a positive amount."),
         "insufficient_payment": _("The payments do not cover the total."),

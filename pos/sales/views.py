@@ -17,8 +17,8 @@ from pos.i18n import money
 from pos.inventory.attributes import CATEGORY_LABELS
 from pos.organizer.service import get_exhibitor
 from pos.sales import service
-from pos.sales.forms import METHOD_LABELS, RefundForm, ShiftCloseForm, VoidForm
-from pos.sales.models import COMPLETED, VOIDED
+from pos.sales.forms import RefundForm, ShiftCloseForm, VoidForm
+from pos.sales.models import COMPLETED, METHOD_LABELS, VOIDED
 from pos.web import saved, show_error, whole_number
 
 bp = Blueprint("sales", __name__)

@@ -497,6 +497,7 @@ function saleDone(sale) {
   $("done-total").textContent = `${money(sale.total)} · ${t("paid")} ${money(sale.paid)}`;
   $("print-receipt").href = sale.receipt_url;
   $("show-receipt").href = sale.public_receipt_url;
+  $("done-qr").src = `${sale.public_receipt_url}/qr.svg`;
   const phone = (sale.buyer.phone || "").replace(/[^0-9]/g, "").replace(/^0/, "62");
   const link = new URL(sale.public_receipt_url, window.location.origin).href;
   $("share-whatsapp").hidden = !phone;
