@@ -31,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
     from pos.auth import views as auth_views
     from pos.inventory import views as inventory_views
     from pos.organizer import views as organizer_views
+    from pos.receipts import mail as receipts_mail
     from pos.receipts import views as receipts_views
     from pos.sales import views as sales_views
 
@@ -39,4 +40,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inventory_views.bp)
     app.register_blueprint(sales_views.bp)
     app.register_blueprint(receipts_views.bp)
+    receipts_mail.register_mail(app)
     api.register_api(app)

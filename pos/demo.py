@@ -678,9 +678,9 @@ def seed_sample_sales(event: Event) -> None:
                     }
                 )
             )
-            _status, sale = sales_service.record_sale(
+            sale = sales_service.record_sale(
                 cashier, order, idempotency_key=f"demo-{booth}-{n}", at=at.astimezone(UTC)
-            )
+            ).body
             db.session.commit()
             recorded.append(sale)
             for product in products:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 
 from pos.api import endpoint
@@ -25,6 +25,7 @@ from pos.sales.schemas import (
     ShiftQuery,
     VoidIn,
 )
+from pos.sales.signals import sale_recorded
 
 bp = Blueprint("sales_api", __name__)
 
@@ -50,11 +51,16 @@ def _day(text: str | None) -> date | None:
     deferred_write=True,
 )
 def record_sale(user, body: SaleIn):
-    status, answer = service.record_sale(
-        user, body, idempotency_key=request.headers.get("Idempotency-Key")
-    )
+    result = service.record_sale(user, body, idempotency_key=request.headers.get("Idempotency-Key"))
     db.session.commit()
-    return answer, status
+    if not result.replayed:
+        sale_recorded.send(
+            current_app._get_current_object(),
+            sale_id=result.body["id"],
+            buyer_email=body.buyer.email if body.buyer else None,
+            url_root=request.url_root,
+        )
+    return result.body, result.status
 
 
 @endpoint(

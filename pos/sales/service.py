@@ -20,7 +20,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -62,6 +62,15 @@ MAX_KEY_LENGTH = 200
 
 class IdempotencyKeyReused(Invalid):
     code = "idempotency_key_reused"
+
+
+class SaleAnswer(NamedTuple):
+    """What recording a sale answers: the HTTP status and body, and whether they are a
+    stored answer replayed for a retry (no new sale)."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
 
 
 def _pricing_error(exc: pricing.PricingError) -> Invalid:
@@ -242,7 +251,7 @@ def check_idempotency_key(key: str | None) -> str:
     return key
 
 
-def _stored_answer(exhibitor_id: int, key: str, fingerprint: str) -> tuple[int, dict] | None:
+def _stored_answer(exhibitor_id: int, key: str, fingerprint: str) -> SaleAnswer | None:
     row = db.session.execute(
         sa.select(
             IdempotencyKey.fingerprint, IdempotencyKey.response_status, IdempotencyKey.response_body
@@ -252,13 +261,13 @@ def _stored_answer(exhibitor_id: int, key: str, fingerprint: str) -> tuple[int, 
         return None
     if row.fingerprint != fingerprint:
         raise IdempotencyKeyReused(_("This Idempotency-Key was already used for a different sale."))
-    return row.response_status, row.response_body
+    return SaleAnswer(row.response_status, row.response_body, replayed=True)
 
 
 def record_sale(
     actor: User, order: Any, *, idempotency_key: str | None, at: datetime | None = None
-) -> tuple[int, dict]:
-    """Record a sale whole, or not at all; returns (HTTP status, answer).
+) -> SaleAnswer:
+    """Record a sale whole, or not at all.
 
     A retry with the same key and body returns the stored answer. ``at`` backdates the
     sale (the demo's sample day; never exposed to the API). The session must hold no
@@ -428,7 +437,7 @@ def _prepare_sale(
     )
 
 
-def _write_sale(p: _Prepared, key: str) -> tuple[int, dict]:
+def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
     session = db.session
     # A concurrent request with this key may have finished while we were reading.
     stored = _stored_answer(p.exhibitor_id, key, p.fingerprint)
@@ -498,7 +507,7 @@ def _write_sale(p: _Prepared, key: str) -> tuple[int, dict]:
         .where(IdempotencyKey.id == key_id)
         .values(sale_id=sale_id, response_status=201, response_body=body)
     )
-    return 201, body
+    return SaleAnswer(201, body)
 
 
 # --- finding sales ----------------------------------------------------------------------

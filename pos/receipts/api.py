@@ -1,0 +1,109 @@
+"""JSON-side documents: a sale's receipt and a refund's note as PDF."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+from flask_babel import gettext as _
+
+from pos.api import endpoint
+from pos.auth import permissions
+from pos.auth.permissions import Action
+from pos.errors import Invalid, NotFound
+from pos.inventory.service import list_products
+from pos.organizer.service import get_exhibitor
+from pos.extensions import db
+from pos.receipts import service
+from pos.receipts.schemas import LabelQuery, ReceiptQuery
+from pos.receipts.tags import Tag, render_tags
+from pos.sales.models import Refund
+from pos.sales.service import get_sale
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+bp = Blueprint("receipts_api", __name__)
+
+
+@endpoint(
+    bp,
+    "/sales/<int:sale_id>/receipt.pdf",
+    "GET",
+    summary="The receipt as the buyer got it (copy=1 marks a reprint; a void sale is marked void)",
+    query=ReceiptQuery,
+    content_type="application/pdf",
+    errors=(404,),
+)
+def sale_receipt(user, sale_id: int, query: ReceiptQuery):
+    sale = get_sale(user, sale_id)
+    content = service.receipt_pdf(
+        sale, paper=query.format, copy=query.reprint, url_root=request.url_root
+    )
+    return pdf_response(content, f"{sale.receipt_number}.pdf")
+
+
+@endpoint(
+    bp,
+    "/refunds/<int:refund_id>/receipt.pdf",
+    "GET",
+    summary="A refund's own document",
+    query=ReceiptQuery,
+    content_type="application/pdf",
+    errors=(404,),
+)
+def refund_note(user, refund_id: int, query: ReceiptQuery):
+    refund = db.session.get(Refund, refund_id)
+    if refund is None:
+        raise NotFound(_("No such refund."))
+    permissions.require(user, Action.VIEW, refund.sale.exhibitor)
+    content = service.refund_pdf(refund, paper=query.format, url_root=request.url_root)
+    return pdf_response(content, f"{refund.refund_number}.pdf")
+
+
+@endpoint(
+    bp,
+    "/products/labels.pdf",
+    "GET",
+    summary="An A4 sheet of price tags with a Code 128 barcode of each SKU",
+    query=LabelQuery,
+    content_type="application/pdf",
+    errors=(404,),
+)
+def price_tags(user, query: LabelQuery):
+    exhibitor_id = query.exhibitor_id or user.exhibitor_id
+    if exhibitor_id is None:
+        raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
+    exhibitor = get_exhibitor(user, exhibitor_id, Action.MANAGE)
+    products = list_products(user, exhibitor_id=exhibitor.id)
+    if query.ids:
+        wanted = query.product_ids()
+        products = [p for p in products if p.id in wanted]
+        if len(products) != len(wanted):
+            raise NotFound(_("Some of those products are not at this booth."))
+    tags = [tag_for(product) for product in products]
+    content = render_tags(tags, currency=exhibitor.event.currency, locale=exhibitor.receipt_language)
+    return pdf_response(content, f"tags-{exhibitor.booth}.pdf")
+
+
+def tag_for(product) -> Tag:
+    attributes = product.attributes or {}
+    details = []
+    if product.category == "painting":
+        details = [
+            attributes.get("artist", ""),
+            ", ".join(str(v) for v in (attributes.get("medium"), attributes.get("year")) if v),
+        ]
+        if attributes.get("width_cm") and attributes.get("height_cm"):
+            details.append(f"{attributes['width_cm']} × {attributes['height_cm']} cm")
+    return Tag(
+        name=product.name,
+        sku=product.sku,
+        price=product.price,
+        exhibitor=product.exhibitor.name,
+        large=product.one_of_a_kind and product.category == "painting",
+        details=[d for d in details if d],
+    )

@@ -1,0 +1,246 @@
+"""Receipts and refund notes as documents: what they show (in the exhibitor's receipt
+language), where the originals are kept, and the buyer's public link.
+
+The original of each document is rendered once and kept under POS_RECEIPTS_DIR
+(``<event id>/<booth>/<number>.pdf`` for the 80 mm roll) so a reprint is what the buyer
+got; a reprint adds the COPY mark and the time of printing, a void the VOID mark.
+Files are written aside and renamed into place, so two first requests at once never
+leave a torn file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from babel.dates import format_datetime
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from pos.db import utcnow
+from pos.errors import Invalid, NotFound
+from pos.extensions import db
+from pos.receipts import pdf
+from pos.sales.models import METHOD_LABELS, VOIDED, Refund, Sale
+
+FORMAT_SUFFIX = {"80mm": "", "58mm": "-58mm", "a4": "-a4"}
+
+
+def check_format(paper: str | None) -> str:
+    paper = paper or "80mm"
+    if paper not in pdf.FORMATS:
+        raise Invalid(_("Receipts print as 80mm, 58mm or a4."), field="format")
+    return paper
+
+
+def local_time(moment: datetime, timezone: str, locale: str) -> str:
+    """``06/09/2025 10:15 WITA``: the zone as Indonesians name it, in either language."""
+    zone = ZoneInfo(timezone)
+    stamp = format_datetime(moment, "dd/MM/yyyy HH:mm", tzinfo=zone, locale=locale)
+    name = format_datetime(moment, "z", tzinfo=zone, locale="id")
+    return f"{stamp} {name}"
+
+
+def labels() -> dict[str, str]:
+    """The words printed on documents, in the current (forced) locale."""
+    return {
+        "receipt": _("Receipt"),
+        "invoice": _("Invoice"),
+        "refund_note": _("Refund note"),
+        "booth": _("Booth"),
+        "number": _("No."),
+        "date": _("Date"),
+        "cashier": _("Cashier"),
+        "discount": _("Discount"),
+        "subtotal": _("Subtotal"),
+        "line_discounts": _("Item discounts"),
+        "order_discount": _("Sale discount"),
+        "total": _("TOTAL"),
+        "refund_total": _("REFUNDED"),
+        "dpp": _("Taxable base (DPP)"),
+        "ppn": _("PPN"),
+        "reference": _("Ref."),
+        "change": _("Change"),
+        "buyer": _("Buyer"),
+        "scan": _("Scan for your digital receipt"),
+        "item": _("Item"),
+        "qty": _("Qty"),
+        "price": _("Price"),
+        "amount": _("Amount"),
+        "copy": _("COPY"),
+        "void": _("VOID"),
+        "printed": _("printed"),
+    }
+
+
+def public_url(sale: Sale, url_root: str) -> str:
+    base = current_app.config.get("PUBLIC_URL") or url_root
+    return base.rstrip("/") + f"/r/{sale.public_token}"
+
+
+def receipt_data(sale: Sale, *, url_root: str, copy: bool = False) -> pdf.ReceiptData:
+    exhibitor = sale.exhibitor
+    event = exhibitor.event
+    language = exhibitor.receipt_language
+    with force_locale(language):
+        words = labels()
+        marks = []
+        if sale.status == VOIDED:
+            marks.append(words["void"])
+        if copy:
+            marks.append(
+                f"{words['copy']} · {words['printed']} {local_time(utcnow(), event.timezone, language)}"
+            )
+        method_names = {slug: str(label) for slug, label in METHOD_LABELS.items()}
+    return pdf.ReceiptData(
+        locale=language,
+        currency=event.currency,
+        event_name=event.name,
+        exhibitor_name=exhibitor.name,
+        booth=exhibitor.booth,
+        region=exhibitor.region,
+        address=exhibitor.address if exhibitor.tax_registered else "",
+        npwp=exhibitor.npwp if exhibitor.tax_registered else "",
+        number=sale.receipt_number,
+        when=local_time(sale.created_at, event.timezone, language),
+        cashier=sale.cashier.name,
+        lines=[
+            pdf.DocLine(
+                name=line.name,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                total=line.total,
+            )
+            for line in sale.lines
+        ],
+        subtotal=sale.subtotal,
+        line_discount_total=sale.line_discount_total,
+        order_discount=sale.order_discount,
+        total=sale.total,
+        tax_total=sale.tax_total,
+        tax_rate_percent=sale.tax_rate_percent,
+        tax_lines=bool(sale.tax_rate_percent),
+        payments=[
+            pdf.DocPayment(method_names[p.method], p.amount, p.reference) for p in sale.payments
+        ],
+        change=sale.change,
+        buyer_name=sale.buyer_name,
+        footer=event.receipt_footer,
+        qr_url=public_url(sale, url_root),
+        labels=words,
+        marks=marks,
+    )
+
+
+def refund_data(refund: Refund, *, url_root: str) -> pdf.ReceiptData:
+    sale = refund.sale
+    exhibitor = sale.exhibitor
+    event = exhibitor.event
+    language = exhibitor.receipt_language
+    lines = {line.id: line for line in sale.lines}
+    with force_locale(language):
+        words = labels() | {"total": _("REFUNDED")}
+        method = str(METHOD_LABELS[refund.method])
+        reference = _(
+            "For sale %(number)s of %(when)s. Reason: %(reason)s",
+            number=sale.receipt_number,
+            when=local_time(sale.created_at, event.timezone, language),
+            reason=refund.reason,
+        )
+        title = _("Refund note")
+    return pdf.ReceiptData(
+        locale=language,
+        currency=event.currency,
+        event_name=event.name,
+        exhibitor_name=exhibitor.name,
+        booth=exhibitor.booth,
+        region=exhibitor.region,
+        npwp=exhibitor.npwp if exhibitor.tax_registered else "",
+        number=refund.refund_number,
+        when=local_time(refund.created_at, event.timezone, language),
+        cashier=refund.user.name,
+        lines=[
+            pdf.DocLine(
+                name=lines[rl.sale_line_id].name,
+                sku=lines[rl.sale_line_id].sku,
+                quantity=rl.quantity,
+                unit_price=lines[rl.sale_line_id].unit_price,
+                discount=0,
+                total=rl.amount,
+            )
+            for rl in refund.lines
+        ],
+        total=refund.amount,
+        tax_total=refund.tax,
+        tax_rate_percent=sale.tax_rate_percent,
+        tax_lines=bool(sale.tax_rate_percent),
+        payments=[pdf.DocPayment(method, refund.amount)],
+        title=title,
+        reference_line=reference,
+        labels=words,
+        footer=event.receipt_footer,
+        qr_url=public_url(sale, url_root),
+    )
+
+
+# --- the archive -----------------------------------------------------------------------
+
+
+def archive_path(event_id: int, booth: str, number: str, paper: str) -> Path:
+    safe = "".join(ch for ch in f"{number}{FORMAT_SUFFIX[paper]}" if ch.isalnum() or ch in "-_")
+    booth = "".join(ch for ch in booth if ch.isalnum() or ch in "-_")
+    return Path(current_app.config["RECEIPTS_DIR"]) / str(event_id) / booth / f"{safe}.pdf"
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def kept_or_rendered(path: Path, render) -> bytes:
+    """The kept original at ``path``, or a fresh render that becomes the original."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        content = render()
+        write_atomically(path, content)
+        return content
+
+
+def receipt_pdf(sale: Sale, *, paper: str, copy: bool, url_root: str) -> bytes:
+    """The sale's receipt: the kept original, or with a COPY or VOID mark on top of the
+    same content. Call after the sale is committed."""
+    paper = check_format(paper)
+    if copy or sale.status == VOIDED:
+        return pdf.render(receipt_data(sale, url_root=url_root, copy=copy), paper)
+    path = archive_path(sale.event_id, sale.exhibitor.booth, sale.receipt_number, paper)
+    return kept_or_rendered(path, lambda: pdf.render(receipt_data(sale, url_root=url_root), paper))
+
+
+def refund_pdf(refund: Refund, *, paper: str, url_root: str) -> bytes:
+    paper = check_format(paper)
+    booth = refund.sale.exhibitor.booth
+    path = archive_path(refund.event_id, booth, refund.refund_number, paper)
+    return kept_or_rendered(path, lambda: pdf.render(refund_data(refund, url_root=url_root), paper))
+
+
+def sale_by_token(token: str) -> Sale:
+    """The sale behind a buyer's link. Raises NotFound (the same for any wrong token)."""
+    sale = db.session.scalar(sa.select(Sale).where(Sale.public_token == token)) if token else None
+    if sale is None:
+        raise NotFound(_("This receipt link is not valid."))
+    return sale
