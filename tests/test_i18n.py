@@ -10,7 +10,7 @@ from tests import factories
 TEMPLATES = Path(__file__).parents[1] / "pos" / "templates"
 
 # Words that are the same in both languages: names, abbreviations and codes.
-UNTRANSLATED = {"Pameran", "POS", "PKP", "PPN", "SKU", "ID", "EN"}
+UNTRANSLATED = {"Pameran", "POS", "PKP", "PPN", "NPWP", "SKU", "ID", "EN"}
 
 
 def visible_text(template: str) -> list[str]:
