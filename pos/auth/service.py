@@ -142,13 +142,16 @@ def issue_token(user: User) -> str:
     return token
 
 
+_TOKEN_USER = (
+    sa.select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == sa.bindparam("digest"))
+)
+
+
 def user_for_token(token: str) -> User | None:
     """The active user a valid (unexpired, unrevoked) token belongs to."""
-    row = db.session.execute(
-        sa.select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_digest(token))
-    ).first()
+    row = db.session.execute(_TOKEN_USER, {"digest": token_digest(token)}).first()
     if row is None:
         return None
     api_token, user = row

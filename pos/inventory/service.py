@@ -276,6 +276,16 @@ def stock_update(product_id: int, delta: int) -> sa.Update:
     )
 
 
+# The same rule for the sale's hot path, built once: take ``quantity`` if that many are
+# there, and return what is left (no row when there are not enough).
+TAKE_STOCK = (
+    sa.update(Product)
+    .where(Product.id == sa.bindparam("product_id"), Product.stock >= sa.bindparam("quantity"))
+    .values(stock=Product.stock - sa.bindparam("quantity"))
+    .returning(Product.stock)
+)
+
+
 def move_stock(
     product: Product,
     delta: int,

@@ -20,6 +20,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -35,7 +36,7 @@ from pos.db import begin_write_phase, utcnow
 from pos.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from pos.extensions import db
 from pos.inventory.models import APPROVED, Product, StockMovement
-from pos.inventory.service import InsufficientStock, move_stock, stock_update
+from pos.inventory.service import TAKE_STOCK, InsufficientStock, move_stock
 from pos.organizer.models import Event, Exhibitor
 from pos.organizer.service import get_exhibitor
 from pos.sales import pricing
@@ -105,26 +106,28 @@ def refund_number(booth: str, seq: int) -> str:
     return f"{booth}-R{seq:05d}"
 
 
+@cache
+def _next_number_statement(dialect: str) -> sa.Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(DocumentCounter).values(
+        exhibitor_id=sa.bindparam("exhibitor_id"), kind=sa.bindparam("kind"), last_seq=1
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["exhibitor_id", "kind"],
+        set_={"last_seq": DocumentCounter.last_seq + 1},
+    ).returning(DocumentCounter.last_seq)
+
+
 def next_number(exhibitor_id: int, kind: str) -> int:
     """Take the exhibitor's next document number inside the current transaction.
 
-    The counter row is created on first use; the UPDATE ... RETURNING holds its row lock
-    (PostgreSQL) or runs under the write lock (SQLite) until commit, and a rollback
-    returns the number, so numbers are gapless and never repeat.
+    One upsert creates the counter on first use or bumps it, returning the number. It
+    holds the row lock (PostgreSQL) or runs under the write lock (SQLite) until commit,
+    and a rollback returns the number: numbers are gapless and never repeat.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(DocumentCounter)
-        .values(exhibitor_id=exhibitor_id, kind=kind, last_seq=0)
-        .on_conflict_do_nothing(index_elements=["exhibitor_id", "kind"])
-    )
-    return db.session.execute(
-        sa.update(DocumentCounter)
-        .where(DocumentCounter.exhibitor_id == exhibitor_id, DocumentCounter.kind == kind)
-        .values(last_seq=DocumentCounter.last_seq + 1)
-        .returning(DocumentCounter.last_seq)
-    ).scalar_one()
+    connection = db.session.connection()
+    statement = _next_number_statement(connection.dialect.name)
+    return connection.execute(statement, {"exhibitor_id": exhibitor_id, "kind": kind}).scalar_one()
 
 
 # --- the answer ------------------------------------------------------------------------
@@ -251,12 +254,16 @@ def check_idempotency_key(key: str | None) -> str:
     return key
 
 
+_STORED_ANSWER = sa.select(
+    IdempotencyKey.fingerprint, IdempotencyKey.response_status, IdempotencyKey.response_body
+).where(
+    IdempotencyKey.exhibitor_id == sa.bindparam("exhibitor_id"),
+    IdempotencyKey.key == sa.bindparam("key"),
+)
+
+
 def _stored_answer(exhibitor_id: int, key: str, fingerprint: str) -> SaleAnswer | None:
-    row = db.session.execute(
-        sa.select(
-            IdempotencyKey.fingerprint, IdempotencyKey.response_status, IdempotencyKey.response_body
-        ).where(IdempotencyKey.exhibitor_id == exhibitor_id, IdempotencyKey.key == key)
-    ).first()
+    row = db.session.execute(_STORED_ANSWER, {"exhibitor_id": exhibitor_id, "key": key}).first()
     if row is None:
         return None
     if row.fingerprint != fingerprint:
@@ -285,7 +292,30 @@ def record_sale(
     prepared = _prepare_sale(actor, exhibitor, order, fingerprint, at or utcnow())
 
     begin_write_phase(db.session)
-    return _write_sale(prepared, key)
+    try:
+        return _write_sale(prepared, key)
+    except (InsufficientStock, sa.exc.IntegrityError):
+        # A twin request with this key may have committed the sale meanwhile (on
+        # PostgreSQL it can pass our check while still uncommitted, then take the last
+        # piece or the key first). Its answer is ours; otherwise the refusal stands.
+        db.session.rollback()
+        stored = _stored_answer(prepared.exhibitor_id, key, fingerprint)
+        if stored is not None:
+            return stored
+        raise
+
+
+_CART_PRODUCTS = sa.select(
+    Product.id,
+    Product.exhibitor_id,
+    Product.sku,
+    Product.name,
+    Product.category,
+    Product.price,
+    Product.stock,
+    Product.active,
+    Product.review_status,
+).where(Product.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def _prepare_sale(
@@ -295,22 +325,7 @@ def _prepare_sale(
     wanted: dict[int, int] = {}
     for item in order.items:
         wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
-    products = {
-        row.id: row
-        for row in db.session.execute(
-            sa.select(
-                Product.id,
-                Product.exhibitor_id,
-                Product.sku,
-                Product.name,
-                Product.category,
-                Product.price,
-                Product.stock,
-                Product.active,
-                Product.review_status,
-            ).where(Product.id.in_(wanted))
-        )
-    }
+    products = {row.id: row for row in db.session.execute(_CART_PRODUCTS, {"ids": list(wanted)})}
     for product_id, quantity in wanted.items():
         product = products.get(product_id)
         if product is None or product.exhibitor_id != exhibitor.id:
@@ -437,39 +452,31 @@ def _prepare_sale(
     )
 
 
+_INSERT_SALE = sa.insert(Sale).returning(Sale.id)
+_INSERT_LINES = sa.insert(SaleLine)
+_INSERT_PAYMENTS = sa.insert(Payment)
+_INSERT_MOVEMENTS = sa.insert(StockMovement)
+_INSERT_KEY = sa.insert(IdempotencyKey)
+
+
 def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
-    session = db.session
-    # A concurrent request with this key may have finished while we were reading.
+    """The write phase: few statements, built once, on the transaction's connection."""
+    connection = db.session.connection()  # BEGIN IMMEDIATE on SQLite
+    # Under SQLite's write lock this check is final: a twin that got here first has
+    # committed. (PostgreSQL's twins are settled by the unique key; see record_sale.)
     stored = _stored_answer(p.exhibitor_id, key, p.fingerprint)
     if stored is not None:
-        return stored
-    try:
-        with session.begin_nested():
-            key_id = session.execute(
-                sa.insert(IdempotencyKey)
-                .values(
-                    exhibitor_id=p.exhibitor_id,
-                    key=key,
-                    fingerprint=p.fingerprint,
-                    user_id=p.user_id,
-                    response_status=0,
-                    response_body={},
-                    created_at=p.sale["created_at"],
-                )
-                .returning(IdempotencyKey.id)
-            ).scalar_one()
-    except sa.exc.IntegrityError:
-        # PostgreSQL: the twin request committed this key while we waited on it.
-        stored = _stored_answer(p.exhibitor_id, key, p.fingerprint)
-        if stored is None:
-            raise
         return stored
 
     stock_after: dict[int, int] = {}
     for product_id, quantity, name in p.takes:
-        after = session.execute(stock_update(product_id, -quantity)).scalar()
+        after = connection.execute(
+            TAKE_STOCK, {"product_id": product_id, "quantity": quantity}
+        ).scalar()
         if after is None:
-            available = session.scalar(sa.select(Product.stock).where(Product.id == product_id))
+            available = connection.execute(
+                sa.select(Product.stock).where(Product.id == product_id)
+            ).scalar()
             raise InsufficientStock(
                 _("Only %(n)d of %(name)s in stock.", n=available or 0, name=name),
                 product_id=product_id,
@@ -479,12 +486,12 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
 
     seq = next_number(p.exhibitor_id, SALE_COUNTER)
     sale = dict(p.sale, receipt_seq=seq, receipt_number=receipt_number(p.booth, seq))
-    sale_id = session.execute(sa.insert(Sale).values(**sale).returning(Sale.id)).scalar_one()
+    sale_id = connection.execute(_INSERT_SALE, sale).scalar_one()
     sale["id"] = sale_id
-    session.execute(sa.insert(SaleLine), [dict(line, sale_id=sale_id) for line in p.lines])
-    session.execute(sa.insert(Payment), [dict(pay, sale_id=sale_id) for pay in p.payments])
-    session.execute(
-        sa.insert(StockMovement),
+    connection.execute(_INSERT_LINES, [dict(line, sale_id=sale_id) for line in p.lines])
+    connection.execute(_INSERT_PAYMENTS, [dict(pay, sale_id=sale_id) for pay in p.payments])
+    connection.execute(
+        _INSERT_MOVEMENTS,
         [
             {
                 "product_id": product_id,
@@ -502,10 +509,18 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
         ],
     )
     body = sale_body(sale, p.lines, p.payments, cashier=p.username, timezone=p.timezone)
-    session.execute(
-        sa.update(IdempotencyKey)
-        .where(IdempotencyKey.id == key_id)
-        .values(sale_id=sale_id, response_status=201, response_body=body)
+    connection.execute(
+        _INSERT_KEY,
+        {
+            "exhibitor_id": p.exhibitor_id,
+            "key": key,
+            "fingerprint": p.fingerprint,
+            "user_id": p.user_id,
+            "sale_id": sale_id,
+            "response_status": 201,
+            "response_body": body,
+            "created_at": sale["created_at"],
+        },
     )
     return SaleAnswer(201, body)
 
@@ -766,14 +781,16 @@ def refund_json(refund: Refund) -> dict[str, Any]:
 # --- shifts -----------------------------------------------------------------------------
 
 
+_OPEN_SHIFT = sa.select(Shift.id).where(
+    Shift.exhibitor_id == sa.bindparam("exhibitor_id"),
+    Shift.register == sa.bindparam("register"),
+    Shift.closed_at.is_(None),
+)
+
+
 def open_shift_id(exhibitor_id: int, register: str = "") -> int | None:
-    return db.session.scalar(
-        sa.select(Shift.id).where(
-            Shift.exhibitor_id == exhibitor_id,
-            Shift.register == register,
-            Shift.closed_at.is_(None),
-        )
-    )
+    """The open shift of a register of the booth, if any."""
+    return db.session.scalar(_OPEN_SHIFT, {"exhibitor_id": exhibitor_id, "register": register})
 
 
 def open_shifts(actor: User, exhibitor_id: int) -> list[Shift]:
