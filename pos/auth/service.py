@@ -143,21 +143,20 @@ def issue_token(user: User) -> str:
 
 
 _TOKEN_USER = (
-    sa.select(ApiToken, User)
-    .join(User, User.id == ApiToken.user_id)
-    .where(ApiToken.token_hash == sa.bindparam("digest"))
+    sa.select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == sa.bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > sa.bindparam("now"),
+        User.active.is_(True),
+    )
 )
 
 
 def user_for_token(token: str) -> User | None:
     """The active user a valid (unexpired, unrevoked) token belongs to."""
-    row = db.session.execute(_TOKEN_USER, {"digest": token_digest(token)}).first()
-    if row is None:
-        return None
-    api_token, user = row
-    if not api_token.is_valid() or not user.active:
-        return None
-    return user
+    return db.session.scalars(_TOKEN_USER, {"digest": token_digest(token), "now": utcnow()}).first()
 
 
 def revoke_token(token: str) -> None:

@@ -81,7 +81,8 @@ class Exhibitor(CreatedAtMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    event: Mapped[Event] = relationship(back_populates="exhibitors")
+    # Joined: nearly every use of an exhibitor needs its event (timezone, currency, rules).
+    event: Mapped[Event] = relationship(back_populates="exhibitors", lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Exhibitor {self.booth} {self.name!r}>"
