@@ -110,10 +110,6 @@ class ApiToken(CreatedAtMixin, Model):
 
     user: Mapped[User] = relationship()
 
-    def is_valid(self, now: datetime | None = None) -> bool:
-        now = now or utcnow()
-        return self.revoked_at is None and self.expires_at > now
-
 
 class AuditEntry(Model):
     """Who did what and when: sign-ins (and failures), voids, refunds, price overrides,
