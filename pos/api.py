@@ -294,6 +294,7 @@ def register_api(app: Flask) -> None:
     from pos.inventory import api as inventory_api
     from pos.organizer import api as organizer_api
     from pos.receipts import api as receipts_api
+    from pos.reports import api as reports_api
     from pos.sales import api as sales_api
 
     # A parent per app: Flask freezes a blueprint's children once it is registered.
@@ -305,6 +306,7 @@ def register_api(app: Flask) -> None:
         inventory_api.bp,
         sales_api.bp,
         receipts_api.bp,
+        reports_api.bp,
     ):
         parent.register_blueprint(domain_bp)
         csrf.exempt(domain_bp)

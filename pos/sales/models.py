@@ -90,8 +90,10 @@ class Sale(Model):
     cashier_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     shift_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shift.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The calendar day in the event's timezone, fixed when the sale is recorded.
+    # The calendar day and the hour (0–23) in the event's timezone, fixed when the sale
+    # is recorded: reports group by them without converting times.
     business_date: Mapped[date]
+    business_hour: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
     # Σ unit price × quantity; line and order discounts; what the buyer owes.
     subtotal: Mapped[int] = mapped_column(sa.BigInteger)
     line_discount_total: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -216,6 +218,7 @@ class Refund(Model):
     shift_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shift.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     business_date: Mapped[date]
+    business_hour: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
 
     sale: Mapped[Sale] = relationship(back_populates="refunds")
     user: Mapped[User] = relationship()

@@ -98,6 +98,11 @@ def local_day(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
+def local_hour(moment: datetime, timezone: str) -> int:
+    """The hour (0–23) of ``moment`` on the event's clocks."""
+    return moment.astimezone(ZoneInfo(timezone)).hour
+
+
 def receipt_number(booth: str, seq: int) -> str:
     return f"{booth}-{seq:06d}"
 
@@ -389,6 +394,7 @@ def _prepare_sale(
         "shift_id": shift_id,
         "created_at": now,
         "business_date": local_day(now, event.timezone),
+        "business_hour": local_hour(now, event.timezone),
         "subtotal": cart.subtotal,
         "line_discount_total": cart.line_discount_total,
         "order_discount": cart.order_discount,
@@ -693,6 +699,7 @@ def refund_sale(
         shift_id=open_shift_id(exhibitor.id, shift_register),
         created_at=now,
         business_date=local_day(now, exhibitor.event.timezone),
+        business_hour=local_hour(now, exhibitor.event.timezone),
     )
     db.session.add(refund)
     db.session.flush()

@@ -1,0 +1,50 @@
+"""JSON reports: /api/v1/reports/daily (and .csv beside it)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+from flask_babel import gettext as _
+
+from pos.api import endpoint
+from pos.errors import Invalid
+from pos.reports import service
+from pos.reports.schemas import DailyQuery, DailySummary
+
+bp = Blueprint("reports_api", __name__)
+
+
+def _summary(user, query: DailyQuery) -> dict:
+    exhibitor_id = query.exhibitor_id or user.exhibitor_id
+    if exhibitor_id is None:
+        raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
+    return service.daily_summary(user, exhibitor_id, service.parse_day(query.date))
+
+
+@endpoint(
+    bp,
+    "/reports/daily",
+    "GET",
+    summary="A booth's daily summary (the event-local day; default today)",
+    query=DailyQuery,
+    response=DailySummary,
+    errors=(404,),
+)
+def daily(user, query: DailyQuery):
+    return _summary(user, query)
+
+
+@endpoint(
+    bp,
+    "/reports/daily.csv",
+    "GET",
+    summary="The daily summary as CSV",
+    query=DailyQuery,
+    content_type="text/csv",
+    errors=(404,),
+)
+def daily_csv(user, query: DailyQuery):
+    summary = _summary(user, query)
+    response = Response(service.daily_summary_csv(summary), mimetype="text/csv")
+    filename = f"daily-{summary['booth']}-{summary['date']}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

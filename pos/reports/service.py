@@ -1,0 +1,82 @@
+"""Reports as users read them: one booth's daily summary (JSON, CSV, PDF), within the
+reader's rights. Figures come from reports/queries.py."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+
+from pos.auth.models import User
+from pos.auth.permissions import Action
+from pos.db import utcnow
+from pos.errors import Invalid
+from pos.organizer.service import get_exhibitor
+from pos.reports import queries
+from pos.sales.service import local_day
+
+
+def parse_day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(_("A date is written YYYY-MM-DD."), field="date") from None
+
+
+def daily_summary(actor: User, exhibitor_id: int, day: date | None = None) -> dict[str, Any]:
+    """The booth's day as API.md defines it (default: today, event-local).
+
+    Raises Forbidden for anyone but the booth's manager and the organizers (cashiers
+    see no reports), NotFound for an unknown exhibitor.
+    """
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.REPORT)
+    event = exhibitor.event
+    day = day or local_day(utcnow(), event.timezone)
+    sales = queries.sales_totals(exhibitor.id, day)
+    refunds = queries.refund_totals(exhibitor.id, day)
+    net = sales["gross"] - sales["discounts"] - refunds["refunds"]
+    return {
+        "exhibitor_id": exhibitor.id,
+        "booth": exhibitor.booth,
+        "name": exhibitor.name,
+        "date": day.isoformat(),
+        "timezone": event.timezone,
+        "currency": event.currency,
+        "transactions": sales["transactions"],
+        "items_sold": sales["items_sold"],
+        "gross": sales["gross"],
+        "discounts": sales["discounts"],
+        "voids": sales["voids"],
+        "refunds": refunds["refunds"],
+        "tax": sales["tax"] - refunds["refunded_tax"],
+        "net": net,
+        "by_payment_method": queries.by_payment_method(exhibitor.id, day),
+        "by_category": queries.by_category(exhibitor.id, day),
+        "by_product": queries.by_product(exhibitor.id, day),
+        "by_hour": queries.by_hour(exhibitor.id, day),
+    }
+
+
+def daily_summary_csv(summary: dict[str, Any]) -> str:
+    """The summary as a spreadsheet: the headline figures, then each breakdown."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "key", "name", "quantity", "amount"])
+    for key in ("transactions", "items_sold"):
+        writer.writerow(["summary", key, "", summary[key], ""])
+    for key in ("gross", "discounts", "voids", "refunds", "tax", "net"):
+        writer.writerow(["summary", key, "", "", summary[key]])
+    for method, amount in summary["by_payment_method"].items():
+        writer.writerow(["payment_method", method, "", "", amount])
+    for category, amount in summary["by_category"].items():
+        writer.writerow(["category", category, "", "", amount])
+    for row in summary["by_product"]:
+        writer.writerow(["product", row["sku"], row["name"], row["quantity"], row["amount"]])
+    for row in summary["by_hour"]:
+        writer.writerow(["hour", f"{row['hour']:02d}", "", row["transactions"], row["amount"]])
+    return out.getvalue()
