@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from pos.api import endpoint
 from pos.errors import Invalid
 from pos.reports import service
-from pos.reports.schemas import DailyQuery, DailySummary
+from pos.reports.schemas import DailyQuery, DailySummary, EventQuery, EventReport
 
 bp = Blueprint("reports_api", __name__)
 
@@ -48,3 +48,17 @@ def daily_csv(user, query: DailyQuery):
     filename = f"daily-{summary['booth']}-{summary['date']}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@endpoint(
+    bp,
+    "/reports/event",
+    "GET",
+    summary="The event's totals of a day (or of the whole event) by exhibitor, category, "
+    "payment method, region and buyer origin (organizers)",
+    query=EventQuery,
+    response=EventReport,
+    errors=(404,),
+)
+def event(user, query: EventQuery):
+    return service.event_report(user, query.event_id, service.parse_day(query.date))

@@ -8,6 +8,7 @@ void sales count only as ``voids``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,11 +20,27 @@ from pos.sales.models import VOIDED, Payment, Refund, RefundLine, Sale, SaleLine
 KEPT = Sale.status != VOIDED
 
 
-def _day(exhibitor_id: int, day: date, table=Sale) -> list[Any]:
-    return [table.exhibitor_id == exhibitor_id, table.business_date == day]
+@dataclass(frozen=True)
+class Scope:
+    """Which sales and refunds a figure covers: one booth or a whole event, one
+    event-local day or all of them."""
+
+    event_id: int | None = None
+    exhibitor_id: int | None = None
+    day: date | None = None
+
+    def where(self, table=Sale) -> list[Any]:
+        clauses = []
+        if self.event_id is not None:
+            clauses.append(table.event_id == self.event_id)
+        if self.exhibitor_id is not None:
+            clauses.append(table.exhibitor_id == self.exhibitor_id)
+        if self.day is not None:
+            clauses.append(table.business_date == self.day)
+        return clauses
 
 
-def sales_totals(exhibitor_id: int, day: date) -> dict[str, int]:
+def sales_totals(scope: Scope) -> dict[str, int]:
     """transactions, gross, discounts, tax of the day's kept sales; voids of its void ones."""
     row = db.session.execute(
         sa.select(
@@ -32,12 +49,12 @@ def sales_totals(exhibitor_id: int, day: date) -> dict[str, int]:
             sa.func.coalesce(sa.func.sum(Sale.discount_total).filter(KEPT), 0),
             sa.func.coalesce(sa.func.sum(Sale.tax_total).filter(KEPT), 0),
             sa.func.coalesce(sa.func.sum(Sale.total).filter(Sale.status == VOIDED), 0),
-        ).where(*_day(exhibitor_id, day))
+        ).where(*scope.where())
     ).one()
     items = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(SaleLine.quantity), 0))
         .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(*_day(exhibitor_id, day), KEPT)
+        .where(*scope.where(), KEPT)
     )
     transactions, gross, discounts, tax, voids = (int(v) for v in row)
     return {
@@ -50,30 +67,30 @@ def sales_totals(exhibitor_id: int, day: date) -> dict[str, int]:
     }
 
 
-def refund_totals(exhibitor_id: int, day: date) -> dict[str, int]:
+def refund_totals(scope: Scope) -> dict[str, int]:
     amount, tax = db.session.execute(
         sa.select(
             sa.func.coalesce(sa.func.sum(Refund.amount), 0),
             sa.func.coalesce(sa.func.sum(Refund.tax), 0),
-        ).where(*_day(exhibitor_id, day, Refund))
+        ).where(*scope.where(Refund))
     ).one()
     return {"refunds": int(amount), "refunded_tax": int(tax)}
 
 
-def by_payment_method(exhibitor_id: int, day: date) -> dict[str, int]:
+def by_payment_method(scope: Scope) -> dict[str, int]:
     """Money kept per method: cash net of change, less refunds paid out that way."""
     totals: dict[str, int] = {}
     kept = db.session.execute(
         sa.select(Payment.method, sa.func.sum(Payment.amount - Payment.change))
         .join(Sale, Sale.id == Payment.sale_id)
-        .where(*_day(exhibitor_id, day), KEPT)
+        .where(*scope.where(), KEPT)
         .group_by(Payment.method)
     )
     for method, amount in kept:
         totals[method] = totals.get(method, 0) + int(amount)
     refunded = db.session.execute(
         sa.select(Refund.method, sa.func.sum(Refund.amount))
-        .where(*_day(exhibitor_id, day, Refund))
+        .where(*scope.where(Refund))
         .group_by(Refund.method)
     )
     for method, amount in refunded:
@@ -81,22 +98,13 @@ def by_payment_method(exhibitor_id: int, day: date) -> dict[str, int]:
     return dict(sorted(totals.items()))
 
 
-def _refund_lines_of_day(exhibitor_id: int, day: date):
-    return (
-        sa.select(RefundLine, SaleLine)
-        .join(Refund, Refund.id == RefundLine.refund_id)
-        .join(SaleLine, SaleLine.id == RefundLine.sale_line_id)
-        .where(*_day(exhibitor_id, day, Refund))
-    )
-
-
-def by_category(exhibitor_id: int, day: date) -> dict[str, int]:
+def by_category(scope: Scope) -> dict[str, int]:
     """What the buyers paid per category (after discounts), less that day's refunds."""
     totals: dict[str, int] = {}
     sold = db.session.execute(
         sa.select(SaleLine.category, sa.func.sum(SaleLine.net))
         .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(*_day(exhibitor_id, day), KEPT)
+        .where(*scope.where(), KEPT)
         .group_by(SaleLine.category)
     )
     for category, amount in sold:
@@ -105,7 +113,7 @@ def by_category(exhibitor_id: int, day: date) -> dict[str, int]:
         sa.select(SaleLine.category, sa.func.sum(RefundLine.amount))
         .join(SaleLine, SaleLine.id == RefundLine.sale_line_id)
         .join(Refund, Refund.id == RefundLine.refund_id)
-        .where(*_day(exhibitor_id, day, Refund))
+        .where(*scope.where(Refund))
         .group_by(SaleLine.category)
     )
     for category, amount in refunded:
@@ -113,7 +121,7 @@ def by_category(exhibitor_id: int, day: date) -> dict[str, int]:
     return dict(sorted(totals.items()))
 
 
-def by_product(exhibitor_id: int, day: date) -> list[dict[str, Any]]:
+def by_product(scope: Scope) -> list[dict[str, Any]]:
     """Units and money per product: sold that day, less that day's refunds."""
     rows: dict[int, dict[str, Any]] = {}
     sold = db.session.execute(
@@ -125,7 +133,7 @@ def by_product(exhibitor_id: int, day: date) -> list[dict[str, Any]]:
             sa.func.sum(SaleLine.net),
         )
         .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(*_day(exhibitor_id, day), KEPT)
+        .where(*scope.where(), KEPT)
         .group_by(SaleLine.product_id)
     )
     for product_id, sku, name, quantity, amount in sold:
@@ -146,7 +154,7 @@ def by_product(exhibitor_id: int, day: date) -> list[dict[str, Any]]:
         )
         .join(SaleLine, SaleLine.id == RefundLine.sale_line_id)
         .join(Refund, Refund.id == RefundLine.refund_id)
-        .where(*_day(exhibitor_id, day, Refund))
+        .where(*scope.where(Refund))
         .group_by(RefundLine.product_id)
     )
     for product_id, sku, name, quantity, amount in refunded:
@@ -159,22 +167,111 @@ def by_product(exhibitor_id: int, day: date) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda r: (-r["amount"], r["sku"]))
 
 
-def by_hour(exhibitor_id: int, day: date) -> list[dict[str, int]]:
+def by_hour(scope: Scope) -> list[dict[str, int]]:
     """Per event-local hour: the sales recorded and the money, less refunds issued then."""
     hours: dict[int, dict[str, int]] = {}
     sold = db.session.execute(
         sa.select(Sale.business_hour, sa.func.count(Sale.id), sa.func.sum(Sale.total))
-        .where(*_day(exhibitor_id, day), KEPT)
+        .where(*scope.where(), KEPT)
         .group_by(Sale.business_hour)
     )
     for hour, count, amount in sold:
         hours[hour] = {"hour": hour, "transactions": int(count), "amount": int(amount)}
     refunded = db.session.execute(
         sa.select(Refund.business_hour, sa.func.sum(Refund.amount))
-        .where(*_day(exhibitor_id, day, Refund))
+        .where(*scope.where(Refund))
         .group_by(Refund.business_hour)
     )
     for hour, amount in refunded:
         row = hours.setdefault(hour, {"hour": hour, "transactions": 0, "amount": 0})
         row["amount"] -= int(amount)
     return [hours[h] for h in sorted(hours)]
+
+
+def by_exhibitor(scope: Scope) -> list[dict[str, Any]]:
+    """Per booth: transactions, gross, discounts, refunds, net (and the booth's region)."""
+    from pos.organizer.models import Exhibitor
+
+    rows: dict[int, dict[str, Any]] = {}
+    exhibitors = db.session.execute(
+        sa.select(Exhibitor.id, Exhibitor.booth, Exhibitor.name, Exhibitor.region).where(
+            Exhibitor.event_id == scope.event_id
+        )
+    )
+    for exhibitor_id, booth, name, region in exhibitors:
+        rows[exhibitor_id] = {
+            "exhibitor_id": exhibitor_id,
+            "booth": booth,
+            "name": name,
+            "region": region,
+            "transactions": 0,
+            "gross": 0,
+            "discounts": 0,
+            "refunds": 0,
+            "net": 0,
+        }
+    sold = db.session.execute(
+        sa.select(
+            Sale.exhibitor_id,
+            sa.func.count(Sale.id),
+            sa.func.sum(Sale.subtotal),
+            sa.func.sum(Sale.discount_total),
+        )
+        .where(*scope.where(), KEPT)
+        .group_by(Sale.exhibitor_id)
+    )
+    for exhibitor_id, count, gross, discounts in sold:
+        row = rows[exhibitor_id]
+        row.update(transactions=int(count), gross=int(gross), discounts=int(discounts))
+    refunded = db.session.execute(
+        sa.select(Refund.exhibitor_id, sa.func.sum(Refund.amount))
+        .where(*scope.where(Refund))
+        .group_by(Refund.exhibitor_id)
+    )
+    for exhibitor_id, amount in refunded:
+        rows[exhibitor_id]["refunds"] = int(amount)
+    for row in rows.values():
+        row["net"] = row["gross"] - row["discounts"] - row["refunds"]
+    return sorted(rows.values(), key=lambda r: (-r["net"], r["booth"]))
+
+
+def by_day(scope: Scope) -> list[dict[str, Any]]:
+    """Per event-local day: transactions and net."""
+    days: dict[date, dict[str, Any]] = {}
+    sold = db.session.execute(
+        sa.select(
+            Sale.business_date,
+            sa.func.count(Sale.id),
+            sa.func.sum(Sale.subtotal - Sale.discount_total),
+        )
+        .where(*scope.where(), KEPT)
+        .group_by(Sale.business_date)
+    )
+    for day, count, amount in sold:
+        days[day] = {"date": day.isoformat(), "transactions": int(count), "net": int(amount)}
+    refunded = db.session.execute(
+        sa.select(Refund.business_date, sa.func.sum(Refund.amount))
+        .where(*scope.where(Refund))
+        .group_by(Refund.business_date)
+    )
+    for day, amount in refunded:
+        row = days.setdefault(day, {"date": day.isoformat(), "transactions": 0, "net": 0})
+        row["net"] -= int(amount)
+    return [days[d] for d in sorted(days)]
+
+
+def by_origin(scope: Scope) -> dict[str, dict[str, int]]:
+    """Domestic and foreign buyers (where the cashier asked): transactions and money."""
+    totals: dict[str, dict[str, int]] = {}
+    sold = db.session.execute(
+        sa.select(
+            sa.func.coalesce(Sale.buyer_origin, "unknown"),
+            sa.func.count(Sale.id),
+            sa.func.sum(Sale.total),
+        )
+        .where(*scope.where(), KEPT)
+        .group_by(sa.func.coalesce(Sale.buyer_origin, "unknown"))
+    )
+    for origin, count, amount in sold:
+        totals[origin] = {"transactions": int(count), "amount": int(amount)}
+    return dict(sorted(totals.items()))

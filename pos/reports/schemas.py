@@ -45,3 +45,55 @@ class DailySummary(BaseModel):
     by_category: dict[str, int]
     by_product: list[ProductRow]
     by_hour: list[HourRow]
+
+
+class EventQuery(QuerySchema):
+    event_id: int | None = None
+    date: str | None = None
+
+
+class ExhibitorRow(BaseModel):
+    exhibitor_id: int
+    booth: str
+    name: str
+    region: str
+    transactions: int
+    gross: int
+    discounts: int
+    refunds: int
+    net: int
+
+
+class DayRow(BaseModel):
+    date: str
+    transactions: int
+    net: int
+
+
+class OriginRow(BaseModel):
+    transactions: int
+    amount: int
+
+
+class EventReport(BaseModel):
+    event_id: int
+    event: str
+    date: str | None
+    timezone: str
+    currency: str
+    transactions: int
+    items_sold: int
+    gross: int
+    discounts: int
+    voids: int
+    refunds: int
+    tax: int
+    net: int
+    exhibitors: int
+    exhibitors_without_sales: list[str]
+    by_exhibitor: list[ExhibitorRow]
+    by_category: dict[str, int]
+    by_payment_method: dict[str, int]
+    by_region: dict[str, int]
+    by_origin: dict[str, OriginRow]
+    by_day: list[DayRow]

@@ -37,8 +37,9 @@ def daily_summary(actor: User, exhibitor_id: int, day: date | None = None) -> di
     exhibitor = get_exhibitor(actor, exhibitor_id, Action.REPORT)
     event = exhibitor.event
     day = day or local_day(utcnow(), event.timezone)
-    sales = queries.sales_totals(exhibitor.id, day)
-    refunds = queries.refund_totals(exhibitor.id, day)
+    scope = queries.Scope(exhibitor_id=exhibitor.id, day=day)
+    sales = queries.sales_totals(scope)
+    refunds = queries.refund_totals(scope)
     net = sales["gross"] - sales["discounts"] - refunds["refunds"]
     return {
         "exhibitor_id": exhibitor.id,
@@ -55,10 +56,10 @@ def daily_summary(actor: User, exhibitor_id: int, day: date | None = None) -> di
         "refunds": refunds["refunds"],
         "tax": sales["tax"] - refunds["refunded_tax"],
         "net": net,
-        "by_payment_method": queries.by_payment_method(exhibitor.id, day),
-        "by_category": queries.by_category(exhibitor.id, day),
-        "by_product": queries.by_product(exhibitor.id, day),
-        "by_hour": queries.by_hour(exhibitor.id, day),
+        "by_payment_method": queries.by_payment_method(scope),
+        "by_category": queries.by_category(scope),
+        "by_product": queries.by_product(scope),
+        "by_hour": queries.by_hour(scope),
     }
 
 
@@ -80,3 +81,52 @@ def daily_summary_csv(summary: dict[str, Any]) -> str:
     for row in summary["by_hour"]:
         writer.writerow(["hour", f"{row['hour']:02d}", "", row["transactions"], row["amount"]])
     return out.getvalue()
+
+
+def event_report(
+    actor: User, event_id: int | None = None, day: date | None = None
+) -> dict[str, Any]:
+    """The event's totals, of one event-local day or of the whole event, by exhibitor,
+    category, payment method, origin region, buyer origin and day. Organizers only.
+
+    Raises Forbidden for anyone else, NotFound or Invalid when there is no such event.
+    """
+    from pos.auth.permissions import require_organizer
+    from pos.organizer.service import current_event, get_event
+
+    require_organizer(actor)
+    event = get_event(actor, event_id) if event_id else current_event()
+    if event is None:
+        raise Invalid(_("Create an event first."), field="event_id")
+    require_organizer(actor, event)
+    scope = queries.Scope(event_id=event.id, day=day)
+    sales = queries.sales_totals(scope)
+    refunds = queries.refund_totals(scope)
+    exhibitors = queries.by_exhibitor(scope)
+    regions: dict[str, int] = {}
+    for row in exhibitors:
+        region = row["region"] or "-"
+        regions[region] = regions.get(region, 0) + row["net"]
+    return {
+        "event_id": event.id,
+        "event": event.name,
+        "date": day.isoformat() if day else None,
+        "timezone": event.timezone,
+        "currency": event.currency,
+        "transactions": sales["transactions"],
+        "items_sold": sales["items_sold"],
+        "gross": sales["gross"],
+        "discounts": sales["discounts"],
+        "voids": sales["voids"],
+        "refunds": refunds["refunds"],
+        "tax": sales["tax"] - refunds["refunded_tax"],
+        "net": sales["gross"] - sales["discounts"] - refunds["refunds"],
+        "exhibitors": len(exhibitors),
+        "exhibitors_without_sales": [r["booth"] for r in exhibitors if r["transactions"] == 0],
+        "by_exhibitor": exhibitors,
+        "by_category": queries.by_category(scope),
+        "by_payment_method": queries.by_payment_method(scope),
+        "by_region": dict(sorted(regions.items())),
+        "by_origin": queries.by_origin(scope),
+        "by_day": queries.by_day(scope),
+    }

@@ -1,0 +1,63 @@
+"""The organizer's event report: a day's or the whole event's totals, and every
+breakdown adding up to the same net; organizers only."""
+
+import pytest
+
+from pos.db import utcnow
+from pos.sales import service as sales_service
+from pos.sales.service import local_day
+from tests import factories
+from tests.reports.test_daily import WITA, record
+
+
+@pytest.fixture
+def event(db):
+    return factories.make_event(timezone=WITA)
+
+
+def test_the_event_report_adds_up_across_booths_and_breakdowns(client, db, event):
+    today = local_day(utcnow(), WITA)
+    silver = factories.Booth(event, "B12", region="Gianyar")
+    endek = factories.Booth(event, "C07", region="Klungkung")
+    idle = factories.Booth(event, "D02", region="Bangli")
+    a = record(
+        silver,
+        [{"product_id": silver.product.id, "quantity": 2}],
+        [{"method": "cash", "amount": 250_000}],
+    )
+    b = record(
+        endek,
+        [{"product_id": endek.painting.id, "quantity": 1}],
+        [{"method": "qris", "amount": 5_000_000}],
+    )
+    sales_service.refund_sale(
+        silver.manager,
+        sales_service.get_sale(silver.manager, a["id"]),
+        lines=[(silver.product.id, 1)],
+        reason="x",
+    )
+    db.session.commit()
+    organizer = factories.auth_headers(client, factories.make_user("organizer"))
+    report = client.get(f"/api/v1/reports/event?date={today}", headers=organizer).get_json()
+    assert report["transactions"] == 2
+    assert report["gross"] == a["subtotal"] + b["subtotal"] == 5_200_000
+    assert report["refunds"] == 100_000
+    assert report["net"] == 5_100_000
+    assert sum(r["net"] for r in report["by_exhibitor"]) == report["net"]
+    for breakdown in ("by_category", "by_payment_method", "by_region"):
+        assert sum(report[breakdown].values()) == report["net"], breakdown
+    assert report["by_region"] == {"Bangli": 0, "Gianyar": 100_000, "Klungkung": 5_000_000}
+    assert [r["booth"] for r in report["by_exhibitor"]] == ["C07", "B12", "D02"]  # leaderboard
+    assert report["exhibitors_without_sales"] == [idle.exhibitor.booth]
+    assert report["by_day"] == [{"date": today.isoformat(), "transactions": 2, "net": 5_100_000}]
+    whole = client.get("/api/v1/reports/event", headers=organizer).get_json()
+    assert whole["date"] is None and whole["net"] == report["net"]
+    other_day = client.get("/api/v1/reports/event?date=2020-01-01", headers=organizer).get_json()
+    assert other_day["net"] == 0 and len(other_day["exhibitors_without_sales"]) == 3
+
+
+def test_only_organizers_read_the_event_report(client, event):
+    booth = factories.Booth(event, "A1")
+    for user in (booth.manager, booth.cashier):
+        response = client.get("/api/v1/reports/event", headers=factories.auth_headers(client, user))
+        assert response.status_code == 403
