@@ -33,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
     from pos.organizer import views as organizer_views
     from pos.receipts import mail as receipts_mail
     from pos.receipts import views as receipts_views
+    from pos.reports import views as reports_views
     from pos.sales import views as sales_views
 
     app.register_blueprint(auth_views.bp)
@@ -40,5 +41,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inventory_views.bp)
     app.register_blueprint(sales_views.bp)
     app.register_blueprint(receipts_views.bp)
+    app.register_blueprint(reports_views.bp)
     receipts_mail.register_mail(app)
     api.register_api(app)

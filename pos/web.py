@@ -49,9 +49,9 @@ def form_data(form: FlaskForm, *names: str) -> dict[str, Any]:
 
 def landing_url(user: Any) -> str:
     """Where each role starts after sign-in: a cashier at the register, a manager on the
-    booth's day, an organizer on the exhibitors (the dashboard, once reports exist)."""
+    booth's day, an organizer on the event dashboard."""
     if user.role == "organizer":
-        return url_for("organizer.exhibitors")
+        return url_for("reports.dashboard")
     if user.role == "manager":
         return url_for("sales.day")
     return url_for("sales.register")

@@ -31,8 +31,15 @@ def test_organizer_and_manager_work_the_catalogue_on_a_touch_tablet(browser, ser
         page.set_default_timeout(15_000)
         problems = PageProblems(page)
 
-        # The organizer signs in and lands on the exhibitors of the demo event.
+        # The organizer signs in on the dashboard, whose figures fill in by themselves,
+        # then opens the exhibitors of the demo event.
         sign_in(page, server, "organizer")
+        page.wait_for_url(re.compile(r"/dashboard$"))
+        page.wait_for_selector("#leaderboard li")
+        assert (
+            page.locator("#today-net").inner_text().startswith("Rp")
+        )  # the demo organizer reads Indonesian
+        page.tap('nav.mainnav a[href="/exhibitors"]')
         page.wait_for_url(re.compile(r"/exhibitors$"))
         booths = page.locator("table.list tbody tr td:first-child strong").all_inner_texts()
         assert booths == DEMO_BOOTHS

@@ -61,4 +61,22 @@ def daily_csv(user, query: DailyQuery):
     errors=(404,),
 )
 def event(user, query: EventQuery):
-    return service.event_report(user, query.event_id, service.parse_day(query.date))
+    day = "today" if query.date == "today" else service.parse_day(query.date)
+    return service.event_report(user, query.event_id, day)
+
+
+@endpoint(
+    bp,
+    "/reports/daily.pdf",
+    "GET",
+    summary="The daily summary on A4, with charts, to print and sign",
+    query=DailyQuery,
+    content_type="application/pdf",
+    errors=(404,),
+)
+def daily_pdf(user, query: DailyQuery):
+    summary = _summary(user, query)
+    response = Response(service.daily_summary_pdf(user, summary), mimetype="application/pdf")
+    filename = f"daily-{summary['booth']}-{summary['date']}.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

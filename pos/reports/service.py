@@ -99,6 +99,8 @@ def event_report(
     if event is None:
         raise Invalid(_("Create an event first."), field="event_id")
     require_organizer(actor, event)
+    if day == "today":  # the dashboard asks for the event's today, whatever the browser's clock
+        day = local_day(utcnow(), event.timezone)
     scope = queries.Scope(event_id=event.id, day=day)
     sales = queries.sales_totals(scope)
     refunds = queries.refund_totals(scope)
@@ -130,3 +132,45 @@ def event_report(
         "by_origin": queries.by_origin(scope),
         "by_day": queries.by_day(scope),
     }
+
+
+def daily_summary_pdf(actor: User, summary: dict[str, Any]) -> bytes:
+    """The summary printed for the manager to sign, in the reader's language."""
+    from babel.dates import format_date
+    from flask_babel import get_locale
+
+    from pos.extensions import db
+    from pos.inventory.attributes import CATEGORY_LABELS
+    from pos.organizer.models import Exhibitor
+    from pos.reports.pdf import render_daily_summary
+    from pos.sales.models import METHOD_LABELS
+
+    locale = str(get_locale() or "id")
+    exhibitor = db.session.get(Exhibitor, summary["exhibitor_id"])
+    words = {
+        "title": _("Daily summary"),
+        "net": _("Net sales"),
+        "gross": _("Gross"),
+        "discounts": _("Discounts"),
+        "refunds": _("Refunds"),
+        "voids": _("Voided"),
+        "tax": _("incl. PPN"),
+        "transactions": _("Transactions"),
+        "items_sold": _("Items sold"),
+        "by_hour": _("Sales by hour"),
+        "by_category": _("By category"),
+        "by_payment_method": _("By payment method"),
+        "sku": _("SKU"),
+        "product": _("Product"),
+        "quantity": _("Qty"),
+        "amount": _("Amount"),
+        "signature": _("Manager's signature: ____________________"),
+        "printed": _("Printed %(when)s", when=format_date(utcnow(), "medium", locale=locale)),
+    }
+    words |= {f"category:{k}": str(v) for k, v in CATEGORY_LABELS.items()}
+    words |= {f"method:{k}": str(v) for k, v in METHOD_LABELS.items()}
+    data = summary | {
+        "event": exhibitor.event.name,
+        "date_label": format_date(date.fromisoformat(summary["date"]), "full", locale=locale),
+    }
+    return render_daily_summary(data, words, locale)

@@ -174,7 +174,7 @@ def test_failed_sign_in_is_written_to_the_audit_log(client, a):
 
 @pytest.mark.parametrize(
     ("role", "landing"),
-    [("organizer", "/exhibitors"), ("manager", "/day"), ("cashier", "/register")],
+    [("organizer", "/dashboard"), ("manager", "/day"), ("cashier", "/register")],
 )
 def test_right_password_redirects_each_role_to_its_landing_page(
     client, a, organizer, role, landing
@@ -207,7 +207,7 @@ def test_page_behind_sign_in_sends_you_back_to_it_after_signing_in(client, a):
 def test_next_parameter_pointing_to_another_site_is_ignored(client, organizer, target):
     response = sign_in(client, organizer, next=target)
     assert response.status_code == 302
-    assert response.location == "/exhibitors"
+    assert response.location == "/dashboard"
 
 
 @pytest.mark.parametrize("target", ["/\\evil.example", "/\t/evil.example", "/\\/evil.example"])

@@ -1,0 +1,178 @@
+"""The daily summary on A4 with reportlab: headline figures, sales by hour and by
+category as charts (reportlab graphics), payment methods, products, and a line to sign.
+Data in, PDF bytes out; text is placed in table cells as plain strings, never markup."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+
+from pos.money import format_money
+from pos.receipts.pdf import BOLD, FONT, register_fonts
+
+BRAND = colors.HexColor("#0f5c5a")
+ACCENT = colors.HexColor("#f4b942")
+GRID = colors.HexColor("#d9dedc")
+
+
+def _table(
+    rows: list[list[Any]], widths: list[float], *, header: bool = True, numeric_from: int = 1
+) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    style = [
+        ("FONT", (0, 0), (-1, -1), FONT, 9),
+        ("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+    if header:
+        style += [
+            ("FONT", (0, 0), (-1, 0), BOLD, 9),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+        ]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _hour_chart(by_hour: list[dict[str, int]], width: float) -> Drawing:
+    values = [0] * 24
+    for row in by_hour:
+        values[row["hour"]] = max(row["amount"], 0)
+    drawing = Drawing(width, 55 * mm)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 12 * mm, 8 * mm, width - 16 * mm, 42 * mm
+    chart.data = [values]
+    chart.categoryAxis.categoryNames = [f"{h:02d}" if h % 3 == 0 else "" for h in range(24)]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.visible = False
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = BRAND
+    chart.bars.strokeColor = None
+    drawing.add(chart)
+    return drawing
+
+
+def _category_chart(items: list[tuple[str, int]], width: float) -> Drawing:
+    height = max(len(items), 1) * 7 * mm + 6 * mm
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 30 * mm, 3 * mm, width - 34 * mm, height - 6 * mm
+    chart.data = [[max(v, 0) for _k, v in items] or [0]]
+    chart.categoryAxis.categoryNames = [k for k, _v in items] or [""]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 8
+    chart.valueAxis.visible = False
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = ACCENT
+    chart.bars.strokeColor = None
+    drawing.add(chart)
+    return drawing
+
+
+def render_daily_summary(summary: dict[str, Any], words: dict[str, str], locale: str) -> bytes:
+    """``words``: the page's labels in the reader's language (category and method names
+    under ``category:<slug>`` and ``method:<slug>``)."""
+    register_fonts()
+
+    def money(amount: int) -> str:
+        return format_money(amount, summary["currency"], locale)
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=f"{words['title']} {summary['booth']} {summary['date']}",
+        author="Pameran POS",
+    )
+    width = A4[0] - 32 * mm
+    story: list[Any] = []
+    head = Table(
+        [
+            [f"{summary['booth']} · {summary['name']}", words["title"]],
+            [summary.get("event", ""), summary["date_label"]],
+        ],
+        colWidths=[width * 0.6, width * 0.4],
+    )
+    head.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (0, 0), BOLD, 14),
+                ("FONT", (1, 0), (1, 0), BOLD, 12),
+                ("FONT", (0, 1), (-1, 1), FONT, 9),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("TEXTCOLOR", (0, 0), (0, 0), BRAND),
+            ]
+        )
+    )
+    story += [head, Spacer(0, 4 * mm)]
+    figures = [
+        [words["net"], money(summary["net"]), words["transactions"], str(summary["transactions"])],
+        [words["gross"], money(summary["gross"]), words["items_sold"], str(summary["items_sold"])],
+        [
+            words["discounts"],
+            f"−{money(summary['discounts'])}",
+            words["voids"],
+            money(summary["voids"]),
+        ],
+        [words["refunds"], f"−{money(summary['refunds'])}", words["tax"], money(summary["tax"])],
+    ]
+    figure_table = _table(figures, [width * 0.25] * 4, header=False)
+    figure_table.setStyle(
+        TableStyle([("FONT", (0, 0), (1, 0), BOLD, 11), ("ALIGN", (2, 0), (2, -1), "LEFT")])
+    )
+    story += [figure_table, Spacer(0, 5 * mm)]
+    story += [
+        _table([[words["by_hour"]]], [width], header=True),
+        _hour_chart(summary["by_hour"], width),
+    ]
+    categories = sorted(summary["by_category"].items(), key=lambda kv: -kv[1])
+    story += [
+        _table(
+            [[words["by_category"], ""]]
+            + [[words.get(f"category:{k}", k), money(v)] for k, v in categories],
+            [width * 0.7, width * 0.3],
+        ),
+        # The chart draws its first bar at the bottom: largest last, so it stands on top.
+        _category_chart(
+            [(words.get(f"category:{k}", k), v) for k, v in reversed(categories)], width
+        ),
+        Spacer(0, 3 * mm),
+        _table(
+            [[words["by_payment_method"], ""]]
+            + [
+                [words.get(f"method:{k}", k), money(v)]
+                for k, v in summary["by_payment_method"].items()
+            ],
+            [width * 0.7, width * 0.3],
+        ),
+        Spacer(0, 5 * mm),
+        _table(
+            [[words["sku"], words["product"], words["quantity"], words["amount"]]]
+            + [
+                [row["sku"], row["name"][:70], str(row["quantity"]), money(row["amount"])]
+                for row in summary["by_product"]
+            ],
+            [width * 0.18, width * 0.52, width * 0.1, width * 0.2],
+            numeric_from=2,
+        ),
+        Spacer(0, 14 * mm),
+        _table(
+            [[words["signature"], "", words["printed"]]],
+            [width * 0.4, width * 0.2, width * 0.4],
+            header=False,
+        ),
+    ]
+    doc.build(story)
+    return buffer.getvalue()
