@@ -66,7 +66,7 @@ class EndpointSpec:
     content_type: str = "application/json"
     errors: tuple[int, ...] = ()
     # The view reads first without SQLite's write lock and takes it itself
-    # (db.begin_write_phase) once it knows what to write.
+    # (db.write_phase) once it knows what to write.
     deferred_write: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 

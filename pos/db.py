@@ -114,19 +114,22 @@ def set_write_intent(value: bool) -> None:
     _write_intent.set(value)
 
 
-def begin_write_phase(session: Any) -> None:
-    """End a read-only phase and begin the transaction that writes.
+@contextlib.contextmanager
+def write_phase(session: Any) -> Iterator[None]:
+    """End a read-only phase; the transaction begun inside this block writes.
 
     For the hot paths (recording a sale) that read, validate and price first without
-    holding SQLite's write lock: the read transaction (which wrote nothing) is closed
-    and the next statement begins with BEGIN IMMEDIATE. Objects loaded so far are
-    expired; callers carry plain values across. Raises RuntimeError if anything
+    holding SQLite's write lock: the read transaction (which wrote nothing) is closed,
+    and the next statement begins with BEGIN IMMEDIATE. The write intent ends with the
+    block (the transaction itself goes on until the caller commits). Objects loaded so
+    far are expired; callers carry plain values across. Raises RuntimeError if anything
     was written in the read phase.
     """
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("the read phase has unsaved changes")
     session.rollback()
-    set_write_intent(True)
+    with write_intent():
+        yield
 
 
 def upgrade_schema() -> None:

@@ -32,7 +32,7 @@ from pos.auth import permissions
 from pos.auth.models import User
 from pos.auth.permissions import Action
 from pos.auth.service import audit
-from pos.db import begin_write_phase, utcnow
+from pos.db import utcnow, write_phase
 from pos.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from pos.extensions import db
 from pos.inventory.models import APPROVED, Product, StockMovement
@@ -299,9 +299,9 @@ def record_sale(
         return stored
     prepared = _prepare_sale(actor, exhibitor, order, fingerprint, at or utcnow())
 
-    begin_write_phase(db.session)
     try:
-        return _write_sale(prepared, key)
+        with write_phase(db.session):
+            return _write_sale(prepared, key)
     except (InsufficientStock, sa.exc.IntegrityError):
         # A twin request with this key may have committed the sale meanwhile: it took
         # the key (unique per exhibitor) or the last piece first. Its answer is ours;

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from pos.auth.models import AuditEntry
-from pos.db import begin_write_phase
+from pos.db import write_phase
 from pos.inventory.models import Product, StockMovement
 from pos.sales import service
 from pos.sales.models import DocumentCounter, IdempotencyKey, Payment, Sale, SaleLine
@@ -60,6 +60,6 @@ def test_a_failure_after_the_stock_update_leaves_no_trace(app, client, db, monke
 
 def test_a_read_phase_with_unsaved_changes_cannot_turn_into_the_write_phase(db):
     db.session.add(AuditEntry(action="half-done"))
-    with pytest.raises(RuntimeError):
-        begin_write_phase(db.session)
+    with pytest.raises(RuntimeError), write_phase(db.session):
+        pass
     db.session.rollback()
