@@ -80,3 +80,41 @@ def daily_pdf(user, query: DailyQuery):
     filename = f"daily-{summary['booth']}-{summary['date']}.pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+def _download(content, mimetype: str, filename: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@endpoint(
+    bp,
+    "/reports/event.csv",
+    "GET",
+    summary="One row per exhibitor per day of the event, as CSV (organizers)",
+    query=EventQuery,
+    content_type="text/csv",
+    errors=(404,),
+)
+def event_csv(user, query: EventQuery):
+    event, rows = service.event_rows(user, query.event_id)
+    return _download(service.rows_csv(rows), "text/csv", f"event-{event.id}.csv")
+
+
+@endpoint(
+    bp,
+    "/reports/event.xlsx",
+    "GET",
+    summary="One row per exhibitor per day of the event, as an Excel workbook (organizers)",
+    query=EventQuery,
+    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    errors=(404,),
+)
+def event_xlsx(user, query: EventQuery):
+    event, rows = service.event_rows(user, query.event_id)
+    return _download(
+        service.rows_xlsx(event, rows),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"event-{event.id}.xlsx",
+    )

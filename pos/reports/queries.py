@@ -275,3 +275,132 @@ def by_origin(scope: Scope) -> dict[str, dict[str, int]]:
     for origin, count, amount in sold:
         totals[origin] = {"transactions": int(count), "amount": int(amount)}
     return dict(sorted(totals.items()))
+
+
+def exhibitor_days(scope: Scope) -> list[dict[str, Any]]:
+    """One row per exhibitor per event-local day with sales or refunds: the figures of
+    the daily summary, and the money per payment method and per category."""
+    from pos.organizer.models import Exhibitor
+
+    rows: dict[tuple[int, date], dict[str, Any]] = {}
+
+    def row(exhibitor_id: int, day: date) -> dict[str, Any]:
+        return rows.setdefault(
+            (exhibitor_id, day),
+            {
+                "date": day,
+                "exhibitor_id": exhibitor_id,
+                "transactions": 0,
+                "items_sold": 0,
+                "gross": 0,
+                "discounts": 0,
+                "refunds": 0,
+                "tax": 0,
+                "voids": 0,
+                "methods": {},
+                "categories": {},
+            },
+        )
+
+    sold = db.session.execute(
+        sa.select(
+            Sale.exhibitor_id,
+            Sale.business_date,
+            sa.func.count(Sale.id).filter(KEPT),
+            sa.func.coalesce(sa.func.sum(Sale.subtotal).filter(KEPT), 0),
+            sa.func.coalesce(sa.func.sum(Sale.discount_total).filter(KEPT), 0),
+            sa.func.coalesce(sa.func.sum(Sale.tax_total).filter(KEPT), 0),
+            sa.func.coalesce(sa.func.sum(Sale.total).filter(Sale.status == VOIDED), 0),
+        )
+        .where(*scope.where())
+        .group_by(Sale.exhibitor_id, Sale.business_date)
+    )
+    for exhibitor_id, day, count, gross, discounts, tax, voids in sold:
+        row(exhibitor_id, day).update(
+            transactions=int(count),
+            gross=int(gross),
+            discounts=int(discounts),
+            tax=int(tax),
+            voids=int(voids),
+        )
+    lines = db.session.execute(
+        sa.select(
+            Sale.exhibitor_id,
+            Sale.business_date,
+            SaleLine.category,
+            sa.func.sum(SaleLine.quantity),
+            sa.func.sum(SaleLine.net),
+        )
+        .join(Sale, Sale.id == SaleLine.sale_id)
+        .where(*scope.where(), KEPT)
+        .group_by(Sale.exhibitor_id, Sale.business_date, SaleLine.category)
+    )
+    for exhibitor_id, day, category, quantity, amount in lines:
+        r = row(exhibitor_id, day)
+        r["items_sold"] += int(quantity)
+        r["categories"][category] = r["categories"].get(category, 0) + int(amount)
+    payments = db.session.execute(
+        sa.select(
+            Sale.exhibitor_id,
+            Sale.business_date,
+            Payment.method,
+            sa.func.sum(Payment.amount - Payment.change),
+        )
+        .join(Sale, Sale.id == Payment.sale_id)
+        .where(*scope.where(), KEPT)
+        .group_by(Sale.exhibitor_id, Sale.business_date, Payment.method)
+    )
+    for exhibitor_id, day, method, amount in payments:
+        r = row(exhibitor_id, day)
+        r["methods"][method] = r["methods"].get(method, 0) + int(amount)
+    refunds = db.session.execute(
+        sa.select(
+            Refund.exhibitor_id,
+            Refund.business_date,
+            Refund.method,
+            sa.func.sum(Refund.amount),
+            sa.func.sum(Refund.tax),
+        )
+        .where(*scope.where(Refund))
+        .group_by(Refund.exhibitor_id, Refund.business_date, Refund.method)
+    )
+    for exhibitor_id, day, method, amount, tax in refunds:
+        r = row(exhibitor_id, day)
+        r["refunds"] += int(amount)
+        r["tax"] -= int(tax)
+        r["methods"][method] = r["methods"].get(method, 0) - int(amount)
+    refunded_categories = db.session.execute(
+        sa.select(
+            Refund.exhibitor_id,
+            Refund.business_date,
+            SaleLine.category,
+            sa.func.sum(RefundLine.amount),
+        )
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .join(SaleLine, SaleLine.id == RefundLine.sale_line_id)
+        .where(*scope.where(Refund))
+        .group_by(Refund.exhibitor_id, Refund.business_date, SaleLine.category)
+    )
+    for exhibitor_id, day, category, amount in refunded_categories:
+        r = row(exhibitor_id, day)
+        r["categories"][category] = r["categories"].get(category, 0) - int(amount)
+    booths = {
+        e.id: e
+        for e in db.session.execute(
+            sa.select(
+                Exhibitor.id, Exhibitor.booth, Exhibitor.name, Exhibitor.region, Exhibitor.sentra
+            )
+        )
+    }
+    result = []
+    for (exhibitor_id, _day), r in rows.items():
+        booth = booths[exhibitor_id]
+        r |= {
+            "booth": booth.booth,
+            "name": booth.name,
+            "region": booth.region,
+            "sentra": booth.sentra,
+        }
+        r["net"] = r["gross"] - r["discounts"] - r["refunds"]
+        result.append(r)
+    return sorted(result, key=lambda r: (r["date"], r["booth"]))

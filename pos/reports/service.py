@@ -174,3 +174,88 @@ def daily_summary_pdf(actor: User, summary: dict[str, Any]) -> bytes:
         "date_label": format_date(date.fromisoformat(summary["date"]), "full", locale=locale),
     }
     return render_daily_summary(data, words, locale)
+
+
+EXPORT_COLUMNS = (
+    ["date", "booth", "exhibitor", "region", "sentra", "transactions", "items_sold", "gross"]
+    + ["discounts", "refunds", "net", "tax", "voids"]
+    + [f"paid_{m}" for m in ("cash", "qris", "card", "transfer", "ewallet")]
+    + [f"category_{c}" for c in ("painting", "jewellery", "endek", "craft", "other")]
+)
+
+
+def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list[Any]]]:
+    """The event, and one row per exhibitor per day (EXPORT_COLUMNS), for the ministry's
+    spreadsheets. Organizers only."""
+    from pos.auth.permissions import require_organizer
+    from pos.organizer.service import current_event, get_event
+
+    require_organizer(actor)
+    event = get_event(actor, event_id) if event_id else current_event()
+    if event is None:
+        raise Invalid(_("Create an event first."), field="event_id")
+    rows = []
+    for r in queries.exhibitor_days(queries.Scope(event_id=event.id)):
+        rows.append(
+            [r["date"].isoformat(), r["booth"], r["name"], r["region"], r["sentra"]]
+            + [
+                r[k]
+                for k in (
+                    "transactions",
+                    "items_sold",
+                    "gross",
+                    "discounts",
+                    "refunds",
+                    "net",
+                    "tax",
+                    "voids",
+                )
+            ]
+            + [r["methods"].get(m, 0) for m in ("cash", "qris", "card", "transfer", "ewallet")]
+            + [
+                r["categories"].get(c, 0)
+                for c in ("painting", "jewellery", "endek", "craft", "other")
+            ]
+        )
+    return event, rows
+
+
+def rows_csv(rows: list[list[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def rows_xlsx(event: Any, rows: list[list[Any]]) -> bytes:
+    """The same rows as an Excel workbook: numbers as numbers, money as whole rupiah."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Per booth per day"
+    sheet.append(EXPORT_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+    for index, name in enumerate(EXPORT_COLUMNS, start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
+            10, len(name) + 2
+        )
+    info = book.create_sheet("Event")
+    for key, value in (
+        ("event", event.name),
+        ("venue", event.venue),
+        ("timezone", event.timezone),
+        ("currency", event.currency),
+        ("first day", event.starts_on.isoformat() if event.starts_on else ""),
+        ("last day", event.ends_on.isoformat() if event.ends_on else ""),
+    ):
+        info.append([key, value])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -61,3 +61,52 @@ def test_only_organizers_read_the_event_report(client, event):
     for user in (booth.manager, booth.cashier):
         response = client.get("/api/v1/reports/event", headers=factories.auth_headers(client, user))
         assert response.status_code == 403
+
+
+def test_the_event_exports_one_row_per_booth_per_day_that_adds_up(client, db, event):
+    import csv
+    import io
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook
+
+    silver = factories.Booth(event, "B12", region="Gianyar")
+    endek = factories.Booth(event, "C07", region="Klungkung")
+    record(
+        silver,
+        [{"product_id": silver.product.id, "quantity": 2}],
+        [{"method": "cash", "amount": 200_000}],
+        at=datetime(2025, 9, 6, 3, 0, tzinfo=UTC),
+    )
+    record(
+        silver,
+        [{"product_id": silver.product.id, "quantity": 1}],
+        [{"method": "qris", "amount": 100_000}],
+        at=datetime(2025, 9, 7, 3, 0, tzinfo=UTC),
+    )
+    record(
+        endek,
+        [{"product_id": endek.painting.id, "quantity": 1}],
+        [{"method": "card", "amount": 5_000_000}],
+        at=datetime(2025, 9, 7, 4, 0, tzinfo=UTC),
+    )
+    headers = factories.auth_headers(client, factories.make_user("organizer"))
+    response = client.get(f"/api/v1/reports/event.csv?event_id={event.id}", headers=headers)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["date"], r["booth"], r["net"]) for r in rows] == [
+        ("2025-09-06", "B12", "200000"),
+        ("2025-09-07", "B12", "100000"),
+        ("2025-09-07", "C07", "5000000"),
+    ]
+    assert rows[2]["paid_card"] == "5000000" and rows[2]["category_painting"] == "5000000"
+    assert rows[0]["region"] == "Gianyar" and rows[0]["items_sold"] == "2"
+    xlsx = client.get(f"/api/v1/reports/event.xlsx?event_id={event.id}", headers=headers)
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    values = list(sheet.values)
+    assert values[0][:3] == ("date", "booth", "exhibitor")
+    assert [v[10] for v in values[1:]] == [200_000, 100_000, 5_000_000]  # net, as numbers
+    whole = client.get(f"/api/v1/reports/event?event_id={event.id}", headers=headers).get_json()
+    assert sum(int(r["net"]) for r in rows) == whole["net"]
+    manager = factories.auth_headers(client, silver.manager)
+    assert client.get("/api/v1/reports/event.csv", headers=manager).status_code == 403
