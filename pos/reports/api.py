@@ -118,3 +118,41 @@ def event_xlsx(user, query: EventQuery):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"event-{event.id}.xlsx",
     )
+
+
+@endpoint(
+    bp,
+    "/reports/day-close",
+    "GET",
+    summary="A booth's day close (Z report): shifts, expected and counted cash, methods, "
+    "voids and refunds",
+    query=DailyQuery,
+    errors=(404,),
+)
+def day_close(user, query: DailyQuery):
+    return _close(user, query)
+
+
+def _close(user, query: DailyQuery) -> dict:
+    exhibitor_id = query.exhibitor_id or user.exhibitor_id
+    if exhibitor_id is None:
+        raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
+    return service.day_close(user, exhibitor_id, service.parse_day(query.date))
+
+
+@endpoint(
+    bp,
+    "/reports/day-close.pdf",
+    "GET",
+    summary="The day close on A4, to print and sign",
+    query=DailyQuery,
+    content_type="application/pdf",
+    errors=(404,),
+)
+def day_close_pdf(user, query: DailyQuery):
+    close = _close(user, query)
+    response = Response(service.day_close_pdf(close), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="day-close-{close["booth"]}-{close["date"]}.pdf"'
+    )
+    return response

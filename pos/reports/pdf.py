@@ -176,3 +176,140 @@ def render_daily_summary(summary: dict[str, Any], words: dict[str, str], locale:
     ]
     doc.build(story)
     return buffer.getvalue()
+
+
+def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) -> bytes:
+    """The Z report on A4: the day's figures, each shift's cash, each method's money, the
+    voids and refunds with their reasons, and lines to sign."""
+    register_fonts()
+
+    def money(amount: int | None) -> str:
+        return "" if amount is None else format_money(amount, close["currency"], locale)
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=f"{words['title']} {close['booth']} {close['date']}",
+        author="Pameran POS",
+    )
+    width = A4[0] - 32 * mm
+    summary = close["summary"]
+    head = Table(
+        [
+            [f"{close['booth']} · {close['name']}", words["title"]],
+            [close["event"], close["date_label"]],
+        ],
+        colWidths=[width * 0.6, width * 0.4],
+    )
+    head.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (0, 0), BOLD, 14),
+                ("FONT", (1, 0), (1, 0), BOLD, 12),
+                ("FONT", (0, 1), (-1, 1), FONT, 9),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("TEXTCOLOR", (0, 0), (0, 0), BRAND),
+            ]
+        )
+    )
+    story: list[Any] = [head, Spacer(0, 4 * mm)]
+    story.append(
+        _table(
+            [
+                [
+                    words["net"],
+                    money(summary["net"]),
+                    words["transactions"],
+                    str(summary["transactions"]),
+                ],
+                [
+                    words["refunds"],
+                    money(summary["refunds"]),
+                    words["voids"],
+                    money(summary["voids"]),
+                ],
+            ],
+            [width * 0.25] * 4,
+            header=False,
+        )
+    )
+    story.append(Spacer(0, 4 * mm))
+    story.append(
+        _table(
+            [[words["method"], words["amount"]]]
+            + [
+                [words.get(f"method:{m}", m), money(v)]
+                for m, v in summary["by_payment_method"].items()
+            ],
+            [width * 0.7, width * 0.3],
+        )
+    )
+    story.append(Spacer(0, 4 * mm))
+    shift_rows = [
+        [words["shift"], words["float"], words["expected"], words["counted"], words["difference"]]
+    ]
+    for s in close["shifts"]:
+        label = f"{s['opened']}–{s['closed'] or '…'} {s['opened_by']}" + (
+            f" ({s['register']})" if s["register"] else ""
+        )
+        shift_rows.append(
+            [
+                label,
+                money(s["opening_float"]),
+                money(s["expected_cash"]),
+                money(s["counted_cash"]),
+                money(s["difference"]),
+            ]
+        )
+    if len(shift_rows) == 1:
+        shift_rows.append([words["no_shift"], "", "", "", ""])
+    story.append(
+        _table(shift_rows, [width * 0.36, width * 0.16, width * 0.16, width * 0.16, width * 0.16])
+    )
+    story.append(Spacer(0, 4 * mm))
+    void_rows = [[words["voids"], words["time"], words["amount"], words["reason"], words["by"]]]
+    void_rows += [
+        [v["receipt_number"], v["time"], money(v["total"]), v["reason"][:60], v["by"]]
+        for v in close["voids"]
+    ]
+    story.append(
+        _table(
+            void_rows,
+            [width * 0.18, width * 0.1, width * 0.17, width * 0.35, width * 0.2],
+            numeric_from=2,
+        )
+    )
+    story.append(Spacer(0, 4 * mm))
+    refund_rows = [[words["refunds"], words["time"], words["amount"], words["reason"], words["by"]]]
+    refund_rows += [
+        [
+            f"{r['refund_number']} ({r['receipt_number']})",
+            r["time"],
+            money(r["amount"]),
+            r["reason"][:60],
+            r["by"],
+        ]
+        for r in close["refunds"]
+    ]
+    story.append(
+        _table(
+            refund_rows,
+            [width * 0.25, width * 0.08, width * 0.15, width * 0.32, width * 0.2],
+            numeric_from=2,
+        )
+    )
+    story.append(Spacer(0, 16 * mm))
+    story.append(
+        _table(
+            [[words["cashier_signature"], "", words["manager_signature"]]],
+            [width * 0.45, width * 0.1, width * 0.45],
+            header=False,
+        )
+    )
+    doc.build(story)
+    return buffer.getvalue()

@@ -259,3 +259,133 @@ def rows_xlsx(event: Any, rows: list[list[Any]]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def day_close(actor: User, exhibitor_id: int, day: date | None = None) -> dict[str, Any]:
+    """The booth's day close (Z report): the day's shifts with expected against counted
+    cash, each method's money (to reconcile QRIS and card settlements), and every void
+    and refund with its reason and who did it. Managers of the booth and organizers."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    import sqlalchemy as sa
+
+    from pos.extensions import db
+    from pos.sales.models import Refund, Sale, Shift
+    from pos.sales.service import shift_totals
+
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.REPORT)
+    event = exhibitor.event
+    day = day or local_day(utcnow(), event.timezone)
+    zone = ZoneInfo(event.timezone)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    shifts = db.session.scalars(
+        sa.select(Shift)
+        .where(
+            Shift.exhibitor_id == exhibitor.id,
+            Shift.opened_at >= start,
+            Shift.opened_at < start + timedelta(days=1),
+        )
+        .order_by(Shift.opened_at)
+    ).all()
+    voids = db.session.scalars(
+        sa.select(Sale)
+        .where(Sale.exhibitor_id == exhibitor.id, Sale.void_business_date == day)
+        .order_by(Sale.voided_at)
+    ).all()
+    refunds = db.session.scalars(
+        sa.select(Refund)
+        .where(Refund.exhibitor_id == exhibitor.id, Refund.business_date == day)
+        .order_by(Refund.created_at)
+    ).all()
+    summary = daily_summary(actor, exhibitor.id, day)
+
+    def clock(moment):
+        return moment.astimezone(zone).strftime("%H:%M") if moment else ""
+
+    shift_rows = []
+    for shift in shifts:
+        totals = shift_totals(shift)
+        expected = shift.expected_cash if shift.closed_at else totals.expected_cash
+        shift_rows.append(
+            {
+                "register": shift.register,
+                "opened": clock(shift.opened_at),
+                "opened_by": shift.opened_by.name,
+                "closed": clock(shift.closed_at),
+                "closed_by": shift.closed_by.name if shift.closed_by else "",
+                "opening_float": shift.opening_float,
+                "expected_cash": expected,
+                "counted_cash": shift.counted_cash,
+                "difference": None if shift.counted_cash is None else shift.counted_cash - expected,
+                "transactions": totals.transactions,
+                "by_method": totals.by_method,
+            }
+        )
+    return {
+        "exhibitor_id": exhibitor.id,
+        "booth": exhibitor.booth,
+        "name": exhibitor.name,
+        "event": event.name,
+        "date": day.isoformat(),
+        "currency": event.currency,
+        "summary": summary,
+        "shifts": shift_rows,
+        "voids": [
+            {
+                "receipt_number": s.receipt_number,
+                "time": clock(s.voided_at),
+                "total": s.total,
+                "reason": s.void_reason,
+                "by": s.voided_by.name if s.voided_by else "",
+            }
+            for s in voids
+        ],
+        "refunds": [
+            {
+                "refund_number": r.refund_number,
+                "receipt_number": r.sale.receipt_number,
+                "time": clock(r.created_at),
+                "amount": r.amount,
+                "method": r.method,
+                "reason": r.reason,
+                "by": r.user.name,
+            }
+            for r in refunds
+        ],
+    }
+
+
+def day_close_pdf(close: dict[str, Any]) -> bytes:
+    from babel.dates import format_date
+    from flask_babel import get_locale
+
+    from pos.reports.pdf import render_day_close
+    from pos.sales.models import METHOD_LABELS
+
+    locale = str(get_locale() or "id")
+    words = {
+        "title": _("Day close (Z report)"),
+        "net": _("Net sales"),
+        "refunds": _("Refunds"),
+        "voids": _("Voided"),
+        "transactions": _("Transactions"),
+        "method": _("Payment method"),
+        "amount": _("Amount"),
+        "shift": _("Shift"),
+        "float": _("Float"),
+        "expected": _("Expected cash"),
+        "counted": _("Counted cash"),
+        "difference": _("Difference"),
+        "no_shift": _("No shift was opened on this day."),
+        "time": _("Time"),
+        "reason": _("Reason"),
+        "by": _("By"),
+        "cashier_signature": _("Cashier: ____________________"),
+        "manager_signature": _("Manager: ____________________"),
+    }
+    words |= {f"method:{k}": str(v) for k, v in METHOD_LABELS.items()}
+    data = close | {
+        "date_label": format_date(date.fromisoformat(close["date"]), "full", locale=locale)
+    }
+    return render_day_close(data, words, locale)

@@ -125,3 +125,57 @@ def test_the_dashboard_figures_move_when_a_booth_sells(browser, tmp_path):
             assert problems.seen == []
         finally:
             context.close()
+
+
+def test_the_day_close_shows_shifts_cash_and_every_void_and_refund_with_its_reason(
+    client, db, event
+):
+    from pos.sales import service as sales_service
+
+    booth = factories.Booth(event, "B12")
+    cashier = factories.auth_headers(client, booth.cashier)
+    client.post(
+        "/api/v1/shifts",
+        json={"exhibitor_id": booth.exhibitor.id, "opening_float": 200_000},
+        headers=cashier,
+    )
+    kept = record(
+        booth,
+        [{"product_id": booth.product.id, "quantity": 2}],
+        [{"method": "cash", "amount": 250_000}],
+        user=booth.cashier,
+    )
+    voided = record(
+        booth,
+        [{"product_id": booth.product.id, "quantity": 1}],
+        [{"method": "qris", "amount": 100_000}],
+        user=booth.cashier,
+    )
+    sales_service.void_sale(
+        booth.manager, sales_service.get_sale(booth.manager, voided["id"]), "Salah input"
+    )
+    sales_service.refund_sale(
+        booth.manager,
+        sales_service.get_sale(booth.manager, kept["id"]),
+        lines=[(booth.product.id, 1)],
+        reason="Retak",
+        method="cash",
+    )
+    db.session.commit()
+    headers = factories.auth_headers(client, booth.manager)
+    close = client.get("/api/v1/reports/day-close", headers=headers).get_json()
+    [shift] = close["shifts"]
+    assert shift["expected_cash"] == 200_000 + 200_000 - 100_000  # float + cash kept − cash refund
+    assert [(v["receipt_number"], v["reason"]) for v in close["voids"]] == [
+        (voided["receipt_number"], "Salah input")
+    ]
+    assert [(r["amount"], r["reason"]) for r in close["refunds"]] == [(100_000, "Retak")]
+    pdf = client.get("/api/v1/reports/day-close.pdf", headers=headers | {"Accept-Language": "id"})
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Salah input" in text and "Retak" in text and "Rp300.000" in text
+    assert (
+        client.get(
+            "/api/v1/reports/day-close", headers=factories.auth_headers(client, booth.cashier)
+        ).status_code
+        == 403
+    )
