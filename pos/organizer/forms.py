@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     EmailField,
     IntegerField,
     SelectChoice,
@@ -39,6 +40,12 @@ class EventForm(FlaskForm):
     )
     booth_fee = IntegerField(
         _l("Booth fee"), default=0, validators=[Optional(), NumberRange(min=0)]
+    )
+    commission_percent = DecimalField(
+        _l("Commission on net sales (%)"),
+        places=2,
+        default=0,
+        validators=[Optional(), NumberRange(0, 100)],
     )
 
 

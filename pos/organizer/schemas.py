@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr
+from pydantic import BaseModel, EmailStr, Field
 
 from pos.api import InputSchema, QuerySchema
 from pos.schemas import Id, LongText, Money, Name, Percent, ShortText
@@ -21,6 +22,9 @@ class EventIn(InputSchema):
     receipt_footer: LongText = ""
     requires_curation: bool = False
     cashier_discount_limit_percent: Percent = 10
+    commission_percent: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] = (
+        Decimal(0)
+    )
     booth_fee: Money = 0
     make_current: bool = True
 
@@ -36,6 +40,7 @@ class EventOut(BaseModel):
     receipt_footer: str
     requires_curation: bool
     cashier_discount_limit_percent: int
+    commission_percent: Decimal
     booth_fee: int
     is_current: bool
 

@@ -25,6 +25,7 @@ EVENT_FIELDS = (
     "receipt_footer",
     "requires_curation",
     "cashier_discount_limit_percent",
+    "commission_percent",
     "booth_fee",
 )
 EXHIBITOR_FIELDS = (
@@ -61,6 +62,7 @@ def new_event():
     if form.validate_on_submit():
         data = form_data(form, *EVENT_FIELDS)
         data["booth_fee"] = data["booth_fee"] or 0
+        data["commission_percent"] = data["commission_percent"] or 0
         try:
             service.create_event(current_user, **data)
             db.session.commit()
@@ -81,6 +83,7 @@ def edit_event(event_id: int):
     if form.validate_on_submit():
         data = form_data(form, *EVENT_FIELDS)
         data["booth_fee"] = data["booth_fee"] or 0
+        data["commission_percent"] = data["commission_percent"] or 0
         try:
             service.update_event(current_user, event, data)
             db.session.commit()

@@ -156,3 +156,33 @@ def day_close_pdf(user, query: DailyQuery):
         f'inline; filename="day-close-{close["booth"]}-{close["date"]}.pdf"'
     )
     return response
+
+
+@endpoint(
+    bp,
+    "/reports/settlement",
+    "GET",
+    summary="A booth's settlement for the event: by day and method, and what it owes the organizer",
+    query=DailyQuery,
+    errors=(404,),
+)
+def settlement(user, query: DailyQuery):
+    return service.settlement(user, query.exhibitor_id or user.exhibitor_id or 0)
+
+
+@endpoint(
+    bp,
+    "/reports/settlement.pdf",
+    "GET",
+    summary="The settlement statement on A4, for the exhibitor to sign",
+    query=DailyQuery,
+    content_type="application/pdf",
+    errors=(404,),
+)
+def settlement_pdf(user, query: DailyQuery):
+    statement = service.settlement(user, query.exhibitor_id or user.exhibitor_id or 0)
+    response = Response(service.settlement_pdf(statement), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="settlement-{statement["booth"]}.pdf"'
+    )
+    return response

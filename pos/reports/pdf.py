@@ -313,3 +313,121 @@ def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) 
     )
     doc.build(story)
     return buffer.getvalue()
+
+
+def render_settlement(statement: dict[str, Any], words: dict[str, str], locale: str) -> bytes:
+    """The settlement statement on A4: the booth's event by day, by payment method, and
+    what it owes the organizer, with lines for both to sign."""
+    register_fonts()
+
+    def money(amount: int) -> str:
+        return format_money(amount, statement["currency"], locale)
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=f"{words['title']} {statement['booth']}",
+        author="Pameran POS",
+    )
+    width = A4[0] - 32 * mm
+    head = Table(
+        [
+            [f"{statement['booth']} · {statement['name']}", words["title"]],
+            [statement["owner_name"], statement["event"]],
+        ],
+        colWidths=[width * 0.6, width * 0.4],
+    )
+    head.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (0, 0), BOLD, 14),
+                ("FONT", (1, 0), (1, 0), BOLD, 12),
+                ("FONT", (0, 1), (-1, 1), FONT, 9),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("TEXTCOLOR", (0, 0), (0, 0), BRAND),
+            ]
+        )
+    )
+    rows = [
+        [
+            words["date"],
+            words["transactions"],
+            words["gross"],
+            words["discounts"],
+            words["refunds"],
+            words["net"],
+        ]
+    ]
+    for day in statement["days"]:
+        rows.append(
+            [
+                day["date"],
+                str(day["transactions"]),
+                money(day["gross"]),
+                money(day["discounts"]),
+                money(day["refunds"]),
+                money(day["net"]),
+            ]
+        )
+    rows.append(
+        [
+            words["total"],
+            str(statement["transactions"]),
+            money(statement["gross"]),
+            money(statement["discounts"]),
+            money(statement["refunds"]),
+            money(statement["net"]),
+        ]
+    )
+    days = _table(
+        rows, [width * 0.16, width * 0.12, width * 0.18, width * 0.18, width * 0.18, width * 0.18]
+    )
+    days.setStyle(TableStyle([("FONT", (0, -1), (-1, -1), BOLD, 9)]))
+    methods = _table(
+        [[words["method"], words["amount"]]]
+        + [
+            [words.get(f"method:{m}", m), money(v)]
+            for m, v in statement["by_payment_method"].items()
+        ],
+        [width * 0.7, width * 0.3],
+    )
+    owed = _table(
+        [
+            [words["net"], money(statement["net"])],
+            [words["commission"], money(statement["commission"])],
+            [words["booth_fee"], money(statement["booth_fee"])],
+            [words["owed"], money(statement["owed_to_organizer"])],
+        ],
+        [width * 0.7, width * 0.3],
+        header=False,
+    )
+    owed.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, -1), (-1, -1), BOLD, 11),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black),
+            ]
+        )
+    )
+    story = [
+        head,
+        Spacer(0, 5 * mm),
+        days,
+        Spacer(0, 5 * mm),
+        methods,
+        Spacer(0, 5 * mm),
+        owed,
+        Spacer(0, 18 * mm),
+        _table(
+            [[words["exhibitor_signature"], "", words["organizer_signature"]]],
+            [width * 0.45, width * 0.1, width * 0.45],
+            header=False,
+        ),
+    ]
+    doc.build(story)
+    return buffer.getvalue()

@@ -389,3 +389,79 @@ def day_close_pdf(close: dict[str, Any]) -> bytes:
         "date_label": format_date(date.fromisoformat(close["date"]), "full", locale=locale)
     }
     return render_day_close(data, words, locale)
+
+
+def settlement(actor: User, exhibitor_id: int) -> dict[str, Any]:
+    """What a booth sold over the whole event, by day and payment method, its refunds,
+    and what it owes the organizer: the event's commission on the net sales (rounded
+    half up) plus the booth fee. The booth's manager and organizers."""
+    from pos.money import percent_of
+
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.REPORT)
+    event = exhibitor.event
+    scope = queries.Scope(exhibitor_id=exhibitor.id)
+    days = queries.exhibitor_days(scope)
+    net = sum(d["net"] for d in days)
+    methods: dict[str, int] = {}
+    for d in days:
+        for method, amount in d["methods"].items():
+            methods[method] = methods.get(method, 0) + amount
+    commission = percent_of(net, event.commission_percent or 0)
+    return {
+        "exhibitor_id": exhibitor.id,
+        "booth": exhibitor.booth,
+        "name": exhibitor.name,
+        "owner_name": exhibitor.owner_name,
+        "event": event.name,
+        "currency": event.currency,
+        "days": [
+            {
+                "date": d["date"].isoformat(),
+                "transactions": d["transactions"],
+                "gross": d["gross"],
+                "discounts": d["discounts"],
+                "refunds": d["refunds"],
+                "net": d["net"],
+                "by_payment_method": dict(sorted(d["methods"].items())),
+            }
+            for d in days
+        ],
+        "transactions": sum(d["transactions"] for d in days),
+        "gross": sum(d["gross"] for d in days),
+        "discounts": sum(d["discounts"] for d in days),
+        "refunds": sum(d["refunds"] for d in days),
+        "net": net,
+        "by_payment_method": dict(sorted(methods.items())),
+        "commission_percent": str(event.commission_percent or 0),
+        "commission": commission,
+        "booth_fee": event.booth_fee,
+        "owed_to_organizer": commission + event.booth_fee,
+    }
+
+
+def settlement_pdf(statement: dict[str, Any]) -> bytes:
+    from flask_babel import get_locale
+
+    from pos.reports.pdf import render_settlement
+    from pos.sales.models import METHOD_LABELS
+
+    locale = str(get_locale() or "id")
+    words = {
+        "title": _("Settlement statement"),
+        "date": _("Date"),
+        "transactions": _("Transactions"),
+        "gross": _("Gross"),
+        "discounts": _("Discounts"),
+        "refunds": _("Refunds"),
+        "net": _("Net sales"),
+        "method": _("Payment method"),
+        "amount": _("Amount"),
+        "commission": _("Commission %(percent)s %%", percent=statement["commission_percent"]),
+        "booth_fee": _("Booth fee"),
+        "owed": _("Owed to the organizer"),
+        "total": _("Whole event"),
+        "exhibitor_signature": _("Exhibitor: ____________________"),
+        "organizer_signature": _("Organizer: ____________________"),
+    }
+    words |= {f"method:{k}": str(v) for k, v in METHOD_LABELS.items()}
+    return render_settlement(statement, words, locale)

@@ -110,3 +110,62 @@ def test_the_event_exports_one_row_per_booth_per_day_that_adds_up(client, db, ev
     assert sum(int(r["net"]) for r in rows) == whole["net"]
     manager = factories.auth_headers(client, silver.manager)
     assert client.get("/api/v1/reports/event.csv", headers=manager).status_code == 403
+
+
+def test_the_settlement_statement_says_what_the_booth_owes_the_organizer(client, db):
+    import io
+    from decimal import Decimal
+
+    from pypdf import PdfReader
+
+    event = factories.make_event(
+        timezone=WITA, commission_percent=Decimal("2.5"), booth_fee=500_000
+    )
+    booth = factories.Booth(event, "B12")
+    sale = record(
+        booth,
+        [{"product_id": booth.product.id, "quantity": 3}],
+        [{"method": "cash", "amount": 300_000}],
+    )
+    sales_service.refund_sale(
+        booth.manager,
+        sales_service.get_sale(booth.manager, sale["id"]),
+        lines=[(booth.product.id, 1)],
+        reason="x",
+    )
+    db.session.commit()
+    headers = factories.auth_headers(client, booth.manager)
+    statement = client.get("/api/v1/reports/settlement", headers=headers).get_json()
+    assert (statement["net"], statement["refunds"]) == (200_000, 100_000)
+    assert statement["commission"] == 5_000  # 2.5 % of 200,000
+    assert statement["owed_to_organizer"] == 505_000
+    assert statement["by_payment_method"] == {"cash": 200_000}
+    pdf = client.get("/api/v1/reports/settlement.pdf", headers=headers | {"Accept-Language": "id"})
+    text = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Rp505.000" in text and "B12" in text
+    other = factories.Booth(event, "C07")
+    url = f"/api/v1/reports/settlement?exhibitor_id={booth.exhibitor.id}"
+    assert client.get(url, headers=factories.auth_headers(client, other.manager)).status_code == 403
+
+
+def test_an_event_keeps_its_commission_through_the_api(client, db):
+    headers = factories.auth_headers(client, factories.make_user("organizer"))
+    created = client.post(
+        "/api/v1/events",
+        json={
+            "name": "Pameran Komisi",
+            "timezone": WITA,
+            "currency": "IDR",
+            "commission_percent": 2.5,
+            "booth_fee": 750_000,
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201
+    assert created.get_json()["commission_percent"] == "2.50"
+    too_much = client.post(
+        "/api/v1/events",
+        json={"name": "X", "timezone": WITA, "commission_percent": 101},
+        headers=headers,
+    )
+    assert too_much.status_code == 422
