@@ -264,16 +264,12 @@ def by_origin(scope: Scope) -> dict[str, dict[str, int]]:
     """Domestic and foreign buyers (where the cashier asked): transactions and money."""
     totals: dict[str, dict[str, int]] = {}
     sold = db.session.execute(
-        sa.select(
-            sa.func.coalesce(Sale.buyer_origin, "unknown"),
-            sa.func.count(Sale.id),
-            sa.func.sum(Sale.total),
-        )
+        sa.select(Sale.buyer_origin, sa.func.count(Sale.id), sa.func.sum(Sale.total))
         .where(*scope.where(), KEPT)
-        .group_by(sa.func.coalesce(Sale.buyer_origin, "unknown"))
+        .group_by(Sale.buyer_origin)
     )
     for origin, count, amount in sold:
-        totals[origin] = {"transactions": int(count), "amount": int(amount)}
+        totals[origin or "unknown"] = {"transactions": int(count), "amount": int(amount)}
     return dict(sorted(totals.items()))
 
 
