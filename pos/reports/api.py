@@ -186,3 +186,20 @@ def settlement_pdf(user, query: DailyQuery):
         f'inline; filename="settlement-{statement["booth"]}.pdf"'
     )
     return response
+
+
+@endpoint(
+    bp,
+    "/reports/event.pdf",
+    "GET",
+    summary="The event report with charts, of a day or of the whole event (organizers)",
+    query=EventQuery,
+    content_type="application/pdf",
+    errors=(404,),
+)
+def event_pdf(user, query: EventQuery):
+    day = "today" if query.date == "today" else service.parse_day(query.date)
+    report = service.event_report(user, query.event_id, day)
+    response = Response(service.event_report_pdf(report), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="event-{report["event_id"]}.pdf"'
+    return response

@@ -431,3 +431,106 @@ def render_settlement(statement: dict[str, Any], words: dict[str, str], locale: 
     ]
     doc.build(story)
     return buffer.getvalue()
+
+
+def render_event_report(report: dict[str, Any], words: dict[str, str], locale: str) -> bytes:
+    """The event report for the organizer (and the ministry): the headline transaction
+    value, the trend per day, splits by category, region, payment method and buyer
+    origin as charts, and the table of exhibitors."""
+    register_fonts()
+
+    def money(amount: int) -> str:
+        return format_money(amount, report["currency"], locale)
+
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=f"{words['title']} {report['event']}",
+        author="Pameran POS",
+    )
+    width = A4[0] - 32 * mm
+    head = Table(
+        [[report["event"], words["title"]], [report.get("venue", ""), report["period"]]],
+        colWidths=[width * 0.6, width * 0.4],
+    )
+    head.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (0, 0), BOLD, 14),
+                ("FONT", (1, 0), (1, 0), BOLD, 12),
+                ("FONT", (0, 1), (-1, 1), FONT, 9),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("TEXTCOLOR", (0, 0), (0, 0), BRAND),
+            ]
+        )
+    )
+    figures = _table(
+        [
+            [
+                words["net"],
+                money(report["net"]),
+                words["transactions"],
+                f"{report['transactions']:,}".replace(",", "."),
+            ],
+            [
+                words["gross"],
+                money(report["gross"]),
+                words["items_sold"],
+                f"{report['items_sold']:,}".replace(",", "."),
+            ],
+            [
+                words["discounts"],
+                money(report["discounts"]),
+                words["exhibitors"],
+                str(report["exhibitors"]),
+            ],
+            [words["refunds"], money(report["refunds"]), words["voids"], money(report["voids"])],
+        ],
+        [width * 0.25] * 4,
+        header=False,
+    )
+    figures.setStyle(
+        TableStyle([("FONT", (0, 0), (1, 0), BOLD, 12), ("ALIGN", (2, 0), (2, -1), "LEFT")])
+    )
+    story: list[Any] = [head, Spacer(0, 4 * mm), figures, Spacer(0, 5 * mm)]
+    if report["by_day"]:
+        story += [
+            _table(
+                [[words["per_day"], ""]]
+                + [[d["label"], money(d["net"])] for d in report["by_day"]],
+                [width * 0.7, width * 0.3],
+            ),
+            _category_chart([(d["label"], d["net"]) for d in reversed(report["by_day"])], width),
+            Spacer(0, 3 * mm),
+        ]
+    for key in ("by_category", "by_region", "by_payment_method", "by_origin"):
+        items = sorted(report[key].items(), key=lambda kv: -kv[1])
+        story += [
+            _table(
+                [[words[key], ""]] + [[words.get(f"{key}:{k}", k), money(v)] for k, v in items],
+                [width * 0.7, width * 0.3],
+            ),
+            _category_chart([(words.get(f"{key}:{k}", k), v) for k, v in reversed(items)], width),
+            Spacer(0, 3 * mm),
+        ]
+    rows = [
+        [words["booth"], words["exhibitor"], words["region"], words["transactions"], words["net"]]
+    ]
+    rows += [
+        [r["booth"], r["name"][:48], r["region"], str(r["transactions"]), money(r["net"])]
+        for r in report["by_exhibitor"]
+    ]
+    story.append(
+        _table(
+            rows,
+            [width * 0.1, width * 0.42, width * 0.16, width * 0.12, width * 0.2],
+            numeric_from=3,
+        )
+    )
+    doc.build(story)
+    return buffer.getvalue()

@@ -465,3 +465,52 @@ def settlement_pdf(statement: dict[str, Any]) -> bytes:
     }
     words |= {f"method:{k}": str(v) for k, v in METHOD_LABELS.items()}
     return render_settlement(statement, words, locale)
+
+
+def event_report_pdf(report: dict[str, Any]) -> bytes:
+    from babel.dates import format_date
+    from flask_babel import get_locale
+
+    from pos.inventory.attributes import CATEGORY_LABELS
+    from pos.reports.pdf import render_event_report
+    from pos.sales.models import METHOD_LABELS
+
+    locale = str(get_locale() or "id")
+    words = {
+        "title": _("Event report"),
+        "net": _("Transaction value"),
+        "gross": _("Gross"),
+        "discounts": _("Discounts"),
+        "refunds": _("Refunds"),
+        "voids": _("Voided"),
+        "transactions": _("Transactions"),
+        "items_sold": _("Items sold"),
+        "exhibitors": _("Exhibitors"),
+        "per_day": _("Per day"),
+        "by_category": _("By category"),
+        "by_region": _("By origin region"),
+        "by_payment_method": _("By payment method"),
+        "by_origin": _("Domestic and foreign buyers"),
+        "booth": _("Booth"),
+        "exhibitor": _("Exhibitor"),
+        "region": _("Region"),
+        "by_origin:domestic": _("Domestic"),
+        "by_origin:foreign": _("Foreign"),
+        "by_origin:unknown": _("Not asked"),
+    }
+    words |= {f"by_category:{k}": str(v) for k, v in CATEGORY_LABELS.items()}
+    words |= {f"by_payment_method:{k}": str(v) for k, v in METHOD_LABELS.items()}
+    period = (
+        format_date(date.fromisoformat(report["date"]), "full", locale=locale)
+        if report["date"]
+        else _("Whole event")
+    )
+    data = report | {
+        "period": period,
+        "by_origin": {k: v["amount"] for k, v in report["by_origin"].items()},
+        "by_day": [
+            d | {"label": format_date(date.fromisoformat(d["date"]), "EEE d MMM", locale=locale)}
+            for d in report["by_day"]
+        ],
+    }
+    return render_event_report(data, words, locale)

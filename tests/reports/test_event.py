@@ -169,3 +169,25 @@ def test_an_event_keeps_its_commission_through_the_api(client, db):
         headers=headers,
     )
     assert too_much.status_code == 422
+
+
+def test_the_event_report_prints_with_its_figures(client, db, event):
+    import io
+
+    from pypdf import PdfReader
+
+    booth = factories.Booth(event, "B12", region="Gianyar")
+    record(
+        booth,
+        [{"product_id": booth.product.id, "quantity": 2}],
+        [{"method": "qris", "amount": 200_000}],
+    )
+    headers = factories.auth_headers(client, factories.make_user("organizer")) | {
+        "Accept-Language": "id"
+    }
+    response = client.get(f"/api/v1/reports/event.pdf?event_id={event.id}", headers=headers)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Rp200.000" in text and "Gianyar" in text and "B12" in text and event.name in text
+    today = client.get(f"/api/v1/reports/event.pdf?event_id={event.id}&date=today", headers=headers)
+    assert today.status_code == 200
