@@ -117,6 +117,27 @@ def create_user_command(username, role, booth, password, display_name, locale) -
     click.echo(f"User {user.username} ({user.role}){where} created.")
 
 
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Check the books: every product's stock equals the sum of its stock ledger.
+
+    Exits with status 1 and lists the differences when something disagrees.
+    """
+    from pos.inventory.service import stock_ledger_differences
+
+    differences = stock_ledger_differences()
+    for d in differences:
+        click.echo(
+            f"product {d['product_id']} ({d['sku']}, exhibitor {d['exhibitor_id']}): "
+            f"stock {d['stock']}, ledger sums to {d['ledger']}, "
+            f"last movement ends at {d['last_stock_after']}"
+        )
+    if differences:
+        raise click.ClickException(f"{len(differences)} product(s) disagree with their ledger.")
+    click.echo("Stock ledger: every product's stock equals the sum of its movements.")
+
+
 @click.command("serve")
 @click.option(
     "--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1"
@@ -144,6 +165,7 @@ def register_cli(app: Flask) -> None:
         seed_demo_command,
         create_event_command,
         create_user_command,
+        check_command,
         serve_command,
     ):
         app.cli.add_command(command)

@@ -121,3 +121,15 @@ def test_demo_has_the_booths_products_and_accounts_api_md_promises(runner, db, c
 
 def organizer(db):
     return db.session.scalar(sa.select(User).where(User.username == "organizer"))
+
+
+def test_pos_check_passes_on_the_demo_and_finds_a_tampered_stock(runner, db):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    clean = runner.invoke(args=["check"])
+    assert clean.exit_code == 0, clean.output
+    assert "every product's stock equals" in clean.output
+    db.session.execute(sa.text("UPDATE product SET stock = stock + 3 WHERE sku = 'SR-925-01'"))
+    db.session.commit()
+    tampered = runner.invoke(args=["check"])
+    assert tampered.exit_code != 0
+    assert "SR-925-01" in tampered.output and "1 product(s) disagree" in tampered.output

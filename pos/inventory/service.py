@@ -332,3 +332,49 @@ def move_stock(
     db.session.add(movement)
     db.session.flush()
     return movement
+
+
+def stock_ledger_differences() -> list[dict[str, Any]]:
+    """Products whose stock is not the sum of their stock movements (or whose last
+    movement does not end at the stock): none, unless something wrote around the
+    ledger. One GROUP BY over the ledger."""
+    sums = (
+        sa.select(
+            StockMovement.product_id,
+            sa.func.sum(StockMovement.delta).label("ledger"),
+            sa.func.max(StockMovement.id).label("last_id"),
+        )
+        .group_by(StockMovement.product_id)
+        .subquery()
+    )
+    last = sa.orm.aliased(StockMovement)
+    rows = db.session.execute(
+        sa.select(
+            Product.id,
+            Product.sku,
+            Product.exhibitor_id,
+            Product.stock,
+            sa.func.coalesce(sums.c.ledger, 0),
+            last.stock_after,
+        )
+        .outerjoin(sums, sums.c.product_id == Product.id)
+        .outerjoin(last, last.id == sums.c.last_id)
+        .where(
+            sa.or_(
+                Product.stock != sa.func.coalesce(sums.c.ledger, 0),
+                sa.and_(last.id.is_not(None), last.stock_after != Product.stock),
+            )
+        )
+        .order_by(Product.id)
+    ).all()
+    return [
+        {
+            "product_id": product_id,
+            "sku": sku,
+            "exhibitor_id": exhibitor_id,
+            "stock": stock,
+            "ledger": int(ledger),
+            "last_stock_after": stock_after,
+        }
+        for product_id, sku, exhibitor_id, stock, ledger, stock_after in rows
+    ]
