@@ -19,8 +19,9 @@ import pydantic
 from flask import Blueprint, Flask, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, ConfigDict
+from wtforms.validators import ValidationError
 
 from pos.db import set_write_intent
 from pos.errors import (
@@ -129,7 +130,7 @@ def authenticated_user():
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             try:
                 validate_csrf(request.headers.get("X-CSRFToken"))
-            except (CSRFError, Exception) as exc:  # flask-wtf raises ValidationError
+            except ValidationError as exc:
                 raise Forbidden(
                     _("The page's security token is missing or expired. Reload the page."),
                     code="csrf_failed",
