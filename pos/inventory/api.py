@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, request
+from flask_babel import gettext as _
 
 from pos.api import endpoint
+from pos.auth.permissions import Action
+from pos.errors import BadRequest, Invalid
 from pos.extensions import db
 from pos.inventory import service
+from pos.inventory.csvio import catalogue_csv
 from pos.inventory.schemas import (
+    CatalogueQuery,
+    ImportResult,
     MovementList,
     MovementOut,
     ProductIn,
@@ -17,6 +23,7 @@ from pos.inventory.schemas import (
     ProductQuery,
     StockAdjustmentIn,
 )
+from pos.organizer.service import get_exhibitor
 
 bp = Blueprint("inventory_api", __name__)
 
@@ -115,3 +122,57 @@ def movements(user, product_id: int):
     timezone = product.exhibitor.event.timezone
     items = [MovementOut.from_model(m, timezone) for m in service.movements(user, product)]
     return MovementList(items=items).model_dump()
+
+
+def _catalogue_exhibitor(user, query: CatalogueQuery) -> int:
+    exhibitor_id = query.exhibitor_id or user.exhibitor_id
+    if exhibitor_id is None:
+        raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
+    return exhibitor_id
+
+
+@endpoint(
+    bp,
+    "/products/import",
+    "POST",
+    summary="Create or update products from a CSV file (multipart 'file'); all or nothing",
+    query=CatalogueQuery,
+    response=ImportResult,
+    errors=(400, 404, 413, 422),
+)
+def import_products(user, query: CatalogueQuery):
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest(_("Send the CSV file as the multipart field 'file'."), code="file_missing")
+    result = service.import_catalogue(user, _catalogue_exhibitor(user, query), upload.read())
+    if result["errors"]:
+        db.session.rollback()
+        return {
+            "error": "import_invalid",
+            "message": _(
+                "Nothing was imported: %(n)d problem(s) in the file.", n=len(result["errors"])
+            ),
+            **result,
+        }, 422
+    db.session.commit()
+    return result
+
+
+@endpoint(
+    bp,
+    "/products/export.csv",
+    "GET",
+    summary="The booth's catalogue as CSV, in the columns the import takes",
+    query=CatalogueQuery,
+    content_type="text/csv",
+    errors=(404,),
+)
+def export_products(user, query: CatalogueQuery):
+    exhibitor_id = _catalogue_exhibitor(user, query)
+    exhibitor = get_exhibitor(user, exhibitor_id, Action.MANAGE)
+    products = service.list_products(user, exhibitor_id=exhibitor.id, include_inactive=True)
+    response = Response(catalogue_csv(products), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="catalogue-{exhibitor.booth}.csv"'
+    )
+    return response

@@ -109,3 +109,19 @@ class MovementOut(BaseModel):
 
 class MovementList(BaseModel):
     items: list[MovementOut]
+
+
+class CatalogueQuery(QuerySchema):
+    exhibitor_id: int | None = None
+
+
+class ImportError_(BaseModel):
+    row: int
+    column: str = ""
+    message: str
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    errors: list[ImportError_]

@@ -17,7 +17,7 @@ from pos.auth import permissions
 from pos.auth.models import User
 from pos.auth.permissions import Action
 from pos.auth.service import audit
-from pos.errors import Conflict, Invalid, NotFound
+from pos.errors import Conflict, Invalid, NotFound, PosError
 from pos.extensions import db
 from pos.inventory.attributes import clean_attributes
 from pos.inventory.models import (
@@ -378,3 +378,76 @@ def stock_ledger_differences() -> list[dict[str, Any]]:
         }
         for product_id, sku, exhibitor_id, stock, ledger, stock_after in rows
     ]
+
+
+def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str, Any]:
+    """Create or update (by SKU) the booth's products from a CSV file, all or nothing.
+
+    Returns {"created", "updated", "errors": []}; with any error, nothing is written
+    (the caller rolls back) and the errors name row and column. A new stock figure is
+    recorded as an "import" movement. Raises Forbidden or NotFound for the exhibitor.
+    """
+    from pos.inventory.csvio import parse_catalogue
+
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.MANAGE)
+    parsed = parse_catalogue(content)
+    errors = list(parsed.errors)
+    created = updated = 0
+    if not errors:
+        existing = {
+            p.sku.lower(): p
+            for p in db.session.scalars(
+                sa.select(Product).where(Product.exhibitor_id == exhibitor.id)
+            )
+        }
+        for row in parsed.rows:
+            fields = dict(row.fields)
+            stock = fields.pop("stock")
+            product = existing.get(fields["sku"].lower())
+            try:
+                with db.session.begin_nested():
+                    if product is None:
+                        fields = {k: v for k, v in fields.items() if v is not None}
+                        create_product(actor, exhibitor_id=exhibitor.id, stock=stock, **fields)
+                        created += 1
+                    else:
+                        changed = _import_changes(product, fields)
+                        if changed:
+                            update_product(actor, product, changed)
+                        if stock != product.stock:
+                            move_stock(
+                                product,
+                                stock - product.stock,
+                                "import",
+                                actor,
+                                reason=_("Imported"),
+                            )
+                        if changed or stock != product.stock:
+                            updated += 1
+            except PosError as exc:
+                column = str(exc.details.get("field", "")).removeprefix("attributes.")
+                errors.append({"row": row.row, "column": column, "message": exc.message})
+    if errors:
+        return {"created": 0, "updated": 0, "errors": errors}
+    audit("catalogue_imported", actor, exhibitor_id=exhibitor.id, created=created, updated=updated)
+    return {"created": created, "updated": updated, "errors": []}
+
+
+def _import_changes(product: Product, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields of an import row that differ from the product."""
+    changes = {}
+    for key, value in fields.items():
+        if key == "attributes":
+            if clean_attributes(fields.get("category", product.category), value) != (
+                product.attributes or {}
+            ):
+                changes[key] = value
+        elif value is not None and getattr(product, key) != value:
+            changes[key] = value
+        elif (
+            key == "low_stock_threshold"
+            and value is None
+            and product.low_stock_threshold is not None
+        ):
+            changes[key] = None
+    return changes

@@ -1,0 +1,139 @@
+"""Catalogue CSV import and export (API.md): all or nothing, errors naming row and
+column, Excel's Indonesian CSV flavour, and an export that imports again unchanged."""
+
+import csv
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from pos.inventory.models import Product, StockMovement
+from tests import factories
+
+
+@pytest.fixture
+def booth(db):
+    return factories.Booth(factories.make_event(), "B12")
+
+
+def upload(client, user, exhibitor_id, text, *, encoding="utf-8"):
+    data = {"file": (io.BytesIO(text.encode(encoding)), "katalog.csv")}
+    return client.post(
+        f"/api/v1/products/import?exhibitor_id={exhibitor_id}",
+        data=data,
+        content_type="multipart/form-data",
+        headers=factories.auth_headers(client, user),
+    )
+
+
+def products(db, exhibitor_id):
+    return {
+        p.sku: p
+        for p in db.session.scalars(sa.select(Product).where(Product.exhibitor_id == exhibitor_id))
+    }
+
+
+def test_an_excel_csv_with_bom_and_semicolons_creates_the_products(client, db, booth):
+    text = (
+        "\ufeffsku;name;category;price;stock;one_of_a_kind;artist;medium;material;weight_g\n"
+        "PTG-9;Sawah Jatiluwih;painting;7.500.000;1;yes;I Made Budi;Oil;;\n"
+        "SR-9;Cincin Perak;jewellery;450000;12;no;;;Silver 925;6,5\n"
+    )
+    response = upload(client, booth.manager, booth.exhibitor.id, text)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"created": 2, "updated": 0, "errors": []}
+    made = products(db, booth.exhibitor.id)
+    assert made["PTG-9"].price == 7_500_000 and made["PTG-9"].one_of_a_kind
+    assert made["PTG-9"].attributes == {"artist": "I Made Budi", "medium": "Oil"}
+    assert made["SR-9"].attributes == {"material": "Silver 925", "weight_g": 6.5}
+    kinds = db.session.scalars(
+        sa.select(StockMovement.kind).where(StockMovement.product_id == made["SR-9"].id)
+    ).all()
+    assert kinds == ["opening"]
+
+
+def test_an_export_imports_again_unchanged(client, db, booth):
+    headers = factories.auth_headers(client, booth.manager)
+    exported = client.get(
+        f"/api/v1/products/export.csv?exhibitor_id={booth.exhibitor.id}", headers=headers
+    )
+    assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
+    assert {r["sku"] for r in rows} == {booth.product.sku, booth.painting.sku}
+    before = db.session.scalar(sa.select(sa.func.count(StockMovement.id)))
+    again = upload(client, booth.manager, booth.exhibitor.id, exported.get_data(as_text=True))
+    assert again.get_json() == {"created": 0, "updated": 0, "errors": []}
+    assert db.session.scalar(sa.select(sa.func.count(StockMovement.id))) == before
+
+
+def test_an_import_updates_by_sku_and_ledgers_the_new_stock(client, db, booth):
+    text = f"sku,name,category,price,stock\n{booth.product.sku},Keben besar,craft,125000,9\n"
+    response = upload(client, booth.manager, booth.exhibitor.id, text)
+    assert response.get_json() == {"created": 0, "updated": 1, "errors": []}
+    product = db.session.get(Product, booth.product.id)
+    assert (product.name, product.price, product.stock) == ("Keben besar", 125_000, 9)
+    last = db.session.scalars(
+        sa.select(StockMovement)
+        .where(StockMovement.product_id == product.id)
+        .order_by(StockMovement.id.desc())
+    ).first()
+    assert (last.kind, last.delta, last.stock_after) == ("import", 4, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "column"),
+    [
+        ("sku,name,price,stock\nA,B,1,1\n", 1, "category"),
+        ("sku,name,category,price,stock,colour\nA,B,craft,1,1,red\n", 1, "colour"),
+        ("sku,name,category,price,stock\nA,Bag,craft,1,1\nA,Bag again,craft,1,1\n", 3, "sku"),
+        ("sku,name,category,price,stock\nA,Bag,craft,lots,1\n", 2, "price"),
+        ("sku,name,category,price,stock\nA,Bag,craft,-5,1\n", 2, "price"),
+        ("sku,name,category,price,stock\nA,Bag,craft,10,1.5\n", 2, "stock"),
+        ("sku,name,category,price,stock\nA,Bag,boats,10,1\n", 2, "category"),
+        ("sku,name,category,price,stock\nA,,craft,10,1\n", 2, "name"),
+        ("sku,name,category,price,stock,one_of_a_kind\nA,Art,painting,10,2,yes\n", 2, "stock"),
+        ("sku,name,category,price,stock,year\nA,Art,painting,10,1,3024\n", 2, "year"),
+    ],
+)
+def test_any_bad_row_imports_nothing_and_names_row_and_column(client, db, booth, text, row, column):
+    good = "sku,name,category,price,stock\nGOOD-1,Good bag,craft,10,1\n"
+    before = set(products(db, booth.exhibitor.id))
+    combined = (
+        text
+        if text.startswith("sku,name,price") or "colour" in text
+        else text + "GOOD-1,Good bag,craft,10,1\n"
+    )
+    response = upload(client, booth.manager, booth.exhibitor.id, combined)
+    assert response.status_code == 422, response.get_json()
+    body = response.get_json()
+    assert body["error"] == "import_invalid" and body["created"] == 0
+    assert any(e["row"] == row and column in e["column"] for e in body["errors"]), body["errors"]
+    assert set(products(db, booth.exhibitor.id)) == before
+    assert upload(client, booth.manager, booth.exhibitor.id, good).status_code == 200
+
+
+def test_a_file_that_is_not_csv_or_missing_is_refused(client, booth):
+    png = upload(
+        client, booth.manager, booth.exhibitor.id, "\x89PNG\r\n\x1a\n\x00\x00", encoding="latin-1"
+    )
+    assert png.status_code == 422
+    headers = factories.auth_headers(client, booth.manager)
+    missing = client.post(
+        f"/api/v1/products/import?exhibitor_id={booth.exhibitor.id}",
+        data={},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+    assert missing.status_code == 400 and missing.get_json()["error"] == "file_missing"
+
+
+def test_another_booth_and_cashiers_cannot_import_or_export(client, db, booth):
+    other = factories.Booth(booth.exhibitor.event, "C07")
+    text = "sku,name,category,price,stock\nX-1,Intruder,craft,1,1\n"
+    assert upload(client, other.manager, booth.exhibitor.id, text).status_code == 403
+    assert upload(client, booth.cashier, booth.exhibitor.id, text).status_code == 403
+    export = f"/api/v1/products/export.csv?exhibitor_id={booth.exhibitor.id}"
+    assert (
+        client.get(export, headers=factories.auth_headers(client, other.manager)).status_code == 403
+    )
+    assert "X-1" not in products(db, booth.exhibitor.id)
