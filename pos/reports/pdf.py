@@ -22,13 +22,55 @@ ACCENT = colors.HexColor("#f4b942")
 GRID = colors.HexColor("#d9dedc")
 
 
+WIDTH = A4[0] - 32 * mm
+HEADING_STYLE = TableStyle(
+    [
+        ("FONT", (0, 0), (0, 0), BOLD, 14),
+        ("FONT", (1, 0), (1, 0), BOLD, 12),
+        ("FONT", (0, 1), (-1, 1), FONT, 9),
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+        ("TEXTCOLOR", (0, 0), (0, 0), BRAND),
+    ]
+)
+
+
+def _heading(who: str, document: str, where: str, when: str) -> Table:
+    """The top of every report: who and where on the left, the document and its day on
+    the right."""
+    head = Table([[who, document], [where, when]], colWidths=[WIDTH * 0.6, WIDTH * 0.4])
+    head.setStyle(HEADING_STYLE)
+    return head
+
+
+def _build(story: list[Any], title: str) -> bytes:
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=16 * mm,
+        rightMargin=16 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=title,
+        author="Pameran POS",
+    )
+    document.build(story)
+    return buffer.getvalue()
+
+
 def _table(
-    rows: list[list[Any]], widths: list[float], *, header: bool = True, numeric_from: int = 1
+    rows: list[list[Any]],
+    widths: list[float],
+    *,
+    header: bool = True,
+    numeric_from: int = 1,
+    numeric_to: int = -1,
 ) -> Table:
+    """A plain table; columns numeric_from..numeric_to (amounts) are right-aligned."""
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
     style = [
         ("FONT", (0, 0), (-1, -1), FONT, 9),
-        ("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT"),
+        ("ALIGN", (numeric_from, 0), (numeric_to, -1), "RIGHT"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]
@@ -85,36 +127,14 @@ def render_daily_summary(summary: dict[str, Any], words: dict[str, str], locale:
     def money(amount: int) -> str:
         return format_money(amount, summary["currency"], locale)
 
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=16 * mm,
-        rightMargin=16 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
-        title=f"{words['title']} {summary['booth']} {summary['date']}",
-        author="Pameran POS",
-    )
-    width = A4[0] - 32 * mm
+    title = f"{words['title']} {summary['booth']} {summary['date']}"
+    width = WIDTH
     story: list[Any] = []
-    head = Table(
-        [
-            [f"{summary['booth']} · {summary['name']}", words["title"]],
-            [summary.get("event", ""), summary["date_label"]],
-        ],
-        colWidths=[width * 0.6, width * 0.4],
-    )
-    head.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (0, 0), BOLD, 14),
-                ("FONT", (1, 0), (1, 0), BOLD, 12),
-                ("FONT", (0, 1), (-1, 1), FONT, 9),
-                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                ("TEXTCOLOR", (0, 0), (0, 0), BRAND),
-            ]
-        )
+    head = _heading(
+        f"{summary['booth']} · {summary['name']}",
+        words["title"],
+        summary.get("event", ""),
+        summary["date_label"],
     )
     story += [head, Spacer(0, 4 * mm)]
     figures = [
@@ -174,8 +194,7 @@ def render_daily_summary(summary: dict[str, Any], words: dict[str, str], locale:
             header=False,
         ),
     ]
-    doc.build(story)
-    return buffer.getvalue()
+    return _build(story, title)
 
 
 def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) -> bytes:
@@ -186,36 +205,11 @@ def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) 
     def money(amount: int | None) -> str:
         return "" if amount is None else format_money(amount, close["currency"], locale)
 
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=16 * mm,
-        rightMargin=16 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
-        title=f"{words['title']} {close['booth']} {close['date']}",
-        author="Pameran POS",
-    )
-    width = A4[0] - 32 * mm
+    title = f"{words['title']} {close['booth']} {close['date']}"
+    width = WIDTH
     summary = close["summary"]
-    head = Table(
-        [
-            [f"{close['booth']} · {close['name']}", words["title"]],
-            [close["event"], close["date_label"]],
-        ],
-        colWidths=[width * 0.6, width * 0.4],
-    )
-    head.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (0, 0), BOLD, 14),
-                ("FONT", (1, 0), (1, 0), BOLD, 12),
-                ("FONT", (0, 1), (-1, 1), FONT, 9),
-                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                ("TEXTCOLOR", (0, 0), (0, 0), BRAND),
-            ]
-        )
+    head = _heading(
+        f"{close['booth']} · {close['name']}", words["title"], close["event"], close["date_label"]
     )
     story: list[Any] = [head, Spacer(0, 4 * mm)]
     story.append(
@@ -269,7 +263,7 @@ def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) 
     if len(shift_rows) == 1:
         shift_rows.append([words["no_shift"], "", "", "", ""])
     story.append(
-        _table(shift_rows, [width * 0.36, width * 0.16, width * 0.16, width * 0.16, width * 0.16])
+        _table(shift_rows, [width * 0.28, width * 0.18, width * 0.18, width * 0.18, width * 0.18])
     )
     story.append(Spacer(0, 4 * mm))
     void_rows = [[words["voids"], words["time"], words["amount"], words["reason"], words["by"]]]
@@ -282,6 +276,7 @@ def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) 
             void_rows,
             [width * 0.18, width * 0.1, width * 0.17, width * 0.35, width * 0.2],
             numeric_from=2,
+            numeric_to=2,
         )
     )
     story.append(Spacer(0, 4 * mm))
@@ -301,6 +296,7 @@ def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) 
             refund_rows,
             [width * 0.25, width * 0.08, width * 0.15, width * 0.32, width * 0.2],
             numeric_from=2,
+            numeric_to=2,
         )
     )
     story.append(Spacer(0, 16 * mm))
@@ -311,8 +307,7 @@ def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) 
             header=False,
         )
     )
-    doc.build(story)
-    return buffer.getvalue()
+    return _build(story, title)
 
 
 def render_settlement(statement: dict[str, Any], words: dict[str, str], locale: str) -> bytes:
@@ -323,35 +318,13 @@ def render_settlement(statement: dict[str, Any], words: dict[str, str], locale: 
     def money(amount: int) -> str:
         return format_money(amount, statement["currency"], locale)
 
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=16 * mm,
-        rightMargin=16 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
-        title=f"{words['title']} {statement['booth']}",
-        author="Pameran POS",
-    )
-    width = A4[0] - 32 * mm
-    head = Table(
-        [
-            [f"{statement['booth']} · {statement['name']}", words["title"]],
-            [statement["owner_name"], statement["event"]],
-        ],
-        colWidths=[width * 0.6, width * 0.4],
-    )
-    head.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (0, 0), BOLD, 14),
-                ("FONT", (1, 0), (1, 0), BOLD, 12),
-                ("FONT", (0, 1), (-1, 1), FONT, 9),
-                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                ("TEXTCOLOR", (0, 0), (0, 0), BRAND),
-            ]
-        )
+    title = f"{words['title']} {statement['booth']}"
+    width = WIDTH
+    head = _heading(
+        f"{statement['booth']} · {statement['name']}",
+        words["title"],
+        statement["owner_name"],
+        statement["event"],
     )
     rows = [
         [
@@ -429,8 +402,7 @@ def render_settlement(statement: dict[str, Any], words: dict[str, str], locale: 
             header=False,
         ),
     ]
-    doc.build(story)
-    return buffer.getvalue()
+    return _build(story, title)
 
 
 def render_event_report(report: dict[str, Any], words: dict[str, str], locale: str) -> bytes:
@@ -442,33 +414,9 @@ def render_event_report(report: dict[str, Any], words: dict[str, str], locale: s
     def money(amount: int) -> str:
         return format_money(amount, report["currency"], locale)
 
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=16 * mm,
-        rightMargin=16 * mm,
-        topMargin=14 * mm,
-        bottomMargin=14 * mm,
-        title=f"{words['title']} {report['event']}",
-        author="Pameran POS",
-    )
-    width = A4[0] - 32 * mm
-    head = Table(
-        [[report["event"], words["title"]], [report.get("venue", ""), report["period"]]],
-        colWidths=[width * 0.6, width * 0.4],
-    )
-    head.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (0, 0), BOLD, 14),
-                ("FONT", (1, 0), (1, 0), BOLD, 12),
-                ("FONT", (0, 1), (-1, 1), FONT, 9),
-                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                ("TEXTCOLOR", (0, 0), (0, 0), BRAND),
-            ]
-        )
-    )
+    title = f"{words['title']} {report['event']}"
+    width = WIDTH
+    head = _heading(report["event"], words["title"], report.get("venue", ""), report["period"])
     figures = _table(
         [
             [
@@ -532,5 +480,4 @@ def render_event_report(report: dict[str, Any], words: dict[str, str], locale: s
             numeric_from=3,
         )
     )
-    doc.build(story)
-    return buffer.getvalue()
+    return _build(story, title)
