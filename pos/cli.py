@@ -36,8 +36,15 @@ def _fail(exc: PosError) -> None:
 def init_db_command() -> None:
     """Create or upgrade the database schema (safe to run again)."""
     from pos.db import upgrade_schema
+    from pos.sales import rollups
 
     upgrade_schema()
+    with write_intent():
+        # A database from before the report totals existed gets them filled once.
+        count = rollups.rebuild() if rollups.missing() else None
+        db.session.commit()  # ends the transaction (and its write lock) either way
+    if count is not None:
+        click.echo(f"Report totals computed from the sales already recorded ({count} rows).")
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
@@ -125,6 +132,7 @@ def check_command() -> None:
     Exits with status 1 and lists the differences when something disagrees.
     """
     from pos.inventory.service import stock_ledger_differences
+    from pos.sales import rollups
 
     differences = stock_ledger_differences()
     for d in differences:
@@ -133,9 +141,28 @@ def check_command() -> None:
             f"stock {d['stock']}, ledger sums to {d['ledger']}, "
             f"last movement ends at {d['last_stock_after']}"
         )
-    if differences:
-        raise click.ClickException(f"{len(differences)} product(s) disagree with their ledger.")
+    totals = rollups.differences()
+    for line in totals:
+        click.echo(f"report totals: {line}")
+    if differences or totals:
+        raise click.ClickException(
+            f"{len(differences)} product(s) disagree with their ledger; "
+            f"{len(totals)} report total(s) disagree with the sales."
+        )
     click.echo("Stock ledger: every product's stock equals the sum of its movements.")
+    click.echo("Report totals: every booth's daily totals agree with its sales and refunds.")
+
+
+@click.command("rebuild-totals")
+@with_appcontext
+def rebuild_totals_command() -> None:
+    """Recompute the report totals (daily rollups) from the sales and refunds."""
+    from pos.sales import rollups
+
+    with write_intent():
+        count = rollups.rebuild()
+        db.session.commit()
+    click.echo(f"Report totals rebuilt: {count} rows.")
 
 
 @click.command("serve")
@@ -166,6 +193,7 @@ def register_cli(app: Flask) -> None:
         create_event_command,
         create_user_command,
         check_command,
+        rebuild_totals_command,
         serve_command,
     ):
         app.cli.add_command(command)

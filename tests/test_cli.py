@@ -133,3 +133,27 @@ def test_pos_check_passes_on_the_demo_and_finds_a_tampered_stock(runner, db):
     tampered = runner.invoke(args=["check"])
     assert tampered.exit_code != 0
     assert "SR-925-01" in tampered.output and "1 product(s) disagree" in tampered.output
+
+
+def test_pos_check_finds_report_totals_that_disagree_with_the_sales(runner, db):
+    runner.invoke(args=["seed-demo"])
+    assert runner.invoke(args=["check"]).exit_code == 0
+    tamper = "UPDATE daily_rollup SET amount = amount + 1 WHERE dimension = 'method'"
+    db.session.execute(sa.text(tamper + " AND key = 'qris'"))
+    db.session.commit()
+    result = runner.invoke(args=["check"])
+    assert result.exit_code != 0 and "report totals" in result.output and "qris" in result.output
+    rebuilt = runner.invoke(args=["rebuild-totals"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert runner.invoke(args=["check"]).exit_code == 0
+
+
+def test_init_db_fills_the_report_totals_of_a_database_that_had_none(runner, db):
+    runner.invoke(args=["seed-demo"])
+    db.session.execute(sa.text("DELETE FROM daily_rollup"))
+    db.session.commit()
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0 and "Report totals computed" in result.output
+    assert runner.invoke(args=["check"]).exit_code == 0
+    again = runner.invoke(args=["init-db"])
+    assert "Report totals computed" not in again.output

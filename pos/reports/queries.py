@@ -1,5 +1,6 @@
 """The SQL aggregations behind reports: every figure is a GROUP BY in the database,
-never a loop over sales in Python.
+never a loop over sales in Python. One booth's day reads the raw sales (exact to the
+product and cheap); whole-event figures read the daily rollups kept with the sales.
 
 A day's figures follow API.md's definitions: the day's sales (by their event-local
 ``business_date``) that are not void count; refunds count on the day they were issued;
@@ -15,7 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from pos.extensions import db
-from pos.sales.models import VOIDED, Payment, Refund, RefundLine, Sale, SaleLine
+from pos.sales.models import VOIDED, DailyRollup, Payment, Refund, RefundLine, Sale, SaleLine
+from pos.sales.rollups import COUNTERS as ROLLUP_COUNTERS
 
 KEPT = Sale.status != VOIDED
 
@@ -188,198 +190,129 @@ def by_hour(scope: Scope) -> list[dict[str, int]]:
     return [hours[h] for h in sorted(hours)]
 
 
-def by_exhibitor(scope: Scope) -> list[dict[str, Any]]:
-    """Per booth: transactions, gross, discounts, refunds, net (and the booth's region)."""
+def rollup_totals(scope: Scope) -> dict[str, int]:
+    """transactions, items, gross, discounts, refunds, tax (net), voids and net."""
+    row = db.session.execute(
+        sa.select(
+            *(sa.func.coalesce(sa.func.sum(getattr(DailyRollup, c)), 0) for c in ROLLUP_COUNTERS)
+        ).where(*scope.where(DailyRollup), DailyRollup.dimension == "total")
+    ).one()
+    totals = dict(zip(ROLLUP_COUNTERS, (int(v) for v in row), strict=True))
+    totals["net"] = totals.pop("amount")
+    return totals
+
+
+def rollup_split(scope: Scope, dimension: str) -> dict[str, int]:
+    """Money per key of one dimension (method, category, hour, origin)."""
+    rows = db.session.execute(
+        sa.select(DailyRollup.key, sa.func.sum(DailyRollup.amount))
+        .where(*scope.where(DailyRollup), DailyRollup.dimension == dimension)
+        .group_by(DailyRollup.key)
+    )
+    return {key: int(amount) for key, amount in sorted(rows)}
+
+
+def rollup_by_origin(scope: Scope) -> dict[str, dict[str, int]]:
+    rows = db.session.execute(
+        sa.select(
+            DailyRollup.key, sa.func.sum(DailyRollup.transactions), sa.func.sum(DailyRollup.amount)
+        )
+        .where(*scope.where(DailyRollup), DailyRollup.dimension == "origin")
+        .group_by(DailyRollup.key)
+    )
+    return {
+        key: {"transactions": int(count), "amount": int(amount)}
+        for key, count, amount in sorted(rows)
+        if count or amount
+    }
+
+
+def rollup_by_exhibitor(scope: Scope) -> list[dict[str, Any]]:
+    """Every booth of the event (those without sales too): transactions, gross,
+    discounts, refunds, net, and its region."""
     from pos.organizer.models import Exhibitor
 
-    rows: dict[int, dict[str, Any]] = {}
-    exhibitors = db.session.execute(
+    figures = {
+        exhibitor_id: (int(t), int(g), int(d), int(r), int(n))
+        for exhibitor_id, t, g, d, r, n in db.session.execute(
+            sa.select(
+                DailyRollup.exhibitor_id,
+                sa.func.sum(DailyRollup.transactions),
+                sa.func.sum(DailyRollup.gross),
+                sa.func.sum(DailyRollup.discounts),
+                sa.func.sum(DailyRollup.refunds),
+                sa.func.sum(DailyRollup.amount),
+            )
+            .where(*scope.where(DailyRollup), DailyRollup.dimension == "total")
+            .group_by(DailyRollup.exhibitor_id)
+        )
+    }
+    rows = []
+    for exhibitor_id, booth, name, region in db.session.execute(
         sa.select(Exhibitor.id, Exhibitor.booth, Exhibitor.name, Exhibitor.region).where(
             Exhibitor.event_id == scope.event_id
         )
-    )
-    for exhibitor_id, booth, name, region in exhibitors:
-        rows[exhibitor_id] = {
-            "exhibitor_id": exhibitor_id,
-            "booth": booth,
-            "name": name,
-            "region": region,
-            "transactions": 0,
-            "gross": 0,
-            "discounts": 0,
-            "refunds": 0,
-            "net": 0,
-        }
-    sold = db.session.execute(
-        sa.select(
-            Sale.exhibitor_id,
-            sa.func.count(Sale.id),
-            sa.func.sum(Sale.subtotal),
-            sa.func.sum(Sale.discount_total),
+    ):
+        t, g, d, r, n = figures.get(exhibitor_id, (0, 0, 0, 0, 0))
+        rows.append(
+            {
+                "exhibitor_id": exhibitor_id,
+                "booth": booth,
+                "name": name,
+                "region": region,
+                "transactions": t,
+                "gross": g,
+                "discounts": d,
+                "refunds": r,
+                "net": n,
+            }
         )
-        .where(*scope.where(), KEPT)
-        .group_by(Sale.exhibitor_id)
-    )
-    for exhibitor_id, count, gross, discounts in sold:
-        row = rows[exhibitor_id]
-        row.update(transactions=int(count), gross=int(gross), discounts=int(discounts))
-    refunded = db.session.execute(
-        sa.select(Refund.exhibitor_id, sa.func.sum(Refund.amount))
-        .where(*scope.where(Refund))
-        .group_by(Refund.exhibitor_id)
-    )
-    for exhibitor_id, amount in refunded:
-        rows[exhibitor_id]["refunds"] = int(amount)
-    for row in rows.values():
-        row["net"] = row["gross"] - row["discounts"] - row["refunds"]
-    return sorted(rows.values(), key=lambda r: (-r["net"], r["booth"]))
+    return sorted(rows, key=lambda r: (-r["net"], r["booth"]))
 
 
-def by_day(scope: Scope) -> list[dict[str, Any]]:
-    """Per event-local day: transactions and net."""
-    days: dict[date, dict[str, Any]] = {}
-    sold = db.session.execute(
+def rollup_by_day(scope: Scope) -> list[dict[str, Any]]:
+    rows = db.session.execute(
         sa.select(
-            Sale.business_date,
-            sa.func.count(Sale.id),
-            sa.func.sum(Sale.subtotal - Sale.discount_total),
+            DailyRollup.business_date,
+            sa.func.sum(DailyRollup.transactions),
+            sa.func.sum(DailyRollup.amount),
         )
-        .where(*scope.where(), KEPT)
-        .group_by(Sale.business_date)
+        .where(*scope.where(DailyRollup), DailyRollup.dimension == "total")
+        .group_by(DailyRollup.business_date)
+        .order_by(DailyRollup.business_date)
     )
-    for day, count, amount in sold:
-        days[day] = {"date": day.isoformat(), "transactions": int(count), "net": int(amount)}
-    refunded = db.session.execute(
-        sa.select(Refund.business_date, sa.func.sum(Refund.amount))
-        .where(*scope.where(Refund))
-        .group_by(Refund.business_date)
-    )
-    for day, amount in refunded:
-        row = days.setdefault(day, {"date": day.isoformat(), "transactions": 0, "net": 0})
-        row["net"] -= int(amount)
-    return [days[d] for d in sorted(days)]
-
-
-def by_origin(scope: Scope) -> dict[str, dict[str, int]]:
-    """Domestic and foreign buyers (where the cashier asked): transactions and money."""
-    totals: dict[str, dict[str, int]] = {}
-    sold = db.session.execute(
-        sa.select(Sale.buyer_origin, sa.func.count(Sale.id), sa.func.sum(Sale.total))
-        .where(*scope.where(), KEPT)
-        .group_by(Sale.buyer_origin)
-    )
-    for origin, count, amount in sold:
-        totals[origin or "unknown"] = {"transactions": int(count), "amount": int(amount)}
-    return dict(sorted(totals.items()))
+    return [{"date": day.isoformat(), "transactions": int(t), "net": int(n)} for day, t, n in rows]
 
 
 def exhibitor_days(scope: Scope) -> list[dict[str, Any]]:
-    """One row per exhibitor per event-local day with sales or refunds: the figures of
-    the daily summary, and the money per payment method and per category."""
+    """One row per exhibitor per event-local day with any figure: the day's totals,
+    money per payment method and per category; from the rollups, pivoted in SQL so the
+    whole event is one row per booth-day."""
+    from pos.inventory.models import CATEGORIES
     from pos.organizer.models import Exhibitor
+    from pos.sales.models import PAYMENT_METHODS
 
-    rows: dict[tuple[int, date], dict[str, Any]] = {}
+    def total(column: str) -> Any:
+        value = sa.case((DailyRollup.dimension == "total", getattr(DailyRollup, column)), else_=0)
+        return sa.func.sum(value)
 
-    def row(exhibitor_id: int, day: date) -> dict[str, Any]:
-        return rows.setdefault(
-            (exhibitor_id, day),
-            {
-                "date": day,
-                "exhibitor_id": exhibitor_id,
-                "transactions": 0,
-                "items_sold": 0,
-                "gross": 0,
-                "discounts": 0,
-                "refunds": 0,
-                "tax": 0,
-                "voids": 0,
-                "methods": {},
-                "categories": {},
-            },
-        )
+    def money(dimension: str, key: str) -> Any:
+        chosen = sa.and_(DailyRollup.dimension == dimension, DailyRollup.key == key)
+        return sa.func.sum(sa.case((chosen, DailyRollup.amount), else_=0))
 
-    sold = db.session.execute(
+    query = (
         sa.select(
-            Sale.exhibitor_id,
-            Sale.business_date,
-            sa.func.count(Sale.id).filter(KEPT),
-            sa.func.coalesce(sa.func.sum(Sale.subtotal).filter(KEPT), 0),
-            sa.func.coalesce(sa.func.sum(Sale.discount_total).filter(KEPT), 0),
-            sa.func.coalesce(sa.func.sum(Sale.tax_total).filter(KEPT), 0),
-            sa.func.coalesce(sa.func.sum(Sale.total).filter(Sale.status == VOIDED), 0),
+            DailyRollup.exhibitor_id,
+            DailyRollup.business_date,
+            *(total(c) for c in ROLLUP_COUNTERS),
+            *(money("method", m) for m in PAYMENT_METHODS),
+            *(money("category", c) for c in CATEGORIES),
         )
-        .where(*scope.where())
-        .group_by(Sale.exhibitor_id, Sale.business_date)
+        .where(
+            *scope.where(DailyRollup), DailyRollup.dimension.in_(("total", "method", "category"))
+        )
+        .group_by(DailyRollup.exhibitor_id, DailyRollup.business_date)
     )
-    for exhibitor_id, day, count, gross, discounts, tax, voids in sold:
-        row(exhibitor_id, day).update(
-            transactions=int(count),
-            gross=int(gross),
-            discounts=int(discounts),
-            tax=int(tax),
-            voids=int(voids),
-        )
-    lines = db.session.execute(
-        sa.select(
-            Sale.exhibitor_id,
-            Sale.business_date,
-            SaleLine.category,
-            sa.func.sum(SaleLine.quantity),
-            sa.func.sum(SaleLine.net),
-        )
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(*scope.where(), KEPT)
-        .group_by(Sale.exhibitor_id, Sale.business_date, SaleLine.category)
-    )
-    for exhibitor_id, day, category, quantity, amount in lines:
-        r = row(exhibitor_id, day)
-        r["items_sold"] += int(quantity)
-        r["categories"][category] = r["categories"].get(category, 0) + int(amount)
-    payments = db.session.execute(
-        sa.select(
-            Sale.exhibitor_id,
-            Sale.business_date,
-            Payment.method,
-            sa.func.sum(Payment.amount - Payment.change),
-        )
-        .join(Sale, Sale.id == Payment.sale_id)
-        .where(*scope.where(), KEPT)
-        .group_by(Sale.exhibitor_id, Sale.business_date, Payment.method)
-    )
-    for exhibitor_id, day, method, amount in payments:
-        r = row(exhibitor_id, day)
-        r["methods"][method] = r["methods"].get(method, 0) + int(amount)
-    refunds = db.session.execute(
-        sa.select(
-            Refund.exhibitor_id,
-            Refund.business_date,
-            Refund.method,
-            sa.func.sum(Refund.amount),
-            sa.func.sum(Refund.tax),
-        )
-        .where(*scope.where(Refund))
-        .group_by(Refund.exhibitor_id, Refund.business_date, Refund.method)
-    )
-    for exhibitor_id, day, method, amount, tax in refunds:
-        r = row(exhibitor_id, day)
-        r["refunds"] += int(amount)
-        r["tax"] -= int(tax)
-        r["methods"][method] = r["methods"].get(method, 0) - int(amount)
-    refunded_categories = db.session.execute(
-        sa.select(
-            Refund.exhibitor_id,
-            Refund.business_date,
-            SaleLine.category,
-            sa.func.sum(RefundLine.amount),
-        )
-        .join(Refund, Refund.id == RefundLine.refund_id)
-        .join(SaleLine, SaleLine.id == RefundLine.sale_line_id)
-        .where(*scope.where(Refund))
-        .group_by(Refund.exhibitor_id, Refund.business_date, SaleLine.category)
-    )
-    for exhibitor_id, day, category, amount in refunded_categories:
-        r = row(exhibitor_id, day)
-        r["categories"][category] = r["categories"].get(category, 0) - int(amount)
     booths = {
         e.id: e
         for e in db.session.execute(
@@ -388,15 +321,32 @@ def exhibitor_days(scope: Scope) -> list[dict[str, Any]]:
             )
         )
     }
-    result = []
-    for (exhibitor_id, _day), r in rows.items():
+    counters = len(ROLLUP_COUNTERS)
+    rows = []
+    for r in db.session.execute(query):
+        exhibitor_id, day = r[0], r[1]
+        figures = dict(zip(ROLLUP_COUNTERS, (int(v) for v in r[2 : 2 + counters]), strict=True))
+        methods = r[2 + counters : 2 + counters + len(PAYMENT_METHODS)]
+        categories = r[2 + counters + len(PAYMENT_METHODS) :]
         booth = booths[exhibitor_id]
-        r |= {
-            "booth": booth.booth,
-            "name": booth.name,
-            "region": booth.region,
-            "sentra": booth.sentra,
-        }
-        r["net"] = r["gross"] - r["discounts"] - r["refunds"]
-        result.append(r)
-    return sorted(result, key=lambda r: (r["date"], r["booth"]))
+        rows.append(
+            {
+                "date": day,
+                "exhibitor_id": exhibitor_id,
+                "booth": booth.booth,
+                "name": booth.name,
+                "region": booth.region,
+                "sentra": booth.sentra,
+                "transactions": figures["transactions"],
+                "items_sold": figures["items"],
+                "gross": figures["gross"],
+                "discounts": figures["discounts"],
+                "refunds": figures["refunds"],
+                "tax": figures["tax"],
+                "voids": figures["voids"],
+                "net": figures["amount"],
+                "methods": {m: int(v) for m, v in zip(PAYMENT_METHODS, methods, strict=True) if v},
+                "categories": {c: int(v) for c, v in zip(CATEGORIES, categories, strict=True) if v},
+            }
+        )
+    return sorted(rows, key=lambda r: (r["date"], r["booth"]))

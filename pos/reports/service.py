@@ -102,9 +102,8 @@ def event_report(
     if day == "today":  # the dashboard asks for the event's today, whatever the browser's clock
         day = local_day(utcnow(), event.timezone)
     scope = queries.Scope(event_id=event.id, day=day)
-    sales = queries.sales_totals(scope)
-    refunds = queries.refund_totals(scope)
-    exhibitors = queries.by_exhibitor(scope)
+    totals = queries.rollup_totals(scope)
+    exhibitors = queries.rollup_by_exhibitor(scope)
     regions: dict[str, int] = {}
     for row in exhibitors:
         region = row["region"] or "-"
@@ -115,22 +114,22 @@ def event_report(
         "date": day.isoformat() if day else None,
         "timezone": event.timezone,
         "currency": event.currency,
-        "transactions": sales["transactions"],
-        "items_sold": sales["items_sold"],
-        "gross": sales["gross"],
-        "discounts": sales["discounts"],
-        "voids": sales["voids"],
-        "refunds": refunds["refunds"],
-        "tax": sales["tax"] - refunds["refunded_tax"],
-        "net": sales["gross"] - sales["discounts"] - refunds["refunds"],
+        "transactions": totals["transactions"],
+        "items_sold": totals["items"],
+        "gross": totals["gross"],
+        "discounts": totals["discounts"],
+        "voids": totals["voids"],
+        "refunds": totals["refunds"],
+        "tax": totals["tax"],
+        "net": totals["net"],
         "exhibitors": len(exhibitors),
         "exhibitors_without_sales": [r["booth"] for r in exhibitors if r["transactions"] == 0],
         "by_exhibitor": exhibitors,
-        "by_category": queries.by_category(scope),
-        "by_payment_method": queries.by_payment_method(scope),
+        "by_category": queries.rollup_split(scope, "category"),
+        "by_payment_method": queries.rollup_split(scope, "method"),
         "by_region": dict(sorted(regions.items())),
-        "by_origin": queries.by_origin(scope),
-        "by_day": queries.by_day(scope),
+        "by_origin": queries.rollup_by_origin(scope),
+        "by_day": queries.rollup_by_day(scope),
     }
 
 

@@ -280,3 +280,39 @@ class IdempotencyKey(Model):
     response_status: Mapped[int]
     response_body: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+ROLLUP_DIMENSIONS = ("total", "method", "category", "hour", "origin")
+
+
+class DailyRollup(Model):
+    """A booth's running totals of one event-local day, kept in the same transaction as
+    the sales, voids and refunds they count, so they never disagree with them (``pos
+    check`` verifies it). The dashboard and the event report read these, not the raw
+    sales.
+
+    dimension "total" (key ""): transactions, items, gross, discounts, refunds, tax (net
+    of refunded tax), voids, and amount = net. "method" (key: the method): amount = money
+    kept. "category": amount and items. "hour" (key "00".."23") and "origin" (key
+    domestic, foreign or unknown): transactions and amount.
+    """
+
+    __tablename__ = "daily_rollup"
+    __table_args__ = (
+        sa.CheckConstraint(check_in("dimension", ROLLUP_DIMENSIONS), name="dimension"),
+        sa.Index("ix_daily_rollup_event_day", "event_id", "business_date", "dimension"),
+    )
+
+    exhibitor_id: Mapped[int] = mapped_column(sa.ForeignKey("exhibitor.id"), primary_key=True)
+    business_date: Mapped[date] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"))
+    transactions: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    items: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    gross: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    discounts: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    refunds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    tax: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    voids: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -39,7 +39,7 @@ from pos.inventory.models import APPROVED, Product, StockMovement
 from pos.inventory.service import TAKE_STOCK, InsufficientStock, move_stock
 from pos.organizer.models import Event, Exhibitor
 from pos.organizer.service import get_exhibitor
-from pos.sales import pricing
+from pos.sales import pricing, rollups
 from pos.sales.models import (
     COMPLETED,
     PARTLY_REFUNDED,
@@ -508,6 +508,9 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
             for product_id, quantity, _name in p.takes
         ],
     )
+    deltas = rollups.Deltas(p.event_id, p.exhibitor_id)
+    rollups.add_sale(deltas, sale, p.lines, p.payments)
+    deltas.write(connection)
     body = sale_body(sale, p.lines, p.payments, cashier=p.username, timezone=p.timezone)
     connection.execute(
         _INSERT_KEY,
@@ -601,6 +604,7 @@ def void_sale(actor: User, sale: Sale, reason: str) -> Sale:
             _product(line.product_id), line.quantity, "void", actor, reason=reason, sale_id=sale.id
         )
     db.session.refresh(sale)
+    rollups.record_void(sale)
     audit(
         "sale_voided",
         actor,
@@ -726,6 +730,9 @@ def refund_sale(
                 sale_id=sale.id,
                 refund_id=refund.id,
             )
+    rollups.record_refund(
+        refund, [(line.category, amount) for line, _u, amount, _t in refund_lines]
+    )
     sale.refunded_total += refund.amount
     fully = all(line.refunded_quantity == line.quantity for line in sale.lines)
     sale.status = REFUNDED if fully else PARTLY_REFUNDED
