@@ -293,8 +293,9 @@ class DailyRollup(Model):
 
     dimension "total" (key ""): transactions, items, gross, discounts, refunds, tax (net
     of refunded tax), voids, and amount = net. "method" (key: the method): amount = money
-    kept. "category": amount and items. "hour" (key "00".."23") and "origin" (key
-    domestic, foreign or unknown): transactions and amount.
+    kept. "category": amount and items. "origin" (key domestic, foreign or unknown):
+    transactions and amount. ("hour" is allowed but not kept: a booth's hours are read
+    from its day's sales.)
     """
 
     __tablename__ = "daily_rollup"

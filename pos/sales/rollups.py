@@ -72,7 +72,7 @@ def add_sale(
     sign: int = 1,
 ) -> None:
     """What a kept sale counts (sign −1 takes it out again, for a void)."""
-    day, hour = sale["business_date"], f"{sale['business_hour']:02d}"
+    day = sale["business_date"]
     items = sum(line["quantity"] for line in lines)
     deltas.add(
         day,
@@ -97,7 +97,6 @@ def add_sale(
             amount=sign * line["net"],
             items=sign * line["quantity"],
         )
-    deltas.add(day, "hour", hour, transactions=sign, amount=sign * sale["total"])
     deltas.add(
         day,
         "origin",
@@ -122,15 +121,14 @@ def record_void(sale: Sale) -> None:
 
 
 def record_refund(refund: Refund, category_amounts: list[tuple[str, int]]) -> None:
-    """A refund counts on the day and hour it was issued; ``category_amounts`` are its
+    """A refund counts on the day it was issued; ``category_amounts`` are its
     lines' (category, amount)."""
     deltas = Deltas(refund.event_id, refund.exhibitor_id)
-    day, hour = refund.business_date, f"{refund.business_hour:02d}"
+    day = refund.business_date
     deltas.add(day, "total", "", refunds=refund.amount, tax=-refund.tax, amount=-refund.amount)
     deltas.add(day, "method", refund.method, amount=-refund.amount)
     for category, amount in category_amounts:
         deltas.add(day, "category", category, amount=-amount)
-    deltas.add(day, "hour", hour, amount=-refund.amount)
     deltas.write()
 
 
@@ -206,20 +204,6 @@ def computed(event_id: int | None = None) -> dict[tuple[int, date, str, str], di
         .group_by(Sale.exhibitor_id, Sale.business_date, Payment.method)
     ):
         rows[(exhibitor_id, day, "method", method)]["amount"] += int(amount)
-    for exhibitor_id, day, hour, count, amount in db.session.execute(
-        sa.select(
-            Sale.exhibitor_id,
-            Sale.business_date,
-            Sale.business_hour,
-            sa.func.count(Sale.id),
-            sa.func.sum(Sale.total),
-        )
-        .where(*scope(Sale), kept)
-        .group_by(Sale.exhibitor_id, Sale.business_date, Sale.business_hour)
-    ):
-        row = rows[(exhibitor_id, day, "hour", f"{hour:02d}")]
-        row["transactions"] += int(count)
-        row["amount"] += int(amount)
     for exhibitor_id, day, origin, count, amount in db.session.execute(
         sa.select(
             Sale.exhibitor_id,
@@ -234,18 +218,17 @@ def computed(event_id: int | None = None) -> dict[tuple[int, date, str, str], di
         row = rows[(exhibitor_id, day, "origin", origin or "unknown")]
         row["transactions"] += int(count)
         row["amount"] += int(amount)
-    for exhibitor_id, ev, day, hour, method, amount, tax in db.session.execute(
+    for exhibitor_id, ev, day, method, amount, tax in db.session.execute(
         sa.select(
             Refund.exhibitor_id,
             sa.func.max(Refund.event_id),
             Refund.business_date,
-            Refund.business_hour,
             Refund.method,
             sa.func.sum(Refund.amount),
             sa.func.sum(Refund.tax),
         )
         .where(*scope(Refund))
-        .group_by(Refund.exhibitor_id, Refund.business_date, Refund.business_hour, Refund.method)
+        .group_by(Refund.exhibitor_id, Refund.business_date, Refund.method)
     ):
         events[exhibitor_id] = ev
         total = rows[(exhibitor_id, day, "total", "")]
@@ -253,7 +236,6 @@ def computed(event_id: int | None = None) -> dict[tuple[int, date, str, str], di
         total["tax"] -= int(tax)
         total["amount"] -= int(amount)
         rows[(exhibitor_id, day, "method", method)]["amount"] -= int(amount)
-        rows[(exhibitor_id, day, "hour", f"{hour:02d}")]["amount"] -= int(amount)
     for exhibitor_id, day, category, amount in db.session.execute(
         sa.select(
             Refund.exhibitor_id,
