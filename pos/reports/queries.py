@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from pos.extensions import db
-from pos.sales.models import VOIDED, DailyRollup, Payment, Refund, RefundLine, Sale, SaleLine
+from pos.sales.models import VOIDED, DailyRollup, Refund, RefundLine, Sale, SaleLine
 from pos.sales.rollups import COUNTERS as ROLLUP_COUNTERS
 
 KEPT = Sale.status != VOIDED
@@ -40,87 +40,6 @@ class Scope:
         if self.day is not None:
             clauses.append(table.business_date == self.day)
         return clauses
-
-
-def sales_totals(scope: Scope) -> dict[str, int]:
-    """transactions, gross, discounts, tax of the day's kept sales; voids of its void ones."""
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(Sale.id).filter(KEPT),
-            sa.func.coalesce(sa.func.sum(Sale.subtotal).filter(KEPT), 0),
-            sa.func.coalesce(sa.func.sum(Sale.discount_total).filter(KEPT), 0),
-            sa.func.coalesce(sa.func.sum(Sale.tax_total).filter(KEPT), 0),
-            sa.func.coalesce(sa.func.sum(Sale.total).filter(Sale.status == VOIDED), 0),
-        ).where(*scope.where())
-    ).one()
-    items = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(SaleLine.quantity), 0))
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(*scope.where(), KEPT)
-    )
-    transactions, gross, discounts, tax, voids = (int(v) for v in row)
-    return {
-        "transactions": transactions,
-        "items_sold": int(items),
-        "gross": gross,
-        "discounts": discounts,
-        "tax": tax,
-        "voids": voids,
-    }
-
-
-def refund_totals(scope: Scope) -> dict[str, int]:
-    amount, tax = db.session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(Refund.amount), 0),
-            sa.func.coalesce(sa.func.sum(Refund.tax), 0),
-        ).where(*scope.where(Refund))
-    ).one()
-    return {"refunds": int(amount), "refunded_tax": int(tax)}
-
-
-def by_payment_method(scope: Scope) -> dict[str, int]:
-    """Money kept per method: cash net of change, less refunds paid out that way."""
-    totals: dict[str, int] = {}
-    kept = db.session.execute(
-        sa.select(Payment.method, sa.func.sum(Payment.amount - Payment.change))
-        .join(Sale, Sale.id == Payment.sale_id)
-        .where(*scope.where(), KEPT)
-        .group_by(Payment.method)
-    )
-    for method, amount in kept:
-        totals[method] = totals.get(method, 0) + int(amount)
-    refunded = db.session.execute(
-        sa.select(Refund.method, sa.func.sum(Refund.amount))
-        .where(*scope.where(Refund))
-        .group_by(Refund.method)
-    )
-    for method, amount in refunded:
-        totals[method] = totals.get(method, 0) - int(amount)
-    return dict(sorted(totals.items()))
-
-
-def by_category(scope: Scope) -> dict[str, int]:
-    """What the buyers paid per category (after discounts), less that day's refunds."""
-    totals: dict[str, int] = {}
-    sold = db.session.execute(
-        sa.select(SaleLine.category, sa.func.sum(SaleLine.net))
-        .join(Sale, Sale.id == SaleLine.sale_id)
-        .where(*scope.where(), KEPT)
-        .group_by(SaleLine.category)
-    )
-    for category, amount in sold:
-        totals[category] = int(amount)
-    refunded = db.session.execute(
-        sa.select(SaleLine.category, sa.func.sum(RefundLine.amount))
-        .join(SaleLine, SaleLine.id == RefundLine.sale_line_id)
-        .join(Refund, Refund.id == RefundLine.refund_id)
-        .where(*scope.where(Refund))
-        .group_by(SaleLine.category)
-    )
-    for category, amount in refunded:
-        totals[category] = totals.get(category, 0) - int(amount)
-    return dict(sorted(totals.items()))
 
 
 def by_product(scope: Scope) -> list[dict[str, Any]]:
@@ -209,7 +128,8 @@ def rollup_split(scope: Scope, dimension: str) -> dict[str, int]:
         .where(*scope.where(DailyRollup), DailyRollup.dimension == dimension)
         .group_by(DailyRollup.key)
     )
-    return {key: int(amount) for key, amount in sorted(rows)}
+    # A key whose money came to nothing (a void, a full refund that day) is left out.
+    return {key: int(amount) for key, amount in sorted(rows) if amount}
 
 
 def rollup_by_origin(scope: Scope) -> dict[str, dict[str, int]]:

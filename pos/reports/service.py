@@ -38,9 +38,9 @@ def daily_summary(actor: User, exhibitor_id: int, day: date | None = None) -> di
     event = exhibitor.event
     day = day or local_day(utcnow(), event.timezone)
     scope = queries.Scope(exhibitor_id=exhibitor.id, day=day)
-    sales = queries.sales_totals(scope)
-    refunds = queries.refund_totals(scope)
-    net = sales["gross"] - sales["discounts"] - refunds["refunds"]
+    # The headline figures and the method and category splits come from the booth's
+    # rollup rows of the day (kept with the sales); products and hours from its sales.
+    totals = queries.rollup_totals(scope)
     return {
         "exhibitor_id": exhibitor.id,
         "booth": exhibitor.booth,
@@ -48,16 +48,16 @@ def daily_summary(actor: User, exhibitor_id: int, day: date | None = None) -> di
         "date": day.isoformat(),
         "timezone": event.timezone,
         "currency": event.currency,
-        "transactions": sales["transactions"],
-        "items_sold": sales["items_sold"],
-        "gross": sales["gross"],
-        "discounts": sales["discounts"],
-        "voids": sales["voids"],
-        "refunds": refunds["refunds"],
-        "tax": sales["tax"] - refunds["refunded_tax"],
-        "net": net,
-        "by_payment_method": queries.by_payment_method(scope),
-        "by_category": queries.by_category(scope),
+        "transactions": totals["transactions"],
+        "items_sold": totals["items"],
+        "gross": totals["gross"],
+        "discounts": totals["discounts"],
+        "voids": totals["voids"],
+        "refunds": totals["refunds"],
+        "tax": totals["tax"],
+        "net": totals["net"],
+        "by_payment_method": queries.rollup_split(scope, "method"),
+        "by_category": queries.rollup_split(scope, "category"),
         "by_product": queries.by_product(scope),
         "by_hour": queries.by_hour(scope),
     }
