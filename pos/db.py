@@ -155,6 +155,10 @@ def configure_engine_options(app: Flask) -> None:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
     else:
         options.setdefault("pool_pre_ping", True)
+        if sa.make_url(url).get_backend_name() == "postgresql":
+            # PostgreSQL's JIT compiles plans that cost more than 100k, which the reports'
+            # GROUP BYs do, and spends longer compiling than the query then runs.
+            options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
