@@ -141,6 +141,17 @@ def authenticated_user():
     return user
 
 
+def exhibitor_in_question(user, exhibitor_id: int | None) -> int:
+    """The exhibitor a call is about: the one named, else the user's own booth.
+
+    Raises Invalid for an organizer who named none.
+    """
+    chosen = exhibitor_id or user.exhibitor_id
+    if chosen is None:
+        raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
+    return chosen
+
+
 # --- request parsing ------------------------------------------------------------------
 
 

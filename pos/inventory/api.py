@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 
-from pos.api import endpoint
+from pos.api import endpoint, exhibitor_in_question
 from pos.auth.permissions import Action
-from pos.errors import BadRequest, Invalid
+from pos.errors import BadRequest
 from pos.extensions import db
 from pos.inventory import service
 from pos.inventory.csvio import catalogue_csv
@@ -124,13 +124,6 @@ def movements(user, product_id: int):
     return MovementList(items=items).model_dump()
 
 
-def _catalogue_exhibitor(user, query: CatalogueQuery) -> int:
-    exhibitor_id = query.exhibitor_id or user.exhibitor_id
-    if exhibitor_id is None:
-        raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
-    return exhibitor_id
-
-
 @endpoint(
     bp,
     "/products/import",
@@ -144,7 +137,9 @@ def import_products(user, query: CatalogueQuery):
     upload = request.files.get("file")
     if upload is None:
         raise BadRequest(_("Send the CSV file as the multipart field 'file'."), code="file_missing")
-    result = service.import_catalogue(user, _catalogue_exhibitor(user, query), upload.read())
+    result = service.import_catalogue(
+        user, exhibitor_in_question(user, query.exhibitor_id), upload.read()
+    )
     if result["errors"]:
         db.session.rollback()
         return {
@@ -168,7 +163,7 @@ def import_products(user, query: CatalogueQuery):
     errors=(404,),
 )
 def export_products(user, query: CatalogueQuery):
-    exhibitor_id = _catalogue_exhibitor(user, query)
+    exhibitor_id = exhibitor_in_question(user, query.exhibitor_id)
     exhibitor = get_exhibitor(user, exhibitor_id, Action.MANAGE)
     products = service.list_products(user, exhibitor_id=exhibitor.id, include_inactive=True)
     response = Response(catalogue_csv(products), mimetype="text/csv")

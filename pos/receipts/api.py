@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 
-from pos.api import endpoint
+from pos.api import endpoint, exhibitor_in_question
 from pos.auth import permissions
 from pos.auth.permissions import Action
 from pos.errors import Invalid, NotFound
@@ -74,9 +74,7 @@ def refund_note(user, refund_id: int, query: ReceiptQuery):
     errors=(404,),
 )
 def price_tags(user, query: LabelQuery):
-    exhibitor_id = query.exhibitor_id or user.exhibitor_id
-    if exhibitor_id is None:
-        raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
+    exhibitor_id = exhibitor_in_question(user, query.exhibitor_id)
     exhibitor = get_exhibitor(user, exhibitor_id, Action.MANAGE)
     products = list_products(user, exhibitor_id=exhibitor.id)
     if query.ids:

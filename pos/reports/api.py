@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
-from flask_babel import gettext as _
 
-from pos.api import endpoint
-from pos.errors import Invalid
+from pos.api import endpoint, exhibitor_in_question
 from pos.reports import service
 from pos.reports.schemas import DailyQuery, DailySummary, EventQuery, EventReport
 
@@ -14,9 +12,7 @@ bp = Blueprint("reports_api", __name__)
 
 
 def _summary(user, query: DailyQuery) -> dict:
-    exhibitor_id = query.exhibitor_id or user.exhibitor_id
-    if exhibitor_id is None:
-        raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
+    exhibitor_id = exhibitor_in_question(user, query.exhibitor_id)
     return service.daily_summary(user, exhibitor_id, service.parse_day(query.date))
 
 
@@ -134,9 +130,7 @@ def day_close(user, query: DailyQuery):
 
 
 def _close(user, query: DailyQuery) -> dict:
-    exhibitor_id = query.exhibitor_id or user.exhibitor_id
-    if exhibitor_id is None:
-        raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
+    exhibitor_id = exhibitor_in_question(user, query.exhibitor_id)
     return service.day_close(user, exhibitor_id, service.parse_day(query.date))
 
 
@@ -167,7 +161,7 @@ def day_close_pdf(user, query: DailyQuery):
     errors=(404,),
 )
 def settlement(user, query: DailyQuery):
-    return service.settlement(user, query.exhibitor_id or user.exhibitor_id or 0)
+    return service.settlement(user, exhibitor_in_question(user, query.exhibitor_id))
 
 
 @endpoint(
@@ -180,7 +174,7 @@ def settlement(user, query: DailyQuery):
     errors=(404,),
 )
 def settlement_pdf(user, query: DailyQuery):
-    statement = service.settlement(user, query.exhibitor_id or user.exhibitor_id or 0)
+    statement = service.settlement(user, exhibitor_in_question(user, query.exhibitor_id))
     response = Response(service.settlement_pdf(statement), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'inline; filename="settlement-{statement["booth"]}.pdf"'

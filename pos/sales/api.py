@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 
-from pos.api import endpoint
+from pos.api import endpoint, exhibitor_in_question
 from pos.errors import Invalid
 from pos.extensions import db
 from pos.sales import service
@@ -132,9 +132,7 @@ def refund_sale(user, sale_id: int, body: RefundIn):
     errors=(404,),
 )
 def list_shifts(user, query: ShiftQuery):
-    exhibitor_id = query.exhibitor_id or user.exhibitor_id
-    if exhibitor_id is None:
-        raise Invalid(_("Name the exhibitor."), field="exhibitor_id")
+    exhibitor_id = exhibitor_in_question(user, query.exhibitor_id)
     shifts = service.open_shifts(user, exhibitor_id)
     return {"items": [service.shift_json(shift) for shift in shifts]}
 
