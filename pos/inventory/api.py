@@ -10,7 +10,7 @@ from pos.auth.permissions import Action
 from pos.errors import BadRequest
 from pos.extensions import db
 from pos.inventory import service
-from pos.inventory.csvio import catalogue_csv
+from pos.inventory.spreadsheets import catalogue_csv
 from pos.inventory.schemas import (
     CatalogueQuery,
     ImportResult,

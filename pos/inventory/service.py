@@ -387,7 +387,7 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
     (the caller rolls back) and the errors name row and column. A new stock figure is
     recorded as an "import" movement. Raises Forbidden or NotFound for the exhibitor.
     """
-    from pos.inventory.csvio import parse_catalogue
+    from pos.inventory.spreadsheets import parse_catalogue
 
     exhibitor = get_exhibitor(actor, exhibitor_id, Action.MANAGE)
     parsed = parse_catalogue(content)
@@ -414,7 +414,8 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
                         changed = _import_changes(product, fields)
                         if changed:
                             update_product(actor, product, changed)
-                        if stock != product.stock:
+                        restocked = stock != product.stock
+                        if restocked:
                             move_stock(
                                 product,
                                 stock - product.stock,
@@ -422,7 +423,7 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
                                 actor,
                                 reason=_("Imported"),
                             )
-                        if changed or stock != product.stock:
+                        if changed or restocked:
                             updated += 1
             except PosError as exc:
                 column = str(exc.details.get("field", "")).removeprefix("attributes.")
