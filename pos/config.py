@@ -16,6 +16,7 @@ ENV_SETTINGS = {
     "POS_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "POS_SECRET_KEY": "SECRET_KEY",
     "POS_RECEIPTS_DIR": "RECEIPTS_DIR",
+    "POS_PHOTOS_DIR": "PHOTOS_DIR",
     "POS_DEFAULT_LOCALE": "BABEL_DEFAULT_LOCALE",
     "POS_PASSWORD_METHOD": "PASSWORD_METHOD",
     "POS_TOKEN_TTL_HOURS": "TOKEN_TTL_HOURS",
@@ -43,6 +44,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_RECORD_QUERIES": False,
         "SECRET_KEY": None,
         "RECEIPTS_DIR": "receipts",
+        # Product photos (thumbnail and display size of each); default: instance/photos.
+        "PHOTOS_DIR": None,
+        "PHOTO_MAX_BYTES": 12 * 1024 * 1024,
         # Where buyers' phones reach the app (receipt QR codes); default: as the tablet does.
         "PUBLIC_URL": None,
         "BABEL_DEFAULT_LOCALE": "id",
@@ -51,8 +55,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # OWASP's password storage table: scrypt with N=2^17, r=8, p=1.
         "PASSWORD_METHOD": "scrypt:131072:8:1",
         "TOKEN_TTL_HOURS": 24 * 14,
-        # A catalogue import or a product photo is the largest thing anyone uploads.
-        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        # A product photo straight from a phone camera is the largest thing anyone uploads.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "MAX_JSON_BYTES": 256 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -78,6 +82,9 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     if not receipts.is_absolute():
         receipts = Path(app.root_path).parent / receipts
     app.config["RECEIPTS_DIR"] = str(receipts)
+    # A relative folder is taken inside the instance folder.
+    photos = Path(app.instance_path) / (app.config["PHOTOS_DIR"] or "photos")
+    app.config["PHOTOS_DIR"] = str(photos.resolve())
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 

@@ -10,7 +10,6 @@ from pos.auth.permissions import Action
 from pos.errors import BadRequest
 from pos.extensions import db
 from pos.inventory import service
-from pos.inventory.spreadsheets import catalogue_csv
 from pos.inventory.schemas import (
     CatalogueQuery,
     ImportResult,
@@ -21,8 +20,10 @@ from pos.inventory.schemas import (
     ProductOut,
     ProductPatch,
     ProductQuery,
+    ReviewIn,
     StockAdjustmentIn,
 )
+from pos.inventory.spreadsheets import XLSX_TYPE, catalogue_csv, template_csv, template_xlsx
 from pos.organizer.service import get_exhibitor
 
 bp = Blueprint("inventory_api", __name__)
@@ -44,6 +45,8 @@ def list_products(user, query: ProductQuery):
         q=query.q,
         category=query.category,
         include_inactive=query.include_inactive,
+        review_status=query.review_status,
+        low_or_sold_out=query.low_or_sold_out,
     )
     return ProductList(items=[ProductOut.from_model(p) for p in products]).model_dump()
 
@@ -94,6 +97,55 @@ def update_product(user, product_id: int, body: ProductPatch):
 
 @endpoint(
     bp,
+    "/products/<int:product_id>/review",
+    "POST",
+    summary="The organizer approves or rejects a product (a rejection needs a note)",
+    body=ReviewIn,
+    response=ProductOut,
+    errors=(403, 404),
+)
+def review_product(user, product_id: int, body: ReviewIn):
+    product = service.get_product(user, product_id)
+    service.review_product(user, product, body.decision, body.note)
+    db.session.commit()
+    return ProductOut.from_model(product).model_dump()
+
+
+@endpoint(
+    bp,
+    "/products/<int:product_id>/photo",
+    "PUT",
+    summary="Give the product a photo (multipart 'file': JPEG, PNG or WebP)",
+    response=ProductOut,
+    errors=(400, 404, 413, 422),
+)
+def put_photo(user, product_id: int):
+    product = service.get_product(user, product_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest(_("Send the photo as the multipart field 'file'."), code="file_missing")
+    service.set_photo(user, product, upload.read())
+    db.session.commit()
+    return ProductOut.from_model(product).model_dump()
+
+
+@endpoint(
+    bp,
+    "/products/<int:product_id>/photo",
+    "DELETE",
+    summary="Take the product's photo away",
+    response=ProductOut,
+    errors=(404,),
+)
+def delete_photo(user, product_id: int):
+    product = service.get_product(user, product_id)
+    service.set_photo(user, product, None)
+    db.session.commit()
+    return ProductOut.from_model(product).model_dump()
+
+
+@endpoint(
+    bp,
     "/products/<int:product_id>/stock-adjustments",
     "POST",
     summary="Count stock in or out, with a reason",
@@ -128,7 +180,7 @@ def movements(user, product_id: int):
     bp,
     "/products/import",
     "POST",
-    summary="Create or update products from a CSV file (multipart 'file'); all or nothing",
+    summary="Create or update products from a CSV or XLSX file (multipart 'file'); all or nothing",
     query=CatalogueQuery,
     response=ImportResult,
     errors=(400, 404, 413, 422),
@@ -170,4 +222,30 @@ def export_products(user, query: CatalogueQuery):
     response.headers["Content-Disposition"] = (
         f'attachment; filename="catalogue-{exhibitor.booth}.csv"'
     )
+    return response
+
+
+@endpoint(
+    bp,
+    "/products/template.csv",
+    "GET",
+    summary="An empty catalogue to fill in: the header row of every column the import takes",
+    content_type="text/csv",
+)
+def template_as_csv(user):
+    response = Response(template_csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="catalogue-template.csv"'
+    return response
+
+
+@endpoint(
+    bp,
+    "/products/template.xlsx",
+    "GET",
+    summary="The same template as an Excel workbook, with a sheet explaining each column",
+    content_type=XLSX_TYPE,
+)
+def template_as_xlsx(user):
+    response = Response(template_xlsx(), mimetype=XLSX_TYPE)
+    response.headers["Content-Disposition"] = 'attachment; filename="catalogue-template.xlsx"'
     return response

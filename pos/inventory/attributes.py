@@ -58,6 +58,9 @@ CATEGORY_LABELS = {
     "other": _l("Other"),
 }
 
+# How a choice is shown (the stored value stays the slug).
+CHOICE_LABELS = {"hand": _l("Hand-woven"), "machine": _l("Machine-woven")}
+
 MAX_NUMBER = Decimal(100_000)
 
 
@@ -141,7 +144,27 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def describe(category: str, attributes: dict[str, Any]) -> list[tuple[Any, Any]]:
-    """(label, value) pairs in the category's order, for product pages and tags."""
+    """(label, value) pairs in the category's order, for product pages and tags; a
+    choice shows its label."""
     return [
-        (a.label, attributes[a.key]) for a in ATTRIBUTES.get(category, ()) if a.key in attributes
+        (
+            a.label,
+            CHOICE_LABELS.get(attributes[a.key], attributes[a.key])
+            if a.choices
+            else attributes[a.key],
+        )
+        for a in ATTRIBUTES.get(category, ())
+        if a.key in attributes
     ]
+
+
+def attribute_labels() -> dict[str, Any]:
+    """The labels of every category's attributes and of the choices, in the user's
+    language, for the register's item details (which the browser draws)."""
+    return {
+        "labels": {
+            category: [[a.key, str(a.label)] for a in specs]
+            for category, specs in ATTRIBUTES.items()
+        },
+        "choices": {value: str(label) for value, label in CHOICE_LABELS.items()},
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -38,6 +39,8 @@ class ProductForm(FlaskForm):
         _l("Warn when stock falls to"), validators=[Optional(), NumberRange(min=0)]
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    photo = FileField(_l("Photo"))
+    remove_photo = BooleanField(_l("Remove the photo"))
 
 
 class StockAdjustmentForm(FlaskForm):
@@ -46,3 +49,14 @@ class StockAdjustmentForm(FlaskForm):
         validators=[InputRequired(message=_l("Enter a number."))],
     )
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Spreadsheet (CSV or XLSX)"),
+        validators=[FileRequired(message=_l("Choose the file to import."))],
+    )
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField(_l("Note for the booth"), validators=[Optional(), Length(max=1000)])

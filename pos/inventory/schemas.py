@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from pos.api import InputSchema, QuerySchema
+from pos.inventory.photos import photo_url
 from pos.schemas import Id, LongText, Money, Name, iso_local
 
 Category = Literal["painting", "jewellery", "endek", "craft", "other"]
@@ -55,14 +56,21 @@ class ProductOut(BaseModel):
     description: str
     low_stock_threshold: int | None
     review_status: Literal["approved", "pending", "rejected"]
+    review_note: str
     active: bool
     sellable: bool
     sold_out: bool
     low_stock: bool
+    photo_url: str | None = Field(None, description="Display size (at most 1280 px), JPEG")
+    thumbnail_url: str | None = Field(None, description="320 × 320 px square, JPEG")
 
     @classmethod
     def from_model(cls, product) -> ProductOut:
-        return cls.model_validate(product, from_attributes=True)
+        out = cls.model_validate(product, from_attributes=True)
+        if product.photo:
+            out.photo_url = photo_url(product.photo, "display")
+            out.thumbnail_url = photo_url(product.photo, "thumb")
+        return out
 
 
 class ProductList(BaseModel):
@@ -74,6 +82,8 @@ class ProductQuery(QuerySchema):
     q: str = ""
     category: Category | None = None
     include_inactive: bool = False
+    review_status: Literal["approved", "pending", "rejected"] | None = None
+    low_or_sold_out: bool = False
 
 
 class StockAdjustmentIn(InputSchema):
@@ -125,3 +135,8 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     errors: list[ImportError_]
+
+
+class ReviewIn(InputSchema):
+    decision: Literal["approve", "reject"]
+    note: Annotated[str, StringConstraints(max_length=1000)] = ""

@@ -19,11 +19,13 @@ from pos.auth.permissions import Action
 from pos.auth.service import audit
 from pos.errors import Conflict, Invalid, NotFound, PosError
 from pos.extensions import db
+from pos.inventory import photos
 from pos.inventory.attributes import clean_attributes
 from pos.inventory.models import (
     APPROVED,
     CATEGORIES,
     PENDING,
+    REJECTED,
     Product,
     StockMovement,
 )
@@ -72,11 +74,14 @@ def list_products(
     category: str | None = None,
     include_inactive: bool = False,
     sellable_only: bool = False,
+    low_or_sold_out: bool = False,
+    review_status: str | None = None,
 ) -> list[Product]:
     """Products ``actor`` may see: one exhibitor's, or (organizer) all in their scope.
 
-    ``q`` matches SKU, name and attribute text. Raises Forbidden or NotFound for an
-    exhibitor outside the actor's rights; Invalid for an unknown category.
+    ``q`` matches SKU, name and attribute text; ``low_or_sold_out`` keeps the products
+    at or under their low-stock threshold, and the sold-out ones. Raises Forbidden or
+    NotFound for an exhibitor outside the actor's rights; Invalid for an unknown category.
     """
     query = sa.select(Product).join(Exhibitor, Exhibitor.id == Product.exhibitor_id)
     if exhibitor_id is not None:
@@ -92,6 +97,18 @@ def list_products(
         query = query.where(Product.active.is_(True))
     if sellable_only:
         query = query.where(Product.review_status == APPROVED)
+    if review_status is not None:
+        query = query.where(Product.review_status == review_status)
+    if low_or_sold_out:
+        query = query.where(
+            sa.or_(
+                Product.stock == 0,
+                sa.and_(
+                    Product.low_stock_threshold.is_not(None),
+                    Product.stock <= Product.low_stock_threshold,
+                ),
+            )
+        )
     if q:
         like = f"%{q.strip().lower()}%"
         query = query.where(
@@ -119,7 +136,7 @@ def movements(actor: User, product: Product) -> list[StockMovement]:
 # --- writing ----------------------------------------------------------------------------
 
 
-def _check_product(product: Product) -> None:
+def _check_product(product: Product, *, check_sku_clash: bool = True) -> None:
     product.sku = (product.sku or "").strip()
     product.name = (product.name or "").strip()
     if not product.sku or len(product.sku) > 64 or any(c.isspace() for c in product.sku):
@@ -136,6 +153,8 @@ def _check_product(product: Product) -> None:
     if threshold is not None and not 0 <= threshold <= MAX_STOCK:
         raise Invalid(_("A low-stock threshold cannot be negative."), field="low_stock_threshold")
     product.attributes = clean_attributes(product.category, product.attributes)
+    if not check_sku_clash:
+        return
     with db.session.no_autoflush:
         clash = db.session.scalar(
             sa.select(Product.id).where(
@@ -160,16 +179,21 @@ def _check_stock(stock: Any, one_of_a_kind: bool) -> int:
     return stock
 
 
-def create_product(actor: User, *, exhibitor_id: int, stock: int = 0, **fields: Any) -> Product:
-    """Add a product with its opening stock movement.
-
-    When the event requires curation, a product added by the booth waits for an
-    organizer's approval. Raises Forbidden, NotFound, Invalid or Conflict (duplicate SKU).
-    """
-    exhibitor = get_exhibitor(actor, exhibitor_id, Action.MANAGE)
+def _new_product(
+    actor: User,
+    exhibitor: Exhibitor,
+    stock: int,
+    fields: dict[str, Any],
+    *,
+    check_sku_clash: bool = True,
+) -> Product:
+    """A checked, not yet added product with no stock (the caller records the opening
+    stock). When the event requires curation, what the booth adds waits for an organizer.
+    Raises Invalid or Conflict (duplicate SKU)."""
     unknown = set(fields) - PRODUCT_FIELDS
     if unknown:
         raise Invalid(_("Unknown product field: %(f)s.", f=", ".join(sorted(unknown))))
+    fields = dict(fields)
     attributes = dict(fields.pop("attributes", None) or {})
     one_of_a_kind = bool(
         fields.pop("one_of_a_kind", None) or attributes.pop("one_of_a_kind", False)
@@ -185,17 +209,34 @@ def create_product(actor: User, *, exhibitor_id: int, stock: int = 0, **fields: 
         **{k: v for k, v in fields.items() if v is not None},
     )
     product.exhibitor = exhibitor
-    _check_product(product)
+    _check_product(product, check_sku_clash=check_sku_clash)
+    return product
+
+
+def create_product(actor: User, *, exhibitor_id: int, stock: int = 0, **fields: Any) -> Product:
+    """Add a product with its opening stock movement.
+
+    When the event requires curation, a product added by the booth waits for an
+    organizer's approval. Raises Forbidden, NotFound, Invalid or Conflict (duplicate SKU).
+    """
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.MANAGE)
+    product = _new_product(actor, exhibitor, stock, fields)
     db.session.add(product)
     db.session.flush()
     move_stock(product, stock, "opening", actor, reason="")
     return product
 
 
-def update_product(actor: User, product: Product, changes: dict[str, Any]) -> Product:
-    """Change a product's fields. A new stock figure is written as an adjustment; a new
-    price is audited. Raises Forbidden, Invalid, Conflict (duplicate SKU)."""
-    permissions.require(actor, Action.MANAGE, product.exhibitor)
+def _apply_changes(
+    actor: User,
+    product: Product,
+    changes: dict[str, Any],
+    *,
+    check_sku_clash: bool = True,
+) -> int | None:
+    """Set and check the changed fields (not stock) and the stock they must allow;
+    returns the new stock asked for, if any. A rejected product the booth changes goes
+    back to the organizer's queue. Raises Invalid or Conflict."""
     unknown = set(changes) - PRODUCT_FIELDS
     if unknown:
         raise Invalid(_("Unknown product field: %(f)s.", f=", ".join(sorted(unknown))))
@@ -207,15 +248,18 @@ def update_product(actor: User, product: Product, changes: dict[str, Any]) -> Pr
         if "one_of_a_kind" in attributes:
             changes.setdefault("one_of_a_kind", bool(attributes.pop("one_of_a_kind")))
         product.attributes = attributes
-    old_price = product.price
     for key, value in changes.items():
         if value is None and key not in ("low_stock_threshold",):
             raise Invalid(_("%(field)s cannot be empty.", field=key), field=key)
         setattr(product, key, value)
-    target_stock = product.stock if new_stock is None else new_stock
-    _check_stock(target_stock, product.one_of_a_kind)
-    _check_product(product)
-    db.session.flush()
+    _check_stock(product.stock if new_stock is None else new_stock, product.one_of_a_kind)
+    _check_product(product, check_sku_clash=check_sku_clash)
+    if product.review_status == REJECTED and not actor.is_organizer:
+        product.review_status = PENDING  # the booth put it right: back to the organizer
+    return new_stock
+
+
+def _audit_price(actor: User, product: Product, old_price: int) -> None:
     if product.price != old_price:
         audit(
             "price_changed",
@@ -225,10 +269,74 @@ def update_product(actor: User, product: Product, changes: dict[str, Any]) -> Pr
             old=old_price,
             new=product.price,
         )
+
+
+def update_product(actor: User, product: Product, changes: dict[str, Any]) -> Product:
+    """Change a product's fields. A new stock figure is written as an adjustment; a new
+    price is audited. Raises Forbidden, Invalid, Conflict (duplicate SKU)."""
+    permissions.require(actor, Action.MANAGE, product.exhibitor)
+    old_price = product.price
+    new_stock = _apply_changes(actor, product, changes)
+    db.session.flush()
+    _audit_price(actor, product, old_price)
     if new_stock is not None and new_stock != product.stock:
         adjust_stock(
             actor, product, new_stock - product.stock, _("Stock corrected in the product form")
         )
+    return product
+
+
+REVIEW_DECISIONS = {"approve": APPROVED, "reject": REJECTED}
+MAX_NOTE = 1000
+
+
+def review_product(actor: User, product: Product, decision: str, note: str = "") -> Product:
+    """The organizer's quality check: approve the product (it may be sold) or reject it
+    with a note the booth reads; the booth's next edit sends it back for review.
+
+    Raises Forbidden (not an organizer of the event) or Invalid (an unknown decision, a
+    rejection without a note, a note too long)."""
+    permissions.require_organizer(actor, product.exhibitor.event)
+    status = REVIEW_DECISIONS.get(decision)
+    if status is None:
+        raise Invalid(_("Approve or reject."), field="decision")
+    note = (note or "").strip()
+    if status == REJECTED and not note:
+        raise Invalid(_("Say why, so the booth can put it right."), field="note")
+    if len(note) > MAX_NOTE:
+        raise Invalid(_("A note has at most %(n)d characters.", n=MAX_NOTE), field="note")
+    product.review_status = status
+    product.review_note = note
+    audit(
+        "product_reviewed",
+        actor,
+        exhibitor_id=product.exhibitor_id,
+        target=product,
+        decision=decision,
+        note=note,
+    )
+    db.session.flush()
+    return product
+
+
+def pending_review_count(actor: User) -> int:
+    """How many products of the organizer's events wait for review."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Product.id))
+        .join(Exhibitor, Exhibitor.id == Product.exhibitor_id)
+        .where(permissions.exhibitor_scope(actor), Product.review_status == PENDING)
+    )
+
+
+def set_photo(actor: User, product: Product, content: bytes | None) -> Product:
+    """Give the product a photo (the upload's bytes), or take it away (None).
+
+    The upload is checked and stored before the product changes; a refused file changes
+    nothing. Raises Forbidden, Invalid (not a photo, damaged, too many pixels) or
+    PayloadTooLarge."""
+    permissions.require(actor, Action.MANAGE, product.exhibitor)
+    product.photo = photos.store(content) if content is not None else None
+    db.session.flush()
     return product
 
 
@@ -259,21 +367,20 @@ def adjust_stock(actor: User, product: Product, delta: int, reason: str) -> Stoc
     return movement
 
 
-def stock_update(product_id: int, delta: int) -> sa.Update:
-    """The conditional UPDATE behind every change of stock: it changes nothing (and
-    returns no row) when stock would fall below zero, or a one-of-a-kind item rise above
-    one. Returns the new stock."""
-    return (
-        sa.update(Product)
-        .where(
-            Product.id == product_id,
-            Product.stock + delta >= 0,
-            sa.or_(Product.one_of_a_kind.is_(False), Product.stock + delta <= 1),
-        )
-        .values(stock=Product.stock + delta)
-        .returning(Product.stock)
-        .execution_options(synchronize_session=False)
+# The conditional UPDATE behind every change of stock, built once: it changes nothing
+# (and returns no row) when stock would fall below zero, or a one-of-a-kind item rise
+# above one. Returns the new stock.
+MOVE_STOCK = (
+    sa.update(Product)
+    .where(
+        Product.id == sa.bindparam("product_id"),
+        Product.stock + sa.bindparam("delta") >= 0,
+        sa.or_(Product.one_of_a_kind.is_(False), Product.stock + sa.bindparam("delta") <= 1),
     )
+    .values(stock=Product.stock + sa.bindparam("delta"))
+    .returning(Product.stock)
+    .execution_options(synchronize_session=False)
+)
 
 
 # The same rule for the sale's hot path, built once: take ``quantity`` if that many are
@@ -302,7 +409,7 @@ def move_stock(
     so two tablets selling the last piece at once cannot both succeed.
     Raises InsufficientStock with the stock available.
     """
-    new_stock = db.session.execute(stock_update(product.id, delta)).scalar()
+    new_stock = db.session.execute(MOVE_STOCK, {"product_id": product.id, "delta": delta}).scalar()
     if new_stock is None:
         available = db.session.scalar(sa.select(Product.stock).where(Product.id == product.id))
         if delta > 0:
@@ -381,57 +488,101 @@ def stock_ledger_differences() -> list[dict[str, Any]]:
 
 
 def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str, Any]:
-    """Create or update (by SKU) the booth's products from a CSV file, all or nothing.
+    """Create or update (by SKU) the booth's products from a CSV or XLSX file, all or
+    nothing.
 
     Returns {"created", "updated", "errors": []}; with any error, nothing is written
-    (the caller rolls back) and the errors name row and column. A new stock figure is
-    recorded as an "import" movement. Raises Forbidden or NotFound for the exhibitor.
+    (the caller rolls back) and the errors name row and column. Every row is checked
+    before anything is written; then the new products, the changes and their stock
+    movements ("opening" for a new product, "import" for a new stock figure) are written
+    in a few batched statements. The booth's products are locked first (FOR UPDATE on
+    PostgreSQL; SQLite's write lock does it), so a sale at the same moment waits and
+    the ledger stays exact. Raises Forbidden or NotFound for the exhibitor.
     """
     from pos.inventory.spreadsheets import parse_catalogue
 
     exhibitor = get_exhibitor(actor, exhibitor_id, Action.MANAGE)
     parsed = parse_catalogue(content)
-    errors = list(parsed.errors)
-    created = updated = 0
-    if not errors:
-        existing = {
-            p.sku.lower(): p
-            for p in db.session.scalars(
-                sa.select(Product).where(Product.exhibitor_id == exhibitor.id)
-            )
-        }
+    if parsed.errors:
+        return {"created": 0, "updated": 0, "errors": parsed.errors}
+    existing = {
+        p.sku.lower(): p
+        for p in db.session.scalars(
+            sa.select(Product).where(Product.exhibitor_id == exhibitor.id).with_for_update()
+        )
+    }
+    errors: list[dict[str, Any]] = []
+    created: list[tuple[Product, int]] = []
+    restocked: list[tuple[Product, int]] = []
+    updated = 0
+    # SKUs are unique within the file (parse_catalogue) and matched to the booth's own
+    # case-insensitively, so no row can clash with another product: no query per row.
+    with db.session.no_autoflush:
         for row in parsed.rows:
             fields = dict(row.fields)
             stock = fields.pop("stock")
             product = existing.get(fields["sku"].lower())
             try:
-                with db.session.begin_nested():
-                    if product is None:
-                        fields = {k: v for k, v in fields.items() if v is not None}
-                        create_product(actor, exhibitor_id=exhibitor.id, stock=stock, **fields)
-                        created += 1
-                    else:
-                        changed = _import_changes(product, fields)
-                        if changed:
-                            update_product(actor, product, changed)
-                        restocked = stock != product.stock
-                        if restocked:
-                            move_stock(
-                                product,
-                                stock - product.stock,
-                                "import",
-                                actor,
-                                reason=_("Imported"),
-                            )
-                        if changed or restocked:
-                            updated += 1
+                if product is None:
+                    fields = {k: v for k, v in fields.items() if v is not None}
+                    new = _new_product(actor, exhibitor, stock, fields, check_sku_clash=False)
+                    created.append((new, stock))
+                    continue
+                changes = _import_changes(product, fields)
+                old_price = product.price
+                _apply_changes(actor, product, changes | {"stock": stock}, check_sku_clash=False)
+                if changes:
+                    _audit_price(actor, product, old_price)
+                if stock != product.stock:
+                    restocked.append((product, stock))
+                updated += bool(changes) or stock != product.stock
             except PosError as exc:
                 column = str(exc.details.get("field", "")).removeprefix("attributes.")
                 errors.append({"row": row.row, "column": column, "message": exc.message})
     if errors:
         return {"created": 0, "updated": 0, "errors": errors}
-    audit("catalogue_imported", actor, exhibitor_id=exhibitor.id, created=created, updated=updated)
-    return {"created": created, "updated": updated, "errors": []}
+
+    reason = _("Imported")
+    movements = []
+    for product, stock in created:
+        product.stock = stock
+        db.session.add(product)
+    for product, stock in restocked:
+        movements.append(
+            StockMovement(
+                product_id=product.id,
+                exhibitor_id=exhibitor.id,
+                kind="import",
+                delta=stock - product.stock,
+                stock_after=stock,
+                reason=reason,
+                user_id=actor.id,
+            )
+        )
+        product.stock = stock
+    db.session.flush()  # batched INSERTs (ids come back) and UPDATEs
+    for product, stock in created:
+        movements.append(
+            StockMovement(
+                product_id=product.id,
+                exhibitor_id=exhibitor.id,
+                kind="opening",
+                delta=stock,
+                stock_after=stock,
+                reason="",
+                user_id=actor.id,
+            )
+        )
+    db.session.add_all(movements)
+    audit(
+        "catalogue_imported",
+        actor,
+        exhibitor_id=exhibitor.id,
+        created=len(created),
+        updated=updated,
+    )
+    db.session.flush()
+    return {"created": len(created), "updated": updated, "errors": []}
 
 
 def _import_changes(product: Product, fields: dict[str, Any]) -> dict[str, Any]:

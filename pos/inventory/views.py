@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from pos.auth.permissions import Action, may
+from pos.auth.permissions import Action, may, require_organizer
 from pos.errors import PosError
 from pos.extensions import db
-from pos.inventory import service
-from pos.inventory.attributes import ATTRIBUTES, CATEGORY_LABELS, describe
-from pos.inventory.forms import ProductForm, StockAdjustmentForm
+from pos.inventory import photos, service
+from pos.inventory.attributes import ATTRIBUTES, CATEGORY_LABELS, CHOICE_LABELS, describe
+from pos.inventory.forms import ImportForm, ProductForm, ReviewForm, StockAdjustmentForm
 from pos.inventory.models import CATEGORIES
+from pos.inventory.spreadsheets import column_guide
 from pos.organizer.service import current_event, get_exhibitor, list_exhibitors
 from pos.web import form_data, saved, show_error, whole_number
 
@@ -55,13 +56,16 @@ def products():
     q = request.args.get("q", "").strip()
     category = request.args.get("category", "")
     category = category if category in CATEGORIES else None
+    stock_filter = "low" if request.args.get("stock") == "low" else ""
     items = service.list_products(
         current_user,
         exhibitor_id=exhibitor.id if exhibitor else None,
         q=q,
         category=category,
         include_inactive=request.args.get("all") == "1",
+        low_or_sold_out=stock_filter == "low",
     )
+    stock_alerts = sum(1 for p in items if p.active and (p.sold_out or p.low_stock))
     event = exhibitor.event if exhibitor else current_event()
     booths = (
         list_exhibitors(current_user, event_id=event.id if event else None)
@@ -75,6 +79,8 @@ def products():
         booths=booths,
         q=q,
         category=category,
+        stock_filter=stock_filter,
+        stock_alerts=stock_alerts,
         categories=CATEGORY_LABELS,
         can_manage=exhibitor is not None and may(current_user, Action.MANAGE, exhibitor),
         currency=event.currency if event else "IDR",
@@ -89,6 +95,7 @@ def _render_form(form, product, exhibitor, attributes, status=200):
             product=product,
             exhibitor=exhibitor,
             attribute_specs=ATTRIBUTES,
+            choice_labels=CHOICE_LABELS,
             attributes=attributes,
             categories=CATEGORY_LABELS,
         ),
@@ -115,6 +122,8 @@ def new_product():
                 attributes=attributes,
                 **data,
             )
+            if form.photo.data:
+                service.set_photo(current_user, product, form.photo.data.read())
             db.session.commit()
         except PosError as exc:
             db.session.rollback()
@@ -123,6 +132,43 @@ def new_product():
         saved(_("Product %(sku)s added.", sku=product.sku))
         return redirect(url_for("inventory.products", exhibitor_id=exhibitor.id))
     return _render_form(form, None, exhibitor, attributes)
+
+
+@bp.route("/products/import", methods=["GET", "POST"])
+@login_required
+def import_products():
+    """The booth's catalogue from a spreadsheet, all or nothing; the errors by row."""
+    exhibitor = _exhibitor_in_view()
+    if exhibitor is None:
+        return redirect(url_for("inventory.products"))
+    get_exhibitor(current_user, exhibitor.id, Action.MANAGE)
+    form = ImportForm()
+    errors: list[dict] = []
+    status = 200
+    if form.validate_on_submit():
+        result = service.import_catalogue(current_user, exhibitor.id, form.file.data.read())
+        if not result["errors"]:
+            db.session.commit()
+            saved(
+                _(
+                    "Imported: %(created)d new product(s), %(updated)d updated.",
+                    created=result["created"],
+                    updated=result["updated"],
+                )
+            )
+            return redirect(url_for("inventory.products", exhibitor_id=exhibitor.id))
+        db.session.rollback()
+        errors, status = result["errors"], 422
+    return (
+        render_template(
+            "inventory/import.html",
+            form=form,
+            errors=errors,
+            exhibitor=exhibitor,
+            guide=column_guide(),
+        ),
+        status,
+    )
 
 
 @bp.get("/products/<int:product_id>")
@@ -156,6 +202,10 @@ def edit_product(product_id: int):
         changes["attributes"] = attributes
         try:
             service.update_product(current_user, item, changes)
+            if form.photo.data:
+                service.set_photo(current_user, item, form.photo.data.read())
+            elif form.remove_photo.data:
+                service.set_photo(current_user, item, None)
             db.session.commit()
         except PosError as exc:
             db.session.rollback()
@@ -184,3 +234,77 @@ def adjust_stock(product_id: int):
         for errors in form.errors.values():
             show_error(None, PosError(errors[0]))
     return redirect(url_for("inventory.product", product_id=item.id))
+
+
+@bp.get("/photos/<name>")
+@login_required
+def photo(name: str):
+    """A product photo. Its name is the hash of its content, so it never changes: the
+    browser keeps it a year without asking again."""
+    match = photos.NAME.match(name)
+    if match is None:
+        abort(404)
+    path = photos.path_of(match["key"], match["size"])
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", conditional=True, etag=True)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
+
+
+@bp.app_template_global()
+def photo_url(product, size: str = "thumb") -> str | None:
+    return photos.photo_url(product.photo, size) if product.photo else None
+
+
+@bp.get("/review")
+@login_required
+def review_queue():
+    """The organizer's curation queue: new products waiting, with their photos."""
+    require_organizer(current_user)
+    status = "rejected" if request.args.get("status") == "rejected" else "pending"
+    items = service.list_products(current_user, review_status=status)
+    return render_template(
+        "inventory/review.html",
+        products=items,
+        status=status,
+        details={p.id: describe(p.category, p.attributes) for p in items},
+        categories=CATEGORY_LABELS,
+        form=ReviewForm(),
+    )
+
+
+@bp.post("/products/<int:product_id>/review")
+@login_required
+def review_product(product_id: int):
+    item = service.get_product(current_user, product_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        decision = request.form.get("decision", "")
+        try:
+            service.review_product(current_user, item, decision, form.note.data or "")
+            db.session.commit()
+        except PosError as exc:
+            db.session.rollback()
+            show_error(None, exc)
+        else:
+            message = (
+                _("%(name)s approved: it can be sold.", name=item.name)
+                if decision == "approve"
+                else _("%(name)s rejected; the booth sees your note.", name=item.name)
+            )
+            saved(message)
+    else:
+        for errors in form.errors.values():
+            show_error(None, PosError(errors[0]))
+    return redirect(url_for("inventory.review_queue", status=request.args.get("status")))
+
+
+@bp.app_context_processor
+def review_badge():
+    """``pending_reviews()`` for the organizer's menu (counted only when it is shown)."""
+
+    def pending_reviews() -> int:
+        return service.pending_review_count(current_user)
+
+    return {"pending_reviews": pending_reviews}

@@ -14,7 +14,7 @@ from pos.db import utcnow
 from pos.errors import PosError
 from pos.extensions import db
 from pos.i18n import money
-from pos.inventory.attributes import CATEGORY_LABELS
+from pos.inventory.attributes import CATEGORY_LABELS, attribute_labels
 from pos.organizer.service import get_exhibitor
 from pos.sales import service
 from pos.sales.forms import RefundForm, ShiftCloseForm, VoidForm
@@ -48,6 +48,7 @@ def register():
         exhibitor=exhibitor,
         event=exhibitor.event,
         categories=CATEGORY_LABELS,
+        attribute_labels=attribute_labels(),
         methods=METHOD_LABELS,
         may_refund=may(current_user, Action.REFUND, exhibitor),
     )

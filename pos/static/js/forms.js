@@ -16,3 +16,16 @@ if (category) {
   category.addEventListener("change", show);
   show();
 }
+
+// A photo too large for the server is refused here, before a long upload over the fair's Wi-Fi.
+for (const input of document.querySelectorAll("input[type=file][data-max-bytes]")) {
+  input.addEventListener("change", () => {
+    const file = input.files[0];
+    const tooLarge = file && file.size > Number(input.dataset.maxBytes);
+    input.setCustomValidity(tooLarge ? input.dataset.tooLarge : "");
+    if (tooLarge) {
+      input.reportValidity();
+      input.value = "";
+    }
+  });
+}

@@ -11,6 +11,7 @@ const cfg = {
   discountLimit: Number(root.dataset.discountLimit),
   categories: JSON.parse(root.dataset.categories),
   methods: JSON.parse(root.dataset.methods),
+  attributes: JSON.parse(root.dataset.attributes),
   text: JSON.parse(root.dataset.text),
 };
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -146,8 +147,27 @@ function matches(product) {
   if (state.category && product.category !== state.category) return false;
   if (!state.query) return true;
   const q = state.query.toLowerCase();
-  const haystack = [product.sku, product.name, ...Object.values(product.attributes || {})].join(" ").toLowerCase();
+  // SKU, name and every attribute (artist, motif, material…), choices also by their label.
+  const values = Object.values(product.attributes || {}).map((v) => `${v} ${cfg.attributes.choices[v] || ""}`);
+  const haystack = [product.sku, product.name, ...values].join(" ").toLowerCase();
   return haystack.includes(q);
+}
+
+function stockNote(product, left) {
+  // Sold out, low (at or under the product's own threshold) or how many are left.
+  if (left <= 0) return { text: product.one_of_a_kind ? t("sold") : t("sold_out"), level: "out" };
+  const threshold = product.low_stock_threshold;
+  if (threshold !== null && threshold !== undefined && left <= threshold) {
+    return { text: t("low", { n: left }), level: "low" };
+  }
+  return { text: product.one_of_a_kind ? t("one_of_a_kind") : t("left", { n: left }), level: "" };
+}
+
+function tileArt(product) {
+  if (product.thumbnail_url) {
+    return el("img", { class: "tile-art tile-photo", src: product.thumbnail_url, alt: "", loading: "lazy", width: 160, height: 160 });
+  }
+  return el("span", { class: "tile-art", "aria-hidden": "true" }, product.name.slice(0, 1).toUpperCase());
 }
 
 function renderGrid() {
@@ -157,29 +177,63 @@ function renderGrid() {
   for (const product of shown) {
     const left = product.stock - inCart(product);
     const soldOut = left <= 0;
+    const note = stockNote(product, left);
     const tile = el(
       "button",
       {
         type: "button",
-        class: `product-tile cat-${product.category}${soldOut ? " sold-out" : ""}`,
+        class: `product-tile cat-${product.category}${soldOut ? " sold-out" : ""}${note.level === "low" ? " low-stock" : ""}`,
         disabled: soldOut,
         "data-product-id": product.id,
         "data-sku": product.sku,
       },
-      el("span", { class: "tile-art", "aria-hidden": "true" }, product.name.slice(0, 1).toUpperCase()),
+      tileArt(product),
       el("span", { class: "tile-name" }, product.name),
       el("span", { class: "tile-price" }, money(product.price)),
-      el(
-        "span",
-        { class: `tile-stock${soldOut ? " out" : left <= 2 ? " low" : ""}` },
-        soldOut ? (product.one_of_a_kind ? t("sold") : t("sold_out")) : t("left", { n: left }),
-      ),
+      el("span", { class: `tile-stock ${note.level}` }, note.text),
     );
     tile.addEventListener("click", () => addToCart(product));
-    grid.append(tile);
+    const info = el("button", { type: "button", class: "tile-info", "aria-label": t("details", { name: product.name }), "data-sku": product.sku }, "i");
+    info.addEventListener("click", () => showItem(product));
+    grid.append(el("div", { class: "product-cell" }, tile, info));
   }
   $("catalogue-message").textContent = state.products.length && !shown.length ? t("no_match") : $("catalogue-message").textContent;
 }
+
+// The item's details: photo, attributes and description, for the buyer's questions.
+let itemShown = null;
+
+function showItem(product) {
+  itemShown = product;
+  $("item-name").textContent = product.name;
+  $("item-sku").textContent = product.sku;
+  $("item-category").textContent = cfg.categories[product.category] || product.category;
+  $("item-price").textContent = money(product.price);
+  const photo = $("item-photo");
+  photo.hidden = !product.photo_url;
+  if (product.photo_url) {
+    photo.src = product.photo_url;
+    photo.alt = product.name;
+  }
+  const facts = $("item-facts");
+  facts.replaceChildren();
+  const left = product.stock - inCart(product);
+  facts.append(el("dt", {}, t("in_stock")), el("dd", {}, stockNote(product, left).text));
+  for (const [key, label] of cfg.attributes.labels[product.category] || []) {
+    const value = (product.attributes || {})[key];
+    if (value === undefined || value === null || value === "") continue;
+    facts.append(el("dt", {}, label), el("dd", {}, String(cfg.attributes.choices[value] || value)));
+  }
+  $("item-description").textContent = product.description || "";
+  $("item-add").disabled = left <= 0;
+  $("item").showModal();
+}
+
+$("item-close").addEventListener("click", () => $("item").close());
+$("item-add").addEventListener("click", () => {
+  if (itemShown) addToCart(itemShown);
+  $("item").close();
+});
 
 function renderCart() {
   const list = $("cart-lines");
