@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from pos.auth import service as auth_service
 from pos.extensions import db
 from pos.inventory.models import Product
 from tests import factories
