@@ -316,6 +316,8 @@ def test_the_product_form_adds_a_product_with_its_photo(client, db, booth):
 
 
 def test_a_bad_photo_in_the_product_form_is_shown_at_the_field_and_adds_nothing(client, db, booth):
+    auth_service.set_locale(booth.manager, "en")
+    db.session.commit()
     sign_in(client, booth.manager)
     response = client.post(
         f"/products/new?exhibitor_id={booth.exhibitor.id}",
