@@ -254,9 +254,16 @@ def _apply_changes(
         setattr(product, key, value)
     _check_stock(product.stock if new_stock is None else new_stock, product.one_of_a_kind)
     _check_product(product, check_sku_clash=check_sku_clash)
-    if product.review_status == REJECTED and not actor.is_organizer:
-        product.review_status = PENDING  # the booth put it right: back to the organizer
+    if db.session.is_modified(product):
+        _resubmit_if_rejected(actor, product)
     return new_stock
+
+
+def _resubmit_if_rejected(actor: User, product: Product) -> None:
+    """A rejected product the booth changes (fields or photo; not just its stock) goes
+    back to the organizer's queue."""
+    if product.review_status == REJECTED and not actor.is_organizer:
+        product.review_status = PENDING
 
 
 def _audit_price(actor: User, product: Product, old_price: int) -> None:
@@ -324,7 +331,11 @@ def pending_review_count(actor: User) -> int:
     return db.session.scalar(
         sa.select(sa.func.count(Product.id))
         .join(Exhibitor, Exhibitor.id == Product.exhibitor_id)
-        .where(permissions.exhibitor_scope(actor), Product.review_status == PENDING)
+        .where(
+            permissions.exhibitor_scope(actor),
+            Product.review_status == PENDING,
+            Product.active.is_(True),
+        )
     )
 
 
@@ -335,7 +346,10 @@ def set_photo(actor: User, product: Product, content: bytes | None) -> Product:
     nothing. Raises Forbidden, Invalid (not a photo, damaged, too many pixels) or
     PayloadTooLarge."""
     permissions.require(actor, Action.MANAGE, product.exhibitor)
-    product.photo = photos.store(content) if content is not None else None
+    photo = photos.store(content) if content is not None else None
+    if photo != product.photo:
+        product.photo = photo
+        _resubmit_if_rejected(actor, product)
     db.session.flush()
     return product
 

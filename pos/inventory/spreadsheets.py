@@ -74,16 +74,23 @@ def _csv_table(content: bytes) -> Iterator[list[str]]:
         ) from None
 
 
+class Number(str):
+    """A cell that was a number in the workbook, as text: it never holds a thousands
+    separator, so 12.345 stays twelve point three (not 12345) in a whole-number column."""
+
+
 def _xlsx_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, int):
+        return Number(value)
+    if isinstance(value, float):
+        return Number(int(value)) if value.is_integer() else Number(repr(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return str(value)
+    return str(value).strip()
 
 
 def _xlsx_table(content: bytes) -> Iterator[list[str]]:
@@ -119,7 +126,10 @@ WHOLE = re.compile(r"^(\d+|\d{1,3}(\.\d{3})+|\d{1,3}(,\d{3})+)$")
 
 def _whole(text: str) -> int | None:
     """A whole number as spreadsheets write it: 7500000, 7.500.000 or 7,500,000 (but not
-    1.5, which is no whole number in any locale)."""
+    1.5, which is no whole number in any locale). A workbook's number cell is taken as
+    the number it is."""
+    if isinstance(text, Number):
+        return int(text) if text.isdigit() else None
     text = text.strip()
     if not text.isascii() or not WHOLE.match(text):
         return None
@@ -159,7 +169,7 @@ def parse_catalogue(content: bytes) -> Parsed:
                 message = _("This row has more values than the header has columns.")
                 parsed.errors.append({"row": number, "column": "", "message": message})
                 continue
-            values = [v.strip() for v in values[: len(header)]]
+            values = [v if isinstance(v, Number) else v.strip() for v in values[: len(header)]]
             cells = dict(zip(header, values + [""] * (len(header) - len(values)), strict=True))
             _read_row(number, cells, parsed, seen)
     except Unreadable as exc:
