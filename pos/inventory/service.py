@@ -517,7 +517,7 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
 
     exhibitor = get_exhibitor(actor, exhibitor_id, Action.MANAGE)
     parsed = parse_catalogue(content)
-    if parsed.errors:
+    if parsed.errors and not parsed.rows:
         return {"created": 0, "updated": 0, "errors": parsed.errors}
     existing = {
         p.sku.lower(): p
@@ -525,7 +525,8 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
             sa.select(Product).where(Product.exhibitor_id == exhibitor.id).with_for_update()
         )
     }
-    errors: list[dict[str, Any]] = []
+    # The rows that could be read are checked too, so one pass lists every problem.
+    errors: list[dict[str, Any]] = list(parsed.errors)
     created: list[tuple[Product, int]] = []
     restocked: list[tuple[Product, int]] = []
     updated = 0
@@ -554,6 +555,7 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
                 column = str(exc.details.get("field", "")).removeprefix("attributes.")
                 errors.append({"row": row.row, "column": column, "message": exc.message})
     if errors:
+        errors.sort(key=lambda e: e["row"])
         return {"created": 0, "updated": 0, "errors": errors}
 
     reason = _("Imported")

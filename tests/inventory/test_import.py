@@ -137,3 +137,20 @@ def test_another_booth_and_cashiers_cannot_import_or_export(client, db, booth):
         client.get(export, headers=factories.auth_headers(client, other.manager)).status_code == 403
     )
     assert "X-1" not in products(db, booth.exhibitor.id)
+
+
+def test_one_pass_lists_the_unreadable_rows_and_the_rule_breaking_ones_in_row_order(
+    client, db, booth
+):
+    text = (
+        "sku;name;category;price;stock;weaving\n"
+        "EN-1;Endek Cepuk;endek;1.250.000;3;hand\n"
+        "EN-2;Endek Songket;endek;1,5;2;\n"  # price unreadable
+        "EN-3;Endek Lagi;endek;900000;2;loom\n"  # readable, but no such weaving
+        "EN-4;;endek;900000;2;\n"  # readable, but no name
+    )
+    response = upload(client, booth.manager, booth.exhibitor.id, text)
+    assert response.status_code == 422
+    found = [(e["row"], e["column"]) for e in response.get_json()["errors"]]
+    assert found == [(3, "price"), (4, "weaving"), (5, "name")]
+    assert "EN-1" not in products(db, booth.exhibitor.id)
