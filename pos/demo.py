@@ -613,6 +613,8 @@ def seed_demo() -> bool:
                 stock=stock,
                 attributes=attributes,
                 one_of_a_kind=unique,
+                # Warn when two are left of anything the booth restocks.
+                low_stock_threshold=None if unique else 2,
             )
     # Sales are recorded as the API records them, each in its own transaction.
     db.session.commit()
