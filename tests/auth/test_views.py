@@ -17,15 +17,9 @@ from pos.auth import service as auth_service
 from pos.auth.models import AuditEntry, User
 from pos.extensions import db
 from tests import factories
+from tests.pages import english, field_errors, flashes, text
 
 PIN = "2468"
-
-
-def english(*users: User) -> None:
-    """Pages follow the user's language; these tests read English text."""
-    for user in users:
-        auth_service.set_locale(user, "en")
-    db.session.commit()
 
 
 @pytest.fixture
@@ -57,28 +51,6 @@ def organizer(app):
 
 def sign_in(client, user: User, password: str = factories.PASSWORD, **extra):
     return client.post("/login", data={"username": user.username, "password": password} | extra)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def field_errors(html: str, name: str) -> list[str]:
-    """The error messages shown in the form field holding the input named ``name``."""
-    for block in re.findall(r'<div class="field\b[^"]*">(.*?)</div>', html, re.S):
-        if re.search(rf'\bname="{re.escape(name)}"', block):
-            return [
-                unescape(m).strip()
-                for m in re.findall(r'<small class="error"[^>]*>(.*?)</small>', block, re.S)
-            ]
-    raise AssertionError(f"the page has no field named {name!r}")
-
-
-def flashes(html: str, category: str) -> list[str]:
-    return [
-        unescape(m).strip()
-        for m in re.findall(rf'<p class="flash flash-{category}"[^>]*>(.*?)</p>', html, re.S)
-    ]
 
 
 def html_lang(html: str) -> str:

@@ -18,26 +18,9 @@ from pos.extensions import db
 from pos.inventory.models import Product, StockMovement
 from pos.sales.models import Sale
 from tests import factories
+from tests.pages import flashes, sign_in, text
 
-# --- helpers (copied from test_views.py, kept small) -------------------------------------
-
-
-def sign_in(client, user: User) -> None:
-    response = client.post(
-        "/login", data={"username": user.username, "password": factories.PASSWORD}
-    )
-    assert response.status_code == 302, "sign-in failed"
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def flashes(html: str, category: str) -> list[str]:
-    return [
-        unescape(m).strip()
-        for m in re.findall(rf'<p class="flash flash-{category}"[^>]*>(.*?)</p>', html, re.S)
-    ]
+# --- helpers ----------------------------------------------------------------------------
 
 
 def queued_skus(html: str) -> list[str]:

@@ -18,6 +18,7 @@ from pos.auth import service as auth_service
 from pos.extensions import db
 from pos.inventory.models import Product
 from tests import factories
+from tests.pages import sign_in
 
 
 @pytest.fixture
@@ -99,13 +100,6 @@ def fetch(client, url: str, **kwargs):
     response.get_data()
     response.close()
     return response
-
-
-def sign_in(client, user) -> None:
-    response = client.post(
-        "/login", data={"username": user.username, "password": factories.PASSWORD}
-    )
-    assert response.status_code == 302
 
 
 # --- what is stored ---------------------------------------------------------------------

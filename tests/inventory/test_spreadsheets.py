@@ -20,46 +20,13 @@ from pos.inventory import spreadsheets
 from pos.inventory.models import Product, StockMovement
 from pos.inventory.spreadsheets import COLUMNS, MAX_XLSX_UNPACKED, REQUIRED, XLSX_TYPE
 from tests import factories
+from tests.pages import field_errors, flashes, listed_skus, sign_in, text
 
 UNREADABLE = "The Excel file cannot be read; save it again as .xlsx or as CSV."
 TOO_LARGE = "The Excel file is too large; split it or save it as CSV."
 
 
-# --- helpers (copied from test_views.py / test_import.py, kept small) --------------------
-
-
-def sign_in(client, user: User) -> None:
-    response = client.post(
-        "/login", data={"username": user.username, "password": factories.PASSWORD}
-    )
-    assert response.status_code == 302, "sign-in failed"
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def field_errors(html: str, name: str) -> list[str]:
-    """The error messages shown in the form field holding the input named ``name``."""
-    for block in re.findall(r'<div class="field\b[^"]*">(.*?)</div>', html, re.S):
-        if re.search(rf'\bname="{re.escape(name)}"', block):
-            return [
-                unescape(m).strip()
-                for m in re.findall(r'<small class="error"[^>]*>(.*?)</small>', block, re.S)
-            ]
-    raise AssertionError(f"the page has no field named {name!r}")
-
-
-def flashes(html: str, category: str) -> list[str]:
-    return [
-        unescape(m).strip()
-        for m in re.findall(rf'<p class="flash flash-{category}"[^>]*>(.*?)</p>', html, re.S)
-    ]
-
-
-def listed_skus(html: str) -> list[str]:
-    """The SKUs of the product table's rows, in order."""
-    return [unescape(s) for s in re.findall(r'<tr\b[^>]*\bdata-sku="([^"]*)"', html)]
+# --- helpers ----------------------------------------------------------------------------
 
 
 def error_rows(html: str) -> list[tuple[str, str, str]]:

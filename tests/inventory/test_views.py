@@ -11,17 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from pos.auth import service as auth_service
 from pos.extensions import db
 from pos.inventory.models import Product, StockMovement
 from tests import factories
-
-
-def english(*users) -> None:
-    """Pages follow the user's language; these tests read English text."""
-    for user in users:
-        auth_service.set_locale(user, "en")
-    db.session.commit()
+from tests.pages import english, field_errors, flashes, listed_skus, sign_in, text
 
 
 @pytest.fixture
@@ -63,40 +56,6 @@ def organizer(app):
 
 
 # --- helpers ----------------------------------------------------------------------------
-
-
-def sign_in(client, user) -> None:
-    response = client.post(
-        "/login", data={"username": user.username, "password": factories.PASSWORD}
-    )
-    assert response.status_code == 302, "sign-in failed"
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def field_errors(html: str, name: str) -> list[str]:
-    """The error messages shown in the form field holding the input named ``name``."""
-    for block in re.findall(r'<div class="field\b[^"]*">(.*?)</div>', html, re.S):
-        if re.search(rf'\bname="{re.escape(name)}"', block):
-            return [
-                unescape(m).strip()
-                for m in re.findall(r'<small class="error"[^>]*>(.*?)</small>', block, re.S)
-            ]
-    raise AssertionError(f"the page has no field named {name!r}")
-
-
-def flashes(html: str, category: str) -> list[str]:
-    return [
-        unescape(m).strip()
-        for m in re.findall(rf'<p class="flash flash-{category}"[^>]*>(.*?)</p>', html, re.S)
-    ]
-
-
-def listed_skus(html: str) -> list[str]:
-    """The SKUs of the product table's rows, in order."""
-    return [unescape(s) for s in re.findall(r'<tr\b[^>]*\bdata-sku="([^"]*)"', html)]
 
 
 def ledger_rows(html: str) -> list[tuple[str, str, str, str, str]]:

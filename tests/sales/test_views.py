@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from pos.auth import service as auth_service
 from pos.db import utcnow
 from pos.extensions import db
 from pos.inventory.models import Product, StockMovement
@@ -21,15 +20,9 @@ from pos.money import format_money
 from pos.sales.models import Refund, Sale, SaleLine, Shift
 from pos.sales.service import local_day
 from tests import factories
+from tests.pages import english, flashes, sign_in, text
 
 TIMEZONE = "Asia/Makassar"
-
-
-def english(*users) -> None:
-    """Pages follow the user's language; these tests read English text."""
-    for user in users:
-        auth_service.set_locale(user, "en")
-    db.session.commit()
 
 
 @pytest.fixture
@@ -62,24 +55,6 @@ def organizer(app):
 def idr(amount: int) -> str:
     """Money as an English page shows it: ``IDR 1,250,000``."""
     return format_money(amount, "IDR", "en")
-
-
-def sign_in(client, user) -> None:
-    response = client.post(
-        "/login", data={"username": user.username, "password": factories.PASSWORD}
-    )
-    assert response.status_code == 302, "sign-in failed"
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def flashes(html: str, category: str) -> list[str]:
-    return [
-        unescape(m).strip()
-        for m in re.findall(rf'<p class="flash flash-{category}"[^>]*>(.*?)</p>', html, re.S)
-    ]
 
 
 def strip_tags(fragment: str) -> str:
