@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from pos.errors import Invalid, PayloadTooLarge
+from pos.storage import write_atomically
 
 # Phones' multi-picture JPEGs (MPO) come through the JPEG decoder.
 FORMATS = ("JPEG", "PNG", "WEBP")
@@ -143,15 +142,6 @@ def store(content: bytes) -> str:
     key = hashlib.sha256(content).hexdigest()[:32]
     for size, data in files.items():
         target = path_of(key, size)
-        if target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        if not target.exists():
+            write_atomically(target, data)
     return key

@@ -42,6 +42,15 @@ def _exhibitor_in_view():
     return current_user.exhibitor if current_user.exhibitor_id is not None else None
 
 
+def _booth_to_manage():
+    """The booth in view, which the user must manage (Forbidden otherwise); None for an
+    organizer who has not picked a booth."""
+    exhibitor = _exhibitor_in_view()
+    if exhibitor is not None:
+        get_exhibitor(current_user, exhibitor.id, Action.MANAGE)
+    return exhibitor
+
+
 def _attributes_from_form(category: str) -> dict[str, str]:
     return {
         a.key: request.form.get(f"attr-{category}-{a.key}", "")
@@ -106,10 +115,9 @@ def _render_form(form, product, exhibitor, attributes, status=200):
 @bp.route("/products/new", methods=["GET", "POST"])
 @login_required
 def new_product():
-    exhibitor = _exhibitor_in_view()
+    exhibitor = _booth_to_manage()
     if exhibitor is None:
         return redirect(url_for("inventory.products"))
-    get_exhibitor(current_user, exhibitor.id, Action.MANAGE)
     form = ProductForm()
     attributes = _attributes_from_form(form.category.data or "")
     if form.validate_on_submit():
@@ -138,10 +146,9 @@ def new_product():
 @login_required
 def import_products():
     """The booth's catalogue from a spreadsheet, all or nothing; the errors by row."""
-    exhibitor = _exhibitor_in_view()
+    exhibitor = _booth_to_manage()
     if exhibitor is None:
         return redirect(url_for("inventory.products"))
-    get_exhibitor(current_user, exhibitor.id, Action.MANAGE)
     form = ImportForm()
     errors: list[dict] = []
     status = 200

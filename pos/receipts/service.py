@@ -26,6 +26,7 @@ from pos.db import utcnow
 from pos.errors import Invalid, NotFound
 from pos.extensions import db
 from pos.receipts import pdf
+from pos.storage import write_atomically
 from pos.sales.models import METHOD_LABELS, VOIDED, Refund, Sale
 
 FORMAT_SUFFIX = {"80mm": "", "58mm": "-58mm", "a4": "-a4"}
@@ -197,18 +198,6 @@ def archive_path(event_id: int, booth: str, number: str, paper: str) -> Path:
     safe = "".join(ch for ch in f"{number}{FORMAT_SUFFIX[paper]}" if ch.isalnum() or ch in "-_")
     booth = "".join(ch for ch in booth if ch.isalnum() or ch in "-_")
     return Path(current_app.config["RECEIPTS_DIR"]) / str(event_id) / booth / f"{safe}.pdf"
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def kept_or_rendered(path: Path, render) -> bytes:
