@@ -32,7 +32,6 @@ Image.init()  # registers the decoders named above (Pillow loads only a few by i
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone camera passes; a pixel bomb does not
 THUMB_SIZE = 320  # square, for a grid tile of 160 CSS pixels on a 2× tablet screen
 DISPLAY_SIZE = 1280  # longest side
-SIZES = ("thumb", "display")
 NAME = re.compile(r"^(?P<key>[0-9a-f]{32})-(?P<size>thumb|display)\.jpg$")
 
 

@@ -148,9 +148,14 @@ function matches(product) {
   if (!state.query) return true;
   const q = state.query.toLowerCase();
   // SKU, name and every attribute (artist, motif, material…), choices also by their label.
-  const values = Object.values(product.attributes || {}).map((v) => `${v} ${cfg.attributes.choices[v] || ""}`);
+  const values = Object.values(product.attributes || {}).map((v) => `${v} ${choiceLabel(v)}`);
   const haystack = [product.sku, product.name, ...values].join(" ").toLowerCase();
   return haystack.includes(q);
+}
+
+function choiceLabel(value) {
+  // "hand" → "Hand-woven"; "" for anything that is not a choice.
+  return Object.hasOwn(cfg.attributes.choices, value) ? cfg.attributes.choices[value] : "";
 }
 
 function stockNote(product, left) {
@@ -222,7 +227,7 @@ function showItem(product) {
   for (const [key, label] of cfg.attributes.labels[product.category] || []) {
     const value = (product.attributes || {})[key];
     if (value === undefined || value === null || value === "") continue;
-    facts.append(el("dt", {}, label), el("dd", {}, String(cfg.attributes.choices[value] || value)));
+    facts.append(el("dt", {}, label), el("dd", {}, choiceLabel(value) || String(value)));
   }
   $("item-description").textContent = product.description || "";
   $("item-add").disabled = left <= 0;
