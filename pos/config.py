@@ -46,7 +46,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RECEIPTS_DIR": "receipts",
         # Product photos (thumbnail and display size of each); default: instance/photos.
         "PHOTOS_DIR": None,
-        "PHOTO_MAX_BYTES": 12 * 1024 * 1024,
+        "PHOTO_MAX_BYTES": 24 * 1024 * 1024,
         # Where buyers' phones reach the app (receipt QR codes); default: as the tablet does.
         "PUBLIC_URL": None,
         "BABEL_DEFAULT_LOCALE": "id",
@@ -56,7 +56,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PASSWORD_METHOD": "scrypt:131072:8:1",
         "TOKEN_TTL_HOURS": 24 * 14,
         # A product photo straight from a phone camera is the largest thing anyone uploads.
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "MAX_JSON_BYTES": 256 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

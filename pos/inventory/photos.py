@@ -21,7 +21,7 @@ from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from pos.errors import Invalid, PayloadTooLarge
 from pos.storage import write_atomically
@@ -81,10 +81,11 @@ def _open(content: bytes) -> Image.Image:
         raise _not_a_photo()
     if width * height > MAX_PIXELS:
         raise _too_many_pixels()
-    if ImageFile.LOAD_TRUNCATED_IMAGES:  # never show a half-decoded picture
-        raise RuntimeError("ImageFile.LOAD_TRUNCATED_IMAGES must stay False")
+    # A JPEG is decoded straight at the smallest scale (1/2, 1/4, 1/8) that still covers
+    # the display size: a phone photo several times faster. Other formats ignore this.
+    image.draft("RGB", (DISPLAY_SIZE, DISPLAY_SIZE))
     try:
-        image.load()
+        image.load()  # with ImageFile.LOAD_TRUNCATED_IMAGES off (Pillow's default)
     except (OSError, ValueError, SyntaxError, EOFError):
         raise Invalid(
             _("The photo file is damaged or incomplete. Take or choose it again."),

@@ -231,13 +231,13 @@ BAD_UPLOADS = {
     "20000 x 20000 pixel png": (png_bomb, "photo.png", 422, "photo_too_many_pixels"),
     "truncated jpeg": (truncated_jpeg, "photo.jpg", 422, "photo_damaged"),
     "larger than the photo limit": (
-        lambda: jpeg() + b"\x00" * (13 * 1024 * 1024),
+        lambda: jpeg() + b"\x00" * (24 * 1024 * 1024 + 512 * 1024),
         "photo.jpg",
         413,
         "photo_too_large",
     ),
     "larger than any request": (
-        lambda: b"\xff\xd8" + b"\x00" * (20 * 1024 * 1024),
+        lambda: b"\xff\xd8" + b"\x00" * (30 * 1024 * 1024),
         "photo.jpg",
         413,
         "payload_too_large",
