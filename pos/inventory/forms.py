@@ -60,3 +60,9 @@ class ImportForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     note = TextAreaField(_l("Note for the booth"), validators=[Optional(), Length(max=1000)])
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField(
+        _l("Photo"), validators=[FileRequired(message=_l("Take or choose a photo."))]
+    )

@@ -11,7 +11,13 @@ from pos.errors import PosError
 from pos.extensions import db
 from pos.inventory import photos, service
 from pos.inventory.attributes import ATTRIBUTES, CATEGORY_LABELS, CHOICE_LABELS, describe
-from pos.inventory.forms import ImportForm, ProductForm, ReviewForm, StockAdjustmentForm
+from pos.inventory.forms import (
+    ImportForm,
+    PhotoForm,
+    ProductForm,
+    ReviewForm,
+    StockAdjustmentForm,
+)
 from pos.inventory.models import CATEGORIES
 from pos.inventory.spreadsheets import column_guide
 from pos.organizer.service import current_event, get_exhibitor, list_exhibitors
@@ -191,6 +197,7 @@ def product(product_id: int):
         movements=service.movements(current_user, item),
         can_manage=may(current_user, Action.MANAGE, exhibitor),
         adjust_form=StockAdjustmentForm(),
+        photo_form=PhotoForm(),
         categories=CATEGORY_LABELS,
     )
 
@@ -237,6 +244,27 @@ def adjust_stock(product_id: int):
             show_error(None, exc)
         else:
             saved(_("Stock of %(sku)s is now %(n)d.", sku=item.sku, n=item.stock))
+    else:
+        for errors in form.errors.values():
+            show_error(None, PosError(errors[0]))
+    return redirect(url_for("inventory.product", product_id=item.id))
+
+
+@bp.post("/products/<int:product_id>/photo")
+@login_required
+def upload_photo(product_id: int):
+    """The product page's quick photo: one tap on the tablet, one shot, saved."""
+    item = service.get_product(current_user, product_id, Action.MANAGE)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            service.set_photo(current_user, item, form.photo.data.read())
+            db.session.commit()
+        except PosError as exc:
+            db.session.rollback()
+            show_error(None, exc)
+        else:
+            saved(_("Photo of %(sku)s saved.", sku=item.sku))
     else:
         for errors in form.errors.values():
             show_error(None, PosError(errors[0]))

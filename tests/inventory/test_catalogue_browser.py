@@ -1,6 +1,7 @@
 """The catalogue in a real browser on a tablet: the manager photographs a ring into its
-product form, the register shows the thumbnail in the grid and the item's details with
-its attributes, and an item at its low-stock threshold is flagged on the tile."""
+product form and a pair of earrings with the product page's quick photo, the register
+shows the thumbnails in the grid and the item's details with its attributes, and an item
+at its low-stock threshold is flagged on the tile."""
 
 from __future__ import annotations
 
@@ -71,6 +72,13 @@ def test_a_photo_taken_in_the_product_form_shows_in_the_register_with_the_detail
         shown.wait_for()
         assert shown.evaluate("img => img.complete && img.naturalWidth") == 1280
         page.screenshot(path=str(tmp_path / "product.png"), full_page=True)
+
+        # The quick photo on the product page: choosing the file saves it at once.
+        page.goto(f"{server}/products/{earrings['id']}")
+        page.set_input_files("#quick-photo", str(photo))
+        page.wait_for_selector("img.product-photo")
+        assert page.locator(".flash-success").count() == 1
+        page.screenshot(path=str(tmp_path / "quick-photo.png"))
 
         page.goto(f"{server}/register")
         tile = page.locator(f'.product-tile[data-sku="{RING}"]')

@@ -18,7 +18,7 @@ from pos.auth import service as auth_service
 from pos.extensions import db
 from pos.inventory.models import Product
 from tests import factories
-from tests.pages import sign_in
+from tests.pages import english, flashes, sign_in, text
 
 
 @pytest.fixture
@@ -328,3 +328,42 @@ def test_a_bad_photo_in_the_product_form_is_shown_at_the_field_and_adds_nothing(
     assert response.status_code == 422
     assert "This file is not a photo" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(Product).where(Product.sku == "SR-78")) is None
+
+
+def test_the_product_pages_quick_photo_saves_it_and_a_bad_one_is_flashed(client, db, booth):
+    english(booth.manager)
+    sign_in(client, booth.manager)
+    url = f"/products/{booth.product.id}/photo"
+    posted = client.post(
+        url,
+        data={"photo": (io.BytesIO(jpeg()), "IMG_0007.JPG")},
+        content_type="multipart/form-data",
+    )
+    assert posted.status_code == 302
+    saved = client.get(posted.headers["Location"])
+    db.session.expire_all()
+    key = db.session.get(Product, booth.product.id).photo
+    assert key and f"{key}-display.jpg" in text(saved)
+    assert f"Photo of {booth.product.sku} saved." in flashes(text(saved), "success")
+
+    client.post(
+        url,
+        data={"photo": (io.BytesIO(truncated_jpeg()), "IMG_0008.JPG")},
+        content_type="multipart/form-data",
+    )
+    refused = client.get(f"/products/{booth.product.id}")
+    assert any("damaged or incomplete" in m for m in flashes(text(refused), "error"))
+    db.session.expire_all()
+    assert db.session.get(Product, booth.product.id).photo == key
+
+
+def test_a_cashier_cannot_change_a_photo_from_the_product_page(client, db, booth):
+    sign_in(client, booth.cashier)
+    response = client.post(
+        f"/products/{booth.product.id}/photo",
+        data={"photo": (io.BytesIO(jpeg()), "x.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Product, booth.product.id).photo is None

@@ -26,6 +26,11 @@ for (const input of document.querySelectorAll("input[type=file][data-max-bytes]"
     if (tooLarge) {
       input.reportValidity();
       input.value = "";
+    } else if (file && input.classList.contains("auto-submit-file")) {
+      input.form.submit(); // the quick photo: chosen or taken, then saved at once
     }
   });
 }
+
+// With scripts on, a quick photo form needs no Save button.
+for (const button of document.querySelectorAll(".js-hidden")) button.hidden = true;
