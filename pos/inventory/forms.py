@@ -63,6 +63,4 @@ class ReviewForm(FlaskForm):
 
 
 class PhotoForm(FlaskForm):
-    photo = FileField(
-        _l("Photo"), validators=[FileRequired(message=_l("Take or choose a photo."))]
-    )
+    photo = FileField(_l("Photo"), validators=[FileRequired(message=_l("Take or choose a photo."))])
