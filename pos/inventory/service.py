@@ -76,6 +76,7 @@ def list_products(
     sellable_only: bool = False,
     low_or_sold_out: bool = False,
     review_status: str | None = None,
+    limit: int | None = None,
 ) -> list[Product]:
     """Products ``actor`` may see: one exhibitor's, or (organizer) all in their scope.
 
@@ -118,7 +119,8 @@ def list_products(
                 sa.func.lower(sa.cast(Product.attributes, sa.String)).like(like),
             )
         )
-    return list(db.session.scalars(query.order_by(Exhibitor.booth, Product.category, Product.name)))
+    query = query.order_by(Exhibitor.booth, Product.category, Product.name).limit(limit)
+    return list(db.session.scalars(query))
 
 
 def movements(actor: User, product: Product) -> list[StockMovement]:
@@ -326,17 +328,21 @@ def review_product(actor: User, product: Product, decision: str, note: str = "")
     return product
 
 
-def pending_review_count(actor: User) -> int:
-    """How many products of the organizer's events wait for review."""
-    return db.session.scalar(
+def review_count(actor: User, status: str = PENDING, exhibitor_id: int | None = None) -> int:
+    """How many active products in the actor's scope (or at one booth) have that review
+    status: the organizer's menu badge and the review queue's total."""
+    query = (
         sa.select(sa.func.count(Product.id))
         .join(Exhibitor, Exhibitor.id == Product.exhibitor_id)
         .where(
             permissions.exhibitor_scope(actor),
-            Product.review_status == PENDING,
+            Product.review_status == status,
             Product.active.is_(True),
         )
     )
+    if exhibitor_id is not None:
+        query = query.where(Product.exhibitor_id == exhibitor_id)
+    return db.session.scalar(query)
 
 
 def set_photo(actor: User, product: Product, content: bytes | None) -> Product:

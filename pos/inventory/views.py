@@ -292,17 +292,29 @@ def photo_url(product, size: str = "thumb") -> str | None:
     return photos.photo_url(product.photo, size) if product.photo else None
 
 
+REVIEW_PAGE = 50  # products on the review page at once; the next ones after these
+
+
 @bp.get("/review")
 @login_required
 def review_queue():
-    """The organizer's curation queue: new products waiting, with their photos."""
+    """The organizer's curation queue: new products waiting, with their photos, of every
+    booth or of one."""
     require_organizer(current_user)
     status = "rejected" if request.args.get("status") == "rejected" else "pending"
-    items = service.list_products(current_user, review_status=status)
+    exhibitor = _exhibitor_in_view()
+    booth_id = exhibitor.id if exhibitor else None
+    items = service.list_products(
+        current_user, exhibitor_id=booth_id, review_status=status, limit=REVIEW_PAGE
+    )
+    event = exhibitor.event if exhibitor else current_event()
     return render_template(
         "inventory/review.html",
         products=items,
+        total=service.review_count(current_user, status, booth_id),
         status=status,
+        exhibitor=exhibitor,
+        booths=list_exhibitors(current_user, event_id=event.id if event else None),
         details={p.id: describe(p.category, p.attributes) for p in items},
         categories=CATEGORY_LABELS,
         form=ReviewForm(),
@@ -332,7 +344,13 @@ def review_product(product_id: int):
     else:
         for errors in form.errors.values():
             show_error(None, PosError(errors[0]))
-    return redirect(url_for("inventory.review_queue", status=request.args.get("status")))
+    return redirect(
+        url_for(
+            "inventory.review_queue",
+            status=request.args.get("status"),
+            exhibitor_id=request.args.get("exhibitor_id"),
+        )
+    )
 
 
 @bp.app_context_processor
@@ -340,6 +358,6 @@ def review_badge():
     """``pending_reviews()`` for the organizer's menu (counted only when it is shown)."""
 
     def pending_reviews() -> int:
-        return service.pending_review_count(current_user)
+        return service.review_count(current_user)
 
     return {"pending_reviews": pending_reviews}

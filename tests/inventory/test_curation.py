@@ -18,7 +18,7 @@ from pos.extensions import db
 from pos.inventory.models import Product, StockMovement
 from pos.sales.models import Sale
 from tests import factories
-from tests.pages import flashes, sign_in, text
+from tests.pages import english, flashes, sign_in, text
 
 # --- helpers ----------------------------------------------------------------------------
 
@@ -574,3 +574,30 @@ def test_a_refused_review_writes_no_audit_entry(client, booth, organizer, pendin
         )
         == 0
     )
+
+
+def test_the_review_page_shows_one_booth_when_asked_and_a_page_at_a_time(
+    client, event, booth, organizer, pending, monkeypatch
+):
+    other = CuratedBooth(event, "K2")
+    for n in range(3):
+        factories.make_product(other.exhibitor, other.manager, sku=f"K2-{n}", name=f"Tas {n}")
+    english(organizer)
+    sign_in(client, organizer)
+
+    only_k1 = text(client.get(f"/review?exhibitor_id={booth.exhibitor.id}"))
+    assert queued_skus(only_k1) == ["K1-ART"]
+
+    monkeypatch.setattr("pos.inventory.views.REVIEW_PAGE", 2)
+    first_page = text(client.get("/review"))
+    assert len(queued_skus(first_page)) == 2
+    assert "Showing 2 of 4" in first_page
+    assert count_badge(first_page) == 4
+
+    # A decision made while one booth is shown comes back to that booth's queue.
+    answer = client.post(
+        f"/products/{pending.id}/review?exhibitor_id={booth.exhibitor.id}",
+        data={"decision": "approve", "note": ""},
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith(f"/review?exhibitor_id={booth.exhibitor.id}")
