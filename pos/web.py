@@ -3,6 +3,7 @@ landing page of each role, the client address, and the login gate."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, request, url_for
@@ -10,6 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from pos.errors import PosError
+from pos.extensions import db
 
 
 def whole_number(text: str | None) -> int | None:
@@ -59,3 +61,23 @@ def landing_url(user: Any) -> str:
 
 def saved(message: str | None = None) -> None:
     flash(message or _("Saved."), "success")
+
+
+def carry_out(form: FlaskForm, work: Callable[[], Any], message: Callable[[], str]) -> bool:
+    """For a small form whose page redirects either way (a stock count, a photo, a
+    review): check the form, do the work and commit, and flash what happened: the
+    message, the service's refusal, or the form's first error per field. True when
+    done."""
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            show_error(None, PosError(errors[0]))
+        return False
+    try:
+        work()
+        db.session.commit()
+    except PosError as exc:
+        db.session.rollback()
+        show_error(None, exc)
+        return False
+    saved(message())
+    return True

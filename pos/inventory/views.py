@@ -21,7 +21,7 @@ from pos.inventory.forms import (
 from pos.inventory.models import CATEGORIES
 from pos.inventory.spreadsheets import column_guide
 from pos.organizer.service import current_event, get_exhibitor, list_exhibitors
-from pos.web import form_data, saved, show_error, whole_number
+from pos.web import carry_out, form_data, saved, show_error, whole_number
 
 bp = Blueprint("inventory", __name__)
 
@@ -235,18 +235,11 @@ def edit_product(product_id: int):
 def adjust_stock(product_id: int):
     item = service.get_product(current_user, product_id, Action.MANAGE)
     form = StockAdjustmentForm()
-    if form.validate_on_submit():
-        try:
-            service.adjust_stock(current_user, item, form.delta.data, form.reason.data)
-            db.session.commit()
-        except PosError as exc:
-            db.session.rollback()
-            show_error(None, exc)
-        else:
-            saved(_("Stock of %(sku)s is now %(n)d.", sku=item.sku, n=item.stock))
-    else:
-        for errors in form.errors.values():
-            show_error(None, PosError(errors[0]))
+    carry_out(
+        form,
+        lambda: service.adjust_stock(current_user, item, form.delta.data, form.reason.data),
+        lambda: _("Stock of %(sku)s is now %(n)d.", sku=item.sku, n=item.stock),
+    )
     return redirect(url_for("inventory.product", product_id=item.id))
 
 
@@ -256,18 +249,11 @@ def upload_photo(product_id: int):
     """The product page's quick photo: one tap on the tablet, one shot, saved."""
     item = service.get_product(current_user, product_id, Action.MANAGE)
     form = PhotoForm()
-    if form.validate_on_submit():
-        try:
-            service.set_photo(current_user, item, form.photo.data.read())
-            db.session.commit()
-        except PosError as exc:
-            db.session.rollback()
-            show_error(None, exc)
-        else:
-            saved(_("Photo of %(sku)s saved.", sku=item.sku))
-    else:
-        for errors in form.errors.values():
-            show_error(None, PosError(errors[0]))
+    carry_out(
+        form,
+        lambda: service.set_photo(current_user, item, form.photo.data.read()),
+        lambda: _("Photo of %(sku)s saved.", sku=item.sku),
+    )
     return redirect(url_for("inventory.product", product_id=item.id))
 
 
@@ -326,24 +312,16 @@ def review_queue():
 def review_product(product_id: int):
     item = service.get_product(current_user, product_id)
     form = ReviewForm()
-    if form.validate_on_submit():
-        decision = request.form.get("decision", "")
-        try:
-            service.review_product(current_user, item, decision, form.note.data or "")
-            db.session.commit()
-        except PosError as exc:
-            db.session.rollback()
-            show_error(None, exc)
-        else:
-            message = (
-                _("%(name)s approved: it can be sold.", name=item.name)
-                if decision == "approve"
-                else _("%(name)s rejected; the booth sees your note.", name=item.name)
-            )
-            saved(message)
-    else:
-        for errors in form.errors.values():
-            show_error(None, PosError(errors[0]))
+    decision = request.form.get("decision", "")
+    carry_out(
+        form,
+        lambda: service.review_product(current_user, item, decision, form.note.data or ""),
+        lambda: (
+            _("%(name)s approved: it can be sold.", name=item.name)
+            if decision == "approve"
+            else _("%(name)s rejected; the booth sees your note.", name=item.name)
+        ),
+    )
     return redirect(
         url_for(
             "inventory.review_queue",
