@@ -147,15 +147,17 @@ def parse_catalogue(content: bytes) -> Parsed:
             return parsed
         missing = [c for c in REQUIRED if c not in header]
         unknown = [c for c in header if c and c not in COLUMNS]
-        if missing or unknown:
+        twice = list(dict.fromkeys(c for c in header if c and header.count(c) > 1))
+        if missing or unknown or twice:
             parts = []
             if missing:
                 parts.append(_("missing columns: %(c)s", c=", ".join(missing)))
             if unknown:
                 parts.append(_("unknown columns: %(c)s", c=", ".join(unknown)))
-            parsed.errors.append(
-                {"row": 1, "column": ", ".join(missing + unknown), "message": "; ".join(parts)}
-            )
+            if twice:
+                parts.append(_("columns named twice: %(c)s", c=", ".join(twice)))
+            named = ", ".join(missing + unknown + twice)
+            parsed.errors.append({"row": 1, "column": named, "message": "; ".join(parts)})
             return parsed
         seen: dict[str, int] = {}
         for number, values in enumerate(table, start=2):

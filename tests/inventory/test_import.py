@@ -85,6 +85,7 @@ def test_an_import_updates_by_sku_and_ledgers_the_new_stock(client, db, booth):
     [
         ("sku,name,price,stock\nA,B,1,1\n", 1, "category"),
         ("sku,name,category,price,stock,colour\nA,B,craft,1,1,red\n", 1, "colour"),
+        ("sku,name,category,price,stock,price\nA,B,craft,1,1,2\n", 1, "price"),
         ("sku,name,category,price,stock\nA,Bag,craft,1,1\nA,Bag again,craft,1,1\n", 3, "sku"),
         ("sku,name,category,price,stock\nA,Bag,craft,lots,1\n", 2, "price"),
         ("sku,name,category,price,stock\nA,Bag,craft,-5,1\n", 2, "price"),
@@ -100,7 +101,7 @@ def test_any_bad_row_imports_nothing_and_names_row_and_column(client, db, booth,
     before = set(products(db, booth.exhibitor.id))
     combined = (
         text
-        if text.startswith("sku,name,price") or "colour" in text
+        if text.startswith("sku,name,price") or "colour" in text or text.count("price") > 1
         else text + "GOOD-1,Good bag,craft,10,1\n"
     )
     response = upload(client, booth.manager, booth.exhibitor.id, combined)
