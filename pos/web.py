@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from pos.auth.permissions import Action
 from pos.errors import PosError
 from pos.extensions import db
+from pos.organizer.service import get_exhibitor
 
 
 def whole_number(text: str | None) -> int | None:
@@ -20,6 +23,22 @@ def whole_number(text: str | None) -> int | None:
     if not text or not text.isascii() or not text.isdigit() or len(text) > 12:
         return None
     return int(text)
+
+
+def booth_in_view(action: Action = Action.VIEW) -> Any:
+    """The booth a page is about: the one asked for with ``?exhibitor_id=`` (404 for a
+    malformed id), else the user's own; None for an organizer who has not picked one.
+    Raises Forbidden or NotFound unless the user may take ``action`` there."""
+    chosen = request.args.get("exhibitor_id", "")
+    if chosen:
+        exhibitor_id = whole_number(chosen)
+        if exhibitor_id is None:
+            abort(404)
+    elif current_user.exhibitor_id is not None:
+        exhibitor_id = current_user.exhibitor_id
+    else:
+        return None
+    return get_exhibitor(current_user, exhibitor_id, action)
 
 
 def client_ip() -> str:

@@ -20,8 +20,8 @@ from pos.inventory.forms import (
 )
 from pos.inventory.models import CATEGORIES
 from pos.inventory.spreadsheets import column_guide
-from pos.organizer.service import current_event, get_exhibitor, list_exhibitors
-from pos.web import carry_out, form_data, saved, show_error, whole_number
+from pos.organizer.service import current_event, list_exhibitors
+from pos.web import booth_in_view, carry_out, form_data, saved, show_error
 
 bp = Blueprint("inventory", __name__)
 
@@ -36,27 +36,6 @@ PRODUCT_FIELDS = (
 )
 
 
-def _exhibitor_in_view():
-    """The booth whose catalogue is shown: the one asked for (if the user may see it),
-    else the user's own; None for an organizer looking across booths."""
-    chosen = request.args.get("exhibitor_id", "")
-    if chosen:
-        exhibitor_id = whole_number(chosen)
-        if exhibitor_id is None:
-            abort(404)
-        return get_exhibitor(current_user, exhibitor_id)
-    return current_user.exhibitor if current_user.exhibitor_id is not None else None
-
-
-def _booth_to_manage():
-    """The booth in view, which the user must manage (Forbidden otherwise); None for an
-    organizer who has not picked a booth."""
-    exhibitor = _exhibitor_in_view()
-    if exhibitor is not None:
-        get_exhibitor(current_user, exhibitor.id, Action.MANAGE)
-    return exhibitor
-
-
 def _attributes_from_form(category: str) -> dict[str, str]:
     return {
         a.key: request.form.get(f"attr-{category}-{a.key}", "")
@@ -67,7 +46,7 @@ def _attributes_from_form(category: str) -> dict[str, str]:
 @bp.get("/products")
 @login_required
 def products():
-    exhibitor = _exhibitor_in_view()
+    exhibitor = booth_in_view()
     q = request.args.get("q", "").strip()
     category = request.args.get("category", "")
     category = category if category in CATEGORIES else None
@@ -121,7 +100,7 @@ def _render_form(form, product, exhibitor, attributes, status=200):
 @bp.route("/products/new", methods=["GET", "POST"])
 @login_required
 def new_product():
-    exhibitor = _booth_to_manage()
+    exhibitor = booth_in_view(Action.MANAGE)
     if exhibitor is None:
         return redirect(url_for("inventory.products"))
     form = ProductForm()
@@ -152,7 +131,7 @@ def new_product():
 @login_required
 def import_products():
     """The booth's catalogue from a spreadsheet, all or nothing; the errors by row."""
-    exhibitor = _booth_to_manage()
+    exhibitor = booth_in_view(Action.MANAGE)
     if exhibitor is None:
         return redirect(url_for("inventory.products"))
     form = ImportForm()
@@ -288,7 +267,7 @@ def review_queue():
     booth or of one."""
     require_organizer(current_user)
     status = "rejected" if request.args.get("status") == "rejected" else "pending"
-    exhibitor = _exhibitor_in_view()
+    exhibitor = booth_in_view()
     booth_id = exhibitor.id if exhibitor else None
     items = service.list_products(
         current_user, exhibitor_id=booth_id, review_status=status, limit=REVIEW_PAGE

@@ -9,10 +9,10 @@ from flask_login import current_user, login_required
 
 from pos.auth.permissions import Action, require_organizer
 from pos.inventory.attributes import CATEGORY_LABELS
-from pos.organizer.service import current_event, get_exhibitor
+from pos.organizer.service import current_event
 from pos.reports import service
 from pos.sales.models import METHOD_LABELS
-from pos.web import whole_number
+from pos.web import booth_in_view
 
 bp = Blueprint("reports", __name__)
 
@@ -20,20 +20,13 @@ bp = Blueprint("reports", __name__)
 @bp.get("/reports/daily")
 @login_required
 def daily():
-    chosen = request.args.get("exhibitor_id", "")
-    if chosen:
-        exhibitor_id = whole_number(chosen)
-        if exhibitor_id is None:
-            abort(404)
-    elif current_user.exhibitor_id is not None:
-        exhibitor_id = current_user.exhibitor_id
-    else:
+    exhibitor = booth_in_view(Action.REPORT)
+    if exhibitor is None:
         return redirect(url_for("reports.dashboard"))
     try:
         day = date.fromisoformat(request.args["date"]) if request.args.get("date") else None
     except ValueError:
         abort(404)
-    exhibitor = get_exhibitor(current_user, exhibitor_id, Action.REPORT)
     summary = service.daily_summary(current_user, exhibitor.id, day)
     return render_template(
         "reports/daily.html",

@@ -11,7 +11,10 @@ from pos.sales.models import METHOD_LABELS
 
 
 class VoidForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    reason = StringField(
+        _l("Reason"),
+        validators=[DataRequired(message=_l("Give a reason.")), Length(max=500)],
+    )
 
 
 class RefundForm(FlaskForm):

@@ -15,32 +15,18 @@ from pos.errors import PosError
 from pos.extensions import db
 from pos.i18n import money
 from pos.inventory.attributes import CATEGORY_LABELS, attribute_labels
-from pos.organizer.service import get_exhibitor
 from pos.sales import service
 from pos.sales.forms import RefundForm, ShiftCloseForm, VoidForm
 from pos.sales.models import COMPLETED, METHOD_LABELS, VOIDED
-from pos.web import saved, show_error, whole_number
+from pos.web import booth_in_view, carry_out, saved, show_error, whole_number
 
 bp = Blueprint("sales", __name__)
-
-
-def _booth(action: Action):
-    """The booth of this page: the user's own, or (organizer) the one asked for."""
-    chosen = request.args.get("exhibitor_id", "")
-    if chosen:
-        exhibitor_id = whole_number(chosen)
-        if exhibitor_id is None:
-            abort(404)
-        return get_exhibitor(current_user, exhibitor_id, action)
-    if current_user.exhibitor_id is None:
-        return None
-    return get_exhibitor(current_user, current_user.exhibitor_id, action)
 
 
 @bp.get("/register")
 @login_required
 def register():
-    exhibitor = _booth(Action.SELL)
+    exhibitor = booth_in_view(Action.SELL)
     if exhibitor is None:
         return redirect(url_for("organizer.exhibitors"))
     return render_template(
@@ -57,7 +43,7 @@ def register():
 @bp.get("/day")
 @login_required
 def day():
-    exhibitor = _booth(Action.REFUND)
+    exhibitor = booth_in_view(Action.REFUND)
     if exhibitor is None:
         return redirect(url_for("organizer.exhibitors"))
     chosen = request.args.get("date", "")
@@ -111,19 +97,13 @@ def sale(sale_id: int):
 def void(sale_id: int):
     item = service.get_sale(current_user, sale_id, Action.REFUND)
     form = VoidForm()
-    if not form.validate_on_submit():
-        show_error(None, PosError(_("Give a reason.")))
-        return redirect(url_for("sales.sale", sale_id=sale_id))
-    try:
-        service.void_sale(current_user, item, form.reason.data)
-        db.session.commit()
-    except PosError as exc:
-        db.session.rollback()
-        show_error(None, exc)
-    else:
-        saved(
-            _("Sale %(number)s is void; its items are back in stock.", number=item.receipt_number)
-        )
+    carry_out(
+        form,
+        lambda: service.void_sale(current_user, item, form.reason.data),
+        lambda: _(
+            "Sale %(number)s is void; its items are back in stock.", number=item.receipt_number
+        ),
+    )
     return redirect(url_for("sales.sale", sale_id=sale_id))
 
 
@@ -177,24 +157,16 @@ def refund(sale_id: int):
 def close_shift(shift_id: int):
     shift = service.get_shift(current_user, shift_id)
     form = ShiftCloseForm()
-    if form.validate_on_submit():
-        try:
-            service.close_shift(
-                current_user, shift, counted_cash=form.counted_cash.data, note=form.note.data or ""
-            )
-            db.session.commit()
-        except PosError as exc:
-            db.session.rollback()
-            show_error(None, exc)
-        else:
-            currency = shift.exhibitor.event.currency
-            saved(
-                _(
-                    "Register closed. Expected %(expected)s, counted %(counted)s.",
-                    expected=money(shift.expected_cash, currency),
-                    counted=money(shift.counted_cash, currency),
-                )
-            )
-    else:
-        show_error(None, PosError(_("Enter the amount counted.")))
+    currency = shift.exhibitor.event.currency
+    carry_out(
+        form,
+        lambda: service.close_shift(
+            current_user, shift, counted_cash=form.counted_cash.data, note=form.note.data or ""
+        ),
+        lambda: _(
+            "Register closed. Expected %(expected)s, counted %(counted)s.",
+            expected=money(shift.expected_cash, currency),
+            counted=money(shift.counted_cash, currency),
+        ),
+    )
     return redirect(url_for("sales.day", exhibitor_id=shift.exhibitor_id))

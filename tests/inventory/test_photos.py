@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import shutil
 import struct
-import time
 import zlib
 from pathlib import Path
 
@@ -254,12 +253,10 @@ def _saved(image: Image.Image, fmt: str) -> bytes:
 @pytest.mark.parametrize("kind", list(BAD_UPLOADS))
 def test_a_bad_upload_is_refused_clearly_and_changes_nothing(client, db, booth, photos_dir, kind):
     make, filename, status, code = BAD_UPLOADS[kind]
-    started = time.perf_counter()
     response = put_photo(client, booth.manager, booth.product.id, make(), filename, "image/jpeg")
     assert response.status_code == status
     body = response.get_json()
     assert body["error"] == code and body["message"]
-    assert time.perf_counter() - started < 30  # never decodes the bomb (a hang fails)
     db.session.expire_all()
     assert db.session.get(Product, booth.product.id).photo is None
     assert stored_files(photos_dir) == []
