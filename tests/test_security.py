@@ -1,4 +1,5 @@
-"""Security headers, CSRF on every HTML form, and CSRF for the browser's own API calls."""
+"""Security headers, CSRF on every HTML form, CSRF for the browser's own API calls, and
+the NUL character refused in every input (PostgreSQL cannot store it)."""
 
 import re
 
@@ -84,3 +85,38 @@ def test_bearer_token_calls_need_no_csrf_token(csrf_client):
     headers = factories.auth_headers(client, factories.make_user("organizer"))
     response = client.post("/api/v1/exhibitors", json={"name": "A", "booth": "A1"}, headers=headers)
     assert response.status_code == 201
+
+
+def test_a_nul_character_in_any_input_is_a_clear_400_on_every_database(client, db):
+    booth = factories.Booth(factories.make_event(), "N1")
+    api = factories.auth_headers(client, booth.manager)
+    refused = [
+        client.get("/api/v1/exhibitors?q=\x00", headers=api),
+        client.get("/api/v1/products?q=a%00b", headers=api),
+        client.post(
+            "/api/v1/products",
+            data=b'{"exhibitor_id": 1, "sku": "N-1", "name": "Tas\\u0000", "category": "craft",'
+            b' "price": 1000, "stock": 1}',
+            content_type="application/json",
+            headers=api,
+        ),
+        client.post("/login", data={"username": "a\x00", "password": "x"}),
+    ]
+    for response in refused:
+        assert response.status_code == 400, response.get_data(as_text=True)
+    assert refused[0].get_json()["error"] == "nul_character"
+
+    # An escaped backslash followed by "u0000" is plain text, not a NUL.
+    kept = client.post(
+        "/api/v1/products",
+        json={
+            "exhibitor_id": booth.exhibitor.id,
+            "sku": "N-2",
+            "name": "Tas \\u0000",
+            "category": "craft",
+            "price": 1000,
+            "stock": 1,
+        },
+        headers=api,
+    )
+    assert kept.status_code == 201, kept.get_json()
