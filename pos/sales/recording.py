@@ -19,7 +19,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -32,10 +32,10 @@ from pos.db import utcnow, write_phase
 from pos.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from pos.extensions import db
 from pos.inventory.models import APPROVED, Product, StockMovement
-from pos.inventory.service import TAKE_STOCK, InsufficientStock
+from pos.inventory.service import TAKE_STOCK, TAKE_STOCK_ANYWAY, InsufficientStock
 from pos.organizer.models import Event, Exhibitor
 from pos.organizer.service import get_exhibitor
-from pos.sales import pricing, rollups
+from pos.sales import offline, pricing, rollups
 from pos.sales.models import (
     COMPLETED,
     SALE_COUNTER,
@@ -45,7 +45,7 @@ from pos.sales.models import (
     SaleLine,
 )
 from pos.sales.numbers import local_day, local_hour, next_number, receipt_number
-from pos.sales.shifts import open_shift_id
+from pos.sales.shifts import ensure_open_shift
 from pos.schemas import iso_local
 
 MAX_KEY_LENGTH = 200
@@ -113,6 +113,8 @@ def sale_body(
                 "net": line["net"],
                 "tax": line["tax"],
                 "refunded_quantity": line["refunded_quantity"],
+                "catalogue_price": line.get("catalogue_price"),
+                "short_by": line.get("short_by") or 0,
             }
             for line in lines
         ],
@@ -144,6 +146,17 @@ def sale_body(
         "public_receipt_url": f"/r/{sale['public_token']}",
         "voided_at": iso_local(sale.get("voided_at"), timezone),
         "void_reason": sale.get("void_reason") or "",
+        "device": sale.get("device_code"),
+        "offline_number": sale.get("offline_number"),
+        "recorded_at": iso_local(sale["created_at"], timezone),
+        "synced_at": iso_local(sale.get("synced_at"), timezone),
+        "late": bool(sale.get("late")),
+        "stock_conflicts": [
+            {"product_id": line["product_id"], "short_by": line["short_by"]}
+            for line in lines
+            if line.get("short_by")
+        ],
+        "price_flagged": any(line.get("catalogue_price") is not None for line in lines),
     }
 
 
@@ -181,6 +194,10 @@ class _Prepared:
     lines: list[dict[str, Any]]
     payments: list[dict[str, Any]]
     takes: list[tuple[int, int, str]]  # (product_id, quantity, name), by product id
+    made_offline: bool  # taken in whatever the stock says
+    register: str
+    opening_float: int  # of the shift the sale opens, where its register has none open
+    movements_at: datetime
 
 
 def request_fingerprint(order: Any) -> str:
@@ -229,12 +246,17 @@ def record_sale(
 ) -> SaleAnswer:
     """Record a sale whole, or not at all.
 
-    A retry with the same key and body returns the stored answer. ``at`` backdates the
-    sale (the demo's sample day; never exposed to the API). The session must hold no
-    uncommitted writes: the read phase's transaction is ended before the write phase.
+    A retry with the same key and body returns the stored answer; a sale whose buyer
+    token the server already knows (sent live, its answer lost, then again from the
+    tablet's outbox) returns that sale. A sale the tablet recorded offline
+    (``order.offline``) is never refused for stock and keeps the price it was charged
+    (see pos/sales/offline.py). ``at`` backdates the sale (the demo's sample day; never
+    exposed to the API). The session must hold no uncommitted writes: the read phase's
+    transaction is ended before the write phase.
     Raises BadRequest (no key), IdempotencyKeyReused (same key, other body), Forbidden
-    (rights, discount limit), Invalid (unknown product, pricing, payments),
-    InsufficientStock (409).
+    (rights, discount limit), Invalid (unknown product, pricing, payments, an offline
+    sale from the future or of an unknown device), InsufficientStock (409), Conflict
+    (price changed, not sellable, offline number taken).
     """
     key = check_idempotency_key(idempotency_key)
     exhibitor = get_exhibitor(actor, order.exhibitor_id, Action.SELL)
@@ -242,20 +264,59 @@ def record_sale(
     stored = _stored_answer(exhibitor.id, key, fingerprint)
     if stored is not None:
         return stored
-    prepared = _prepare_sale(actor, exhibitor, order, fingerprint, at or utcnow())
+    now = utcnow()
+    if order.offline is not None:
+        offline.check_offline_sale(exhibitor, order.offline, now)
+    token = offline.token_of(order)
+    if token is not None and (known := offline.known_sale_id(exhibitor.id, token)):
+        return _settle_known_sale(known, order, key, fingerprint, actor.id)
+    if order.offline is not None:
+        at = order.offline.recorded_at.astimezone(UTC)
+    prepared = _prepare_sale(actor, exhibitor, order, fingerprint, at or now, now)
 
     try:
         with write_phase(db.session):
             return _write_sale(prepared, key)
     except (InsufficientStock, sa.exc.IntegrityError):
         # A twin request with this key may have committed the sale meanwhile: it took
-        # the key (unique per exhibitor) or the last piece first. Its answer is ours;
-        # otherwise the refusal stands.
+        # the key (unique per exhibitor), the buyer's token or the last piece first. Its
+        # answer is ours; otherwise the refusal stands.
         db.session.rollback()
         stored = _stored_answer(prepared.exhibitor_id, key, fingerprint)
         if stored is not None:
             return stored
+        if token is not None and (known := offline.known_sale_id(exhibitor.id, token)):
+            return _settle_known_sale(known, order, key, fingerprint, actor.id)
+        if order.offline is not None:
+            offline.check_number_free(exhibitor.id, order.offline.number)
         raise
+
+
+def _settle_known_sale(
+    sale_id: int, order: Any, key: str, fingerprint: str, user_id: int
+) -> SaleAnswer:
+    """Answer with a sale recorded before under the same buyer token (its first answer was
+    lost), giving it the tablet's offline number if it came back through the outbox, and
+    remembering this key so the next retry is a plain replay."""
+    with write_phase(db.session):
+        if order.offline is not None:
+            offline.give_offline_number(sale_id, order.offline)
+        sale = db.session.get(Sale, sale_id)
+        body = sale_json(sale)
+        db.session.execute(
+            _INSERT_KEY,
+            {
+                "exhibitor_id": sale.exhibitor_id,
+                "key": key,
+                "fingerprint": fingerprint,
+                "user_id": user_id,
+                "sale_id": sale_id,
+                "response_status": 201,
+                "response_body": body,
+                "created_at": utcnow(),
+            },
+        )
+    return SaleAnswer(201, body, replayed=True)
 
 
 _CART_PRODUCTS = sa.select(
@@ -272,9 +333,12 @@ _CART_PRODUCTS = sa.select(
 
 
 def _prepare_sale(
-    actor: User, exhibitor: Exhibitor, order: Any, fingerprint: str, now: datetime
+    actor: User, exhibitor: Exhibitor, order: Any, fingerprint: str, at: datetime, now: datetime
 ) -> _Prepared:
+    """Check and price the sale made at ``at`` (an offline sale: when the tablet recorded
+    it), received ``now``; every row to write, as plain values."""
     event: Event = exhibitor.event
+    made_offline = order.offline is not None
     wanted: dict[int, int] = {}
     for item in order.items:
         wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
@@ -288,6 +352,8 @@ def _prepare_sale(
                 code="unknown_product",
                 product_id=product_id,
             )
+        if made_offline:
+            continue  # the goods have left the booth: taken in whatever the stock says
         if not product.active or product.review_status != APPROVED:
             raise Conflict(
                 _("%(name)s cannot be sold (not approved or withdrawn).", name=product.name),
@@ -301,11 +367,26 @@ def _prepare_sale(
                 available=product.stock,
             )
 
+    for item in order.items:
+        price = products[item.product_id].price
+        if not made_offline and item.unit_price is not None and item.unit_price != price:
+            raise Conflict(
+                _(
+                    "The price of %(name)s changed to %(price)s: check the sale again.",
+                    name=products[item.product_id].name,
+                    price=price,
+                ),
+                code="price_changed",
+                product_id=item.product_id,
+                price=price,
+            )
     try:
         cart = pricing.price_cart(
             [
                 pricing.LineInput(
-                    unit_price=products[item.product_id].price,
+                    unit_price=(
+                        item.unit_price if made_offline else products[item.product_id].price
+                    ),
                     quantity=item.quantity,
                     discount_percent=item.discount_percent,
                     discount_amount=item.discount_amount,
@@ -329,7 +410,7 @@ def _prepare_sale(
             limit_percent=limit,
         )
 
-    shift_id = open_shift_id(exhibitor.id, order.till or "")
+    shift_id, late = offline.shift_of(exhibitor.id, order, at, now, event.timezone)
     buyer = order.buyer
     sale = {
         "event_id": event.id,
@@ -337,9 +418,9 @@ def _prepare_sale(
         "status": COMPLETED,
         "cashier_id": actor.id,
         "shift_id": shift_id,
-        "created_at": now,
-        "business_date": local_day(now, event.timezone),
-        "business_hour": local_hour(now, event.timezone),
+        "created_at": at,
+        "business_date": local_day(at, event.timezone),
+        "business_hour": local_hour(at, event.timezone),
         "subtotal": cart.subtotal,
         "line_discount_total": cart.line_discount_total,
         "order_discount": cart.order_discount,
@@ -354,9 +435,13 @@ def _prepare_sale(
         "buyer_phone": (buyer.phone or "") if buyer else "",
         "buyer_email": (buyer.email or "") if buyer else "",
         "buyer_origin": buyer.origin if buyer else None,
-        "public_token": secrets.token_urlsafe(24),
+        "public_token": offline.token_of(order) or secrets.token_urlsafe(24),
         "voided_at": None,
         "void_reason": "",
+        "device_code": order.offline.device if made_offline else None,
+        "offline_number": order.offline.number if made_offline else None,
+        "synced_at": now if made_offline else None,
+        "late": late,
     }
     lines = []
     for number, (item, priced) in enumerate(zip(order.items, cart.lines, strict=True), start=1):
@@ -379,6 +464,10 @@ def _prepare_sale(
                 "net": priced.net,
                 "tax": priced.tax,
                 "refunded_quantity": 0,
+                "catalogue_price": (
+                    product.price if made_offline and priced.unit_price != product.price else None
+                ),
+                "short_by": 0,
             }
         )
     payments = [
@@ -397,6 +486,10 @@ def _prepare_sale(
         lines=lines,
         payments=payments,
         takes=[(pid, qty, products[pid].name) for pid, qty in sorted(wanted.items())],
+        made_offline=made_offline,
+        register=order.till or "",
+        opening_float=(order.offline.opening_float or 0) if made_offline else 0,
+        movements_at=now,
     )
 
 
@@ -414,10 +507,17 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
     # the last piece, by the stock): record_sale then answers with the twin's answer.
     connection = db.session.connection()
     stock_after: dict[int, int] = {}
+    short: dict[int, int] = {}
     for product_id, quantity, name in p.takes:
-        after = connection.execute(
-            TAKE_STOCK, {"product_id": product_id, "quantity": quantity}
-        ).scalar()
+        if p.made_offline:
+            after = connection.execute(
+                TAKE_STOCK_ANYWAY, {"product_id": product_id, "quantity": quantity}
+            ).scalar_one()
+            short[product_id] = min(quantity, max(0, -after))
+        else:
+            after = connection.execute(
+                TAKE_STOCK, {"product_id": product_id, "quantity": quantity}
+            ).scalar()
         if after is None:
             available = connection.execute(
                 sa.select(Product.stock).where(Product.id == product_id)
@@ -431,9 +531,18 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
 
     seq = next_number(p.exhibitor_id, SALE_COUNTER)
     sale = dict(p.sale, receipt_seq=seq, receipt_number=receipt_number(p.booth, seq))
+    if sale["shift_id"] is None:
+        sale["shift_id"] = ensure_open_shift(
+            p.exhibitor_id, p.register, p.user_id, p.opening_float, sale["created_at"]
+        )
+    lines = p.lines
+    if short:
+        lines = [dict(line) for line in p.lines]
+        for line in lines:  # the shortfall is told on the product's first line
+            line["short_by"], short[line["product_id"]] = short.get(line["product_id"], 0), 0
     sale_id = connection.execute(_INSERT_SALE, sale).scalar_one()
     sale["id"] = sale_id
-    connection.execute(_INSERT_LINES, [dict(line, sale_id=sale_id) for line in p.lines])
+    connection.execute(_INSERT_LINES, [dict(line, sale_id=sale_id) for line in lines])
     connection.execute(_INSERT_PAYMENTS, [dict(pay, sale_id=sale_id) for pay in p.payments])
     connection.execute(
         _INSERT_MOVEMENTS,
@@ -444,19 +553,19 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
                 "kind": "sale",
                 "delta": -quantity,
                 "stock_after": stock_after[product_id],
-                "reason": "",
+                "reason": sale["offline_number"] or "",
                 "user_id": p.user_id,
                 "sale_id": sale_id,
                 "refund_id": None,
-                "at": sale["created_at"],
+                "at": p.movements_at,
             }
             for product_id, quantity, _name in p.takes
         ],
     )
     deltas = rollups.Deltas(p.event_id, p.exhibitor_id)
-    rollups.add_sale(deltas, sale, p.lines, p.payments)
+    rollups.add_sale(deltas, sale, lines, p.payments)
     deltas.write(connection)
-    body = sale_body(sale, p.lines, p.payments, cashier=p.username, timezone=p.timezone)
+    body = sale_body(sale, lines, p.payments, cashier=p.username, timezone=p.timezone)
     connection.execute(
         _INSERT_KEY,
         {

@@ -4,10 +4,13 @@ and what the drawer should hold."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 
 from pos.auth import permissions
 from pos.auth.models import User
@@ -43,6 +46,41 @@ def open_shift_id(exhibitor_id: int, register: str = "") -> int | None:
         .execute(_OPEN_SHIFT, {"exhibitor_id": exhibitor_id, "register": register})
         .scalar()
     )
+
+
+@cache
+def _open_shift_statement(dialect: str) -> sa.Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(Shift)
+        .on_conflict_do_nothing(
+            index_elements=["exhibitor_id", "register"],
+            index_where=Shift.closed_at.is_(None),
+        )
+        .returning(Shift.id)
+    )
+
+
+def ensure_open_shift(
+    exhibitor_id: int, register: str, user_id: int, opening_float: int, at: datetime
+) -> int:
+    """The open shift of the register, opened now for a sale where there is none (float
+    ``opening_float``, 0 unless a tablet asked for one): a sale is never refused for want
+    of an open shift. Inside the sale's write phase; two first sales at once share one
+    shift (the partial unique index on open shifts)."""
+    connection = db.session.connection()
+    opened = connection.execute(
+        _open_shift_statement(connection.dialect.name),
+        {
+            "exhibitor_id": exhibitor_id,
+            "register": register,
+            "opened_by_id": user_id,
+            "opened_at": at,
+            "opening_float": opening_float,
+            "note": "",
+        },
+    ).scalar()
+    return opened if opened is not None else open_shift_id(exhibitor_id, register)
 
 
 def open_shifts(actor: User, exhibitor_id: int) -> list[Shift]:
