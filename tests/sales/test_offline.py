@@ -118,9 +118,7 @@ def test_two_tablets_selling_the_last_painting_offline_both_arrive_with_the_conf
     two = send(client, booth.manager, offline_sale(booth, second_tablet, 1, product=booth.painting))
     assert one.status_code == 201 and two.status_code == 201
     assert one.get_json()["stock_conflicts"] == []
-    assert two.get_json()["stock_conflicts"] == [
-        {"product_id": booth.painting.id, "short_by": 1}
-    ]
+    assert two.get_json()["stock_conflicts"] == [{"product_id": booth.painting.id, "short_by": 1}]
     assert db.session.get(Product, booth.painting.id).stock == -1
     assert stock_ledger_differences() == []
     assert rollup_differences() == []
@@ -154,9 +152,7 @@ def test_online_a_price_changed_since_the_tablet_loaded_it_is_refused(client, bo
     assert db.session.scalar(sa.select(sa.func.count(Sale.id))) == 0
 
 
-def test_an_offline_sale_from_the_future_is_refused_within_ten_minutes_tolerance(
-    client, booth, db
-):
+def test_an_offline_sale_from_the_future_is_refused_within_ten_minutes_tolerance(client, booth, db):
     code = device(client, booth.cashier, booth.exhibitor.id)
     ahead = datetime.now(UTC) + timedelta(minutes=11)
     refused = send(client, booth.cashier, offline_sale(booth, code, 1, at=ahead))
@@ -216,9 +212,7 @@ def test_a_sale_made_at_2150_and_sent_next_morning_counts_on_its_own_day(client,
     assert [s["offline_number"] for s in listed] == ["B12-T1-0001"]
 
 
-def test_a_sale_whose_shift_was_closed_meanwhile_is_kept_in_it_and_marked_late(
-    client, booth, db
-):
+def test_a_sale_whose_shift_was_closed_meanwhile_is_kept_in_it_and_marked_late(client, booth, db):
     headers = factories.auth_headers(client, booth.cashier)
     shift = client.post(
         "/api/v1/shifts",
