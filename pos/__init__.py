@@ -40,12 +40,14 @@ def register_blueprints(app: Flask) -> None:
     from pos.reports import api as reports_api
     from pos.reports import views as reports_views
     from pos.sales import api as sales_api
+    from pos.sales import tablet
     from pos.sales import views as sales_views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(organizer_views.bp)
     app.register_blueprint(inventory_views.bp)
     app.register_blueprint(sales_views.bp)
+    app.register_blueprint(tablet.bp)
     app.register_blueprint(receipts_views.bp)
     app.register_blueprint(reports_views.bp)
     receipts_mail.register_mail(app)
