@@ -190,13 +190,18 @@ async function loadShift() {
 }
 
 async function ensureDevice() {
-  // The tablet's device code of this booth, asked for once while online.
-  const held = await storage.loadDevice(cfg.exhibitorId).catch(() => null);
-  if (held) return held;
-  const { ok, payload } = await api("POST", "/api/v1/devices", { exhibitor_id: cfg.exhibitorId }).catch(() => ({}));
-  if (!ok) return null;
-  await storage.saveDeviceCode(cfg.exhibitorId, cfg.booth, payload.device);
-  return storage.loadDevice(cfg.exhibitorId);
+  // The tablet's device code of this booth, asked for once while online; shown on the
+  // register (data-device) once the tablet has one.
+  let held = await storage.loadDevice(cfg.exhibitorId).catch(() => null);
+  if (!held && navigator.onLine) {
+    const { ok, payload } = await api("POST", "/api/v1/devices", { exhibitor_id: cfg.exhibitorId }).catch(() => ({}));
+    if (ok) {
+      await storage.saveDeviceCode(cfg.exhibitorId, cfg.booth, payload.device);
+      held = await storage.loadDevice(cfg.exhibitorId);
+    }
+  }
+  if (held) root.dataset.device = held.code;
+  return held;
 }
 
 // --- rendering --------------------------------------------------------------------------
@@ -825,6 +830,7 @@ async function refreshOutbox() {
     for (const item of entry.body.items) state.pending.set(item.product_id, (state.pending.get(item.product_id) || 0) + item.quantity);
   }
   renderStatus();
+  renderGrid(); // what is left depends on the waiting sales
 }
 
 function online(yes) {
@@ -866,22 +872,35 @@ let senderTimer = null;
 
 async function kickSender() {
   clearTimeout(senderTimer);
+  if (!navigator.onLine) {
+    // No network at all: nobody to send to. The "online" event kicks the sender again.
+    online(false);
+    return;
+  }
   const outcome = await sendWaiting(cfg.exhibitorId, session, ({ sale }) => {
     if (sale) online(true);
   }).catch(() => "retry");
   await refreshOutbox();
-  if (outcome === "signed_out") signedOut();
   if (outcome === "done") {
     backoff = 5000;
-    if (state.waiting === 0 && !state.signedOut) online(true);
     return;
   }
-  if (outcome === "retry") online(false);
+  if (outcome === "signed_out") return signedOut();
+  if (outcome === "busy") {
+    // Another tab is sending: look again shortly (its sales are this tablet's too).
+    senderTimer = setTimeout(kickSender, 2000);
+    return;
+  }
+  online(false); // the server did not answer: try again later, less and less often
   senderTimer = setTimeout(kickSender, backoff);
   backoff = Math.min(backoff * 2, 60000);
 }
 
-window.addEventListener("online", () => { refreshCatalogue(); kickSender(); });
+window.addEventListener("online", () => {
+  backoff = 5000;
+  refreshCatalogue();
+  kickSender();
+});
 window.addEventListener("offline", () => online(false));
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") { refreshCatalogue(); kickSender(); }
@@ -920,12 +939,14 @@ if ("serviceWorker" in navigator) {
 async function start() {
   $("complete").dataset.label = $("complete").textContent;
   renderCart();
+  const device = ensureDevice();
   await refreshOutbox();
   await loadProducts();
   await loadShift();
-  if (state.online) await ensureDevice();
+  await device;
   const persistent = await storage.persistStorage().catch(() => false);
   $("storage-warning").hidden = persistent;
+  root.dataset.ready = "1";
   kickSender();
   setInterval(() => { if (document.visibilityState === "visible" && state.online) refreshCatalogue(); }, 20000);
 }
