@@ -162,3 +162,53 @@ def test_a_checkout_that_never_answers_times_out_into_the_outbox(browser, server
     sales = b12_sales(server)
     assert len(sales) == before + 1
     assert sales[-1]["lines"][0]["sku"] == RING
+
+
+@pytest.mark.parametrize(
+    "viewport",
+    [(1280, 800), (800, 1280), (390, 844)],
+    ids=["landscape-tablet", "portrait-tablet", "phone"],
+)
+def test_the_total_and_pay_stay_in_sight_with_a_long_cart_on_every_screen(
+    browser, server, tmp_path, viewport
+):
+    # Issue: in portrait Pay sat below the whole grid (y≈1,400); in landscape with 5+
+    # lines the total and Pay scrolled out of view inside the cart.
+    width, height = viewport
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, has_touch=True, is_mobile=width < 500
+    )
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, server, "cashier-c07")
+        page.wait_for_selector("#register[data-ready]")
+        skus = page.eval_on_selector_all(
+            ".product-tile:not([disabled])", "tiles => tiles.map(t => t.dataset.sku)"
+        )[:7]
+        for sku in skus:
+            tile = page.locator(f'.product-tile[data-sku="{sku}"]')
+            tile.scroll_into_view_if_needed()
+            tile.tap()
+        assert page.locator("#cart-lines li").count() == 7
+        page.screenshot(path=str(tmp_path / f"register-{width}x{height}.png"))
+        for selector in ("#total", "#pay"):
+            box = page.locator(selector).bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height, (selector, box)
+        # Every tile can still be reached and tapped: scrolled to the end (the page in
+        # portrait, the catalogue beside the cart in landscape), the cart covers none.
+        page.evaluate(
+            "() => { window.scrollTo(0, document.documentElement.scrollHeight);"
+            " const c = document.querySelector('.catalogue'); c.scrollTop = c.scrollHeight; }"
+        )
+        box = page.locator(".product-tile").last.bounding_box()
+        hit = page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y)?.closest('.product-cell') !== null",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
+        assert hit
+        info = page.locator(".tile-info").first.bounding_box()
+        assert info["width"] >= 44 and info["height"] >= 44
+        page.tap("#clear")
+    finally:
+        context.close()

@@ -936,6 +936,11 @@ if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
 }
 
+// In portrait the cart is a bar over the bottom of the page: the page keeps room for it.
+new ResizeObserver(([entry]) => {
+  document.documentElement.style.setProperty("--cart-height", `${Math.ceil(entry.borderBoxSize[0].blockSize)}px`);
+}).observe(document.querySelector(".cart"));
+
 async function start() {
   $("complete").dataset.label = $("complete").textContent;
   renderCart();
