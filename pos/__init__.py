@@ -35,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
     from pos.receipts import views as receipts_views
     from pos.reports import views as reports_views
     from pos.sales import views as sales_views
+    from pos.tls import views as tls_views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(organizer_views.bp)
@@ -42,5 +43,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sales_views.bp)
     app.register_blueprint(receipts_views.bp)
     app.register_blueprint(reports_views.bp)
+    app.register_blueprint(tls_views.bp)
     receipts_mail.register_mail(app)
     api.register_api(app)
