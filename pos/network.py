@@ -17,9 +17,9 @@ _DNS_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-
 
 
 def lan_addresses() -> list[str]:
-    """The IPv4 addresses of this machine's network interfaces that are up, in order:
-    neither loopback nor link-local (169.254.x.x, what a machine gives itself when no
-    router answered)."""
+    """The IPv4 addresses of this machine's network interfaces that are up and connected
+    (a cable in, or joined to a Wi-Fi network), in order: neither loopback nor
+    link-local (169.254.x.x, what a machine gives itself when no router answered)."""
     up = {name for name, stats in psutil.net_if_stats().items() if stats.isup}
     found: set[ipaddress.IPv4Address] = set()
     for name, addresses in psutil.net_if_addrs().items():

@@ -312,7 +312,7 @@ def ca_certificate(app: Flask) -> x509.Certificate:
     if uses_given_certificate(app):
         raise NotFound(
             _(
-                "This server uses its domain's own certificate: tablets trust it "
+                "This server uses its domain’s own certificate: tablets trust it "
                 "without installing anything."
             ),
             code="no_certificate_authority",
