@@ -8,6 +8,7 @@ import hashlib
 import ipaddress
 import socket
 import ssl
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
@@ -170,8 +171,8 @@ def _domain_pair(tmp_path, domain="kasir.pameran.example"):
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW)
-        .not_valid_after(NOW + timedelta(days=90))
+        .not_valid_before(datetime.now(UTC) - timedelta(hours=1))
+        .not_valid_after(datetime.now(UTC) + timedelta(days=90))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -358,3 +359,22 @@ def test_pos_serve_tls_presents_a_certificate_that_verifies_against_the_download
             "CA fingerprint (SHA-256): " + ":".join(fingerprint[i : i + 2] for i in range(0, 64, 2))
             in text
         )
+
+
+@pytest.mark.slow
+def test_pos_serve_tls_with_a_domain_certificate_serves_it_and_makes_no_ca(tmp_path):
+    (tmp_path / "pair").mkdir()
+    cert, key = _domain_pair(tmp_path / "pair")
+    env = {"POS_TLS_CERT": str(cert), "POS_TLS_KEY": str(key)}
+    with served(tmp_path, tls=True, workers=1, seed=False, env=env) as (base, log):
+        port = int(base.rsplit(":", 1)[1])
+        # The travel router's DNS sends the domain to this machine; here, to 127.0.0.1.
+        assert _handshake(port, "kasir.pameran.example", cert.read_text())["subject"]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(base + "/ca.crt", timeout=10, context=unverified_tls())
+        refused.value.close()
+        assert refused.value.code == 404
+    assert not (tmp_path / "instance" / "tls").exists()
+    text = log.read_text()
+    assert f"  https://kasir.pameran.example:{port}/\n" in text
+    assert "Set up each tablet once" not in text
