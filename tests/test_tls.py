@@ -33,6 +33,12 @@ def _load(path) -> x509.Certificate:
     return x509.load_pem_x509_certificate(path.read_bytes())
 
 
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
 def _san(cert: x509.Certificate) -> tuple[set[str], set[str]]:
     names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     return (
@@ -134,10 +140,7 @@ def test_the_server_certificate_is_renewed_within_30_days_of_its_end(tmp_path):
 def test_a_server_key_that_does_not_match_its_certificate_is_replaced(tmp_path):
     folder = tmp_path / "tls"
     service.ensure_server_certificate(folder, VENUE, now=NOW)
-    stray = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    (folder / "server.key").write_bytes(stray)
+    (folder / "server.key").write_bytes(_key_pem(ec.generate_private_key(ec.SECP256R1())))
     assert service.ensure_server_certificate(folder, VENUE, now=NOW) is True
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(folder / "server.crt", folder / "server.key")  # a matching pair
@@ -178,13 +181,7 @@ def _domain_pair(tmp_path, domain="kasir.pameran.example"):
     )
     cert_path, key_path = tmp_path / "domain.crt", tmp_path / "domain.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    key_path.write_bytes(_key_pem(key))
     return cert_path, key_path
 
 
