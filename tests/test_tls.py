@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import shutil
 import socket
 import ssl
+import subprocess
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -20,6 +22,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pos.errors import Invalid
 from pos.tls import service
+from tests.browser import TABLET, PageProblems
 from tests.servers import lan_addresses_by_ip_command, served, unverified_tls
 
 NOW = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
@@ -375,3 +378,36 @@ def test_pos_serve_tls_with_a_domain_certificate_serves_it_and_makes_no_ca(tmp_p
     text = log.read_text()
     assert f"  https://kasir.pameran.example:{port}/\n" in text
     assert "Set up each tablet once" not in text
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_tablet_finds_the_setup_page_from_sign_in_and_its_qr_code_leads_to_https(
+    browser, tmp_path
+):
+    if not shutil.which("zbarimg"):
+        pytest.skip("needs zbar-tools to read the QR code (apt-get install zbar-tools)")
+    lan = lan_addresses_by_ip_command()
+    with served(tmp_path, tls=True, workers=1, seed=False) as (base, _log):
+        port = int(base.rsplit(":", 1)[1])
+        # Before the CA is installed the tablet proceeds past the certificate warning.
+        context = browser.new_context(**TABLET, ignore_https_errors=True, locale="en-US")
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            problems = PageProblems(page)
+            page.goto(base + "/login")
+            page.tap("text=Set up this tablet")
+            page.wait_for_url(base + "/setup")
+            qr = page.locator(".setup-qr img").first
+            qr.screenshot(path=str(tmp_path / "setup-qr.png"))
+            page.screenshot(path=str(tmp_path / "setup.png"), full_page=True)
+            assert problems.seen == []
+        finally:
+            context.close()
+    decoded = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(tmp_path / "setup-qr.png")],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert decoded == f"https://{(lan or ['127.0.0.1'])[0]}:{port}/setup"
