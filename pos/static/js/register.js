@@ -914,9 +914,32 @@ function showAttention() {
   const list = $("attention-list");
   list.replaceChildren();
   for (const entry of state.attention) {
-    list.append(el("li", {}, el("strong", { class: "mono" }, entry.number), " · ", money(entry.body.payments.reduce((s, p) => s + p.amount, 0)), el("br"), el("span", { class: "hint" }, entry.message)));
+    const paid = entry.body.payments.reduce((s, p) => s + p.amount, 0);
+    const item = el("li", { class: "attention-item", "data-number": entry.number },
+      el("strong", { class: "mono" }, entry.number), " · ", money(paid), el("br"),
+      el("span", { class: "hint" }, entry.message));
+    if (cfg.role !== "cashier") {
+      // A manager may discard it, with a reason the server keeps in the audit log.
+      const reason = el("input", { type: "text", "aria-label": t("discard_reason"), placeholder: t("discard_reason") });
+      const discard = el("button", { type: "button", class: "btn btn-small" }, t("discard"));
+      discard.addEventListener("click", () => discardWaiting(entry, reason.value.trim(), item));
+      item.append(el("div", { class: "amount-row" }, reason, discard));
+    }
+    list.append(item);
   }
   $("attention-dialog").showModal();
+}
+
+async function discardWaiting(entry, reason, item) {
+  if (!reason) return item.querySelector("input").focus();
+  const answer = await api("POST", "/api/v1/sales/discards", { exhibitor_id: cfg.exhibitorId, number: entry.number, reason, sale: entry.body }).catch(() => null);
+  if (answer?.status === 204) {
+    await storage.forget(entry.key);
+    await refreshOutbox();
+    item.remove();
+  } else {
+    item.append(el("p", { class: "flash flash-error" }, answer?.payload?.message || t("network")));
+  }
 }
 
 async function exportWaiting() {
