@@ -315,3 +315,53 @@ def test_when_the_session_ends_the_register_asks_to_sign_in_and_keeps_the_cart(b
         page.tap("#clear")
     finally:
         context.close()
+
+
+def test_the_first_sale_of_a_closed_register_asks_its_float_once_and_discounts_in_a_dialog(
+    browser, server
+):
+    # Issue: "Shift not opened" showed, yet checkout worked and that cash was in no drawer
+    # count; discounts and the float were typed into window.prompt.
+    manager = bearer(server, "manager-b12")
+    _, exhibitors = call(server, "GET", "/api/v1/exhibitors", headers=manager)
+    b12 = next(e["id"] for e in exhibitors["items"] if e["booth"] == "B12")
+    _, shifts = call(server, "GET", f"/api/v1/shifts?exhibitor_id={b12}", headers=manager)
+    for shift in shifts["items"]:
+        call(
+            server,
+            "POST",
+            f"/api/v1/shifts/{shift['id']}/close",
+            {"counted_cash": shift["expected_cash"]},
+            headers=manager,
+        )
+    context = browser.new_context(**TABLET, locale="id-ID")
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda dialog: pytest.fail(f"a browser prompt: {dialog.message}"))
+        sign_in(page, server, "cashier-b12")
+        page.tap('form.lang button[value="id"]')
+        page.wait_for_selector("#register[data-ready]")
+        page.tap(f'.product-tile[data-sku="{RING}"]')
+        page.tap(".cart-line .link-button >> nth=0")  # the line's discount
+        page.tap('#discount-quick button[data-value="5%"]')
+        assert page.locator("#cart-lines .line-total").first.inner_text().startswith("Rp427.500")
+        page.tap("#pay")
+        page.locator("#shift-dialog").wait_for()
+        page.fill("#shift-float", "200.000")
+        page.tap("#shift-open-confirm")
+        page.locator("#checkout").wait_for()
+        page.tap("#quick-cash button >> nth=0")
+        page.tap("#complete")
+        page.wait_for_selector("#done[open]")
+        page.tap("#new-sale")
+        page.tap(f'.product-tile[data-sku="{EARRINGS}"]')
+        page.tap("#pay")
+        assert not page.locator("#shift-dialog").is_visible()  # asked once
+        page.tap("#checkout-back")
+        page.tap("#clear")
+    finally:
+        context.close()
+    _, shifts = call(server, "GET", f"/api/v1/shifts?exhibitor_id={b12}", headers=manager)
+    assert [(s["opening_float"], s["expected_cash"]) for s in shifts["items"]] == [
+        (200_000, 627_500)
+    ]
