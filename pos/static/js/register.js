@@ -9,6 +9,7 @@
 // tablet is offline, the sale is kept on the tablet with its offline number and sent by
 // the one sender (register/sync.js). The buyer token made before the live send lets the
 // server recognise the same sale coming back from the outbox: it is recorded once.
+import { cameraAvailable, scan } from "./register/camera.js";
 import * as storage from "./register/storage.js";
 import { postJson, sendWaiting, verdict } from "./register/sync.js";
 
@@ -508,29 +509,50 @@ $("search").addEventListener("input", (event) => {
   renderGrid();
 });
 
-$("search").addEventListener("keydown", (event) => {
-  // A barcode scanner types the SKU and Enter.
-  if (event.key !== "Enter") return;
-  event.preventDefault();
-  const code = event.target.value.trim().toLowerCase();
-  if (!code) return;
-  const product = state.products.find((p) => p.sku.toLowerCase() === code);
+function scanned(code) {
+  // A code from the scanner (typed, then Enter) or the camera: the item goes into the
+  // cart, or the register says which code it does not know; the field is cleared either
+  // way, ready for the next scan.
+  const product = state.products.find((p) => p.sku.toLowerCase() === code.toLowerCase());
+  $("search").value = "";
+  state.query = "";
+  renderGrid();
   if (product) {
     addToCart(product);
-    event.target.value = "";
-    state.query = "";
     $("catalogue-message").textContent = "";
   } else {
-    // Say which code was not found, and clear the field for the next scan.
-    const typed = event.target.value.trim();
-    event.target.value = "";
-    state.query = "";
-    renderGrid();
-    $("catalogue-message").textContent = t("scanned_unknown", { sku: typed });
-    return;
+    $("catalogue-message").textContent = t("scanned_unknown", { sku: code });
   }
-  renderGrid();
+}
+
+$("search").addEventListener("keydown", (event) => {
+  if (event.key !== "Enter") return;
+  event.preventDefault();
+  const code = event.target.value.trim();
+  if (code) scanned(code);
 });
+
+let cameraScan = null;
+
+$("camera").hidden = !cameraAvailable();
+$("camera").addEventListener("click", async () => {
+  cameraScan = new AbortController();
+  $("camera-error").hidden = true;
+  $("camera-dialog").showModal();
+  try {
+    const code = await scan($("camera-video"), cameraScan.signal);
+    $("camera-dialog").close();
+    if (code) scanned(code);
+  } catch {
+    $("camera-error").textContent = t("camera_failed");
+    $("camera-error").hidden = false;
+  }
+});
+$("camera-close").addEventListener("click", () => {
+  cameraScan?.abort();
+  $("camera-dialog").close();
+});
+$("camera-dialog").addEventListener("close", () => cameraScan?.abort());
 
 for (const chip of document.querySelectorAll("#category-chips .chip")) {
   chip.addEventListener("click", () => {
