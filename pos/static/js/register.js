@@ -26,6 +26,7 @@ const cfg = {
   text: JSON.parse(root.dataset.text),
 };
 cfg.booth = root.dataset.booth;
+cfg.timezone = root.dataset.timezone || undefined;
 let csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const CART_KEY = `pameran-cart-${cfg.exhibitorId}`;
@@ -92,6 +93,10 @@ function parseAmount(text) {
   const value = Number(raw.replace(/[^0-9.,]/g, "").replace(",", "."));
   return raw && Number.isFinite(value) ? Math.round(value * scale) : NaN;
 }
+
+// Times on the event's clocks (a tablet may be set to another zone).
+const clockFormat = new Intl.DateTimeFormat(cfg.locale, { hour: "2-digit", minute: "2-digit", timeZone: cfg.timezone });
+const clock = (moment) => clockFormat.format(moment);
 
 function t(key, values = {}) {
   return cfg.text[key].replace(/\{(\w+)\}/g, (_m, name) => values[name]);
@@ -365,7 +370,7 @@ function renderShift() {
   const status = $("shift-status");
   if (state.shift) {
     const opened = new Date(state.shift.opened_at);
-    const time = opened.toLocaleTimeString(cfg.locale, { hour: "2-digit", minute: "2-digit" });
+    const time = clock(opened);
     status.textContent = t("shift_open", { time });
     status.className = "shift-status open";
     $("open-shift").hidden = true;
@@ -848,6 +853,7 @@ function saleDone(sale, entry) {
   $("show-receipt").href = sale.public_receipt_url;
   $("done-qr").src = entry ? "" : `${sale.public_receipt_url}/qr.svg`;
   $("done-qr").hidden = Boolean(entry);
+  $("done-qr-hint").hidden = Boolean(entry);
   const phone = ((sale.buyer || {}).phone || "").replace(/[^0-9]/g, "").replace(/^0/, "62");
   const link = new URL(sale.public_receipt_url, window.location.origin).href;
   $("share-whatsapp").hidden = !phone;
@@ -911,7 +917,7 @@ function renderStatus() {
     $("connection-text").textContent = t("signed_out");
     $("sign-in-again").hidden = false;
   } else {
-    const age = state.catalogueAge ? new Date(state.catalogueAge).toLocaleTimeString(cfg.locale, { hour: "2-digit", minute: "2-digit" }) : "—";
+    const age = state.catalogueAge ? clock(new Date(state.catalogueAge)) : "—";
     $("connection-text").textContent = t("offline", { time: age });
     $("sign-in-again").hidden = true;
   }
@@ -1015,6 +1021,19 @@ new ResizeObserver(([entry]) => {
   document.documentElement.style.setProperty("--cart-height", `${Math.ceil(entry.borderBoxSize[0].blockSize)}px`);
 }).observe(document.querySelector(".cart"));
 
+async function keepThisPage() {
+  // The service worker keeps the register as it last served it, but a page reached by a
+  // redirect (after signing in, or switching the language) never passed through it: keep
+  // this page now, so that the next load works without the network.
+  if (!("caches" in window) || !navigator.onLine) return;
+  try {
+    const response = await fetch(location.href, { credentials: "same-origin" });
+    if (response.ok && !response.redirected) await (await caches.open("pameran-pages")).put(location.href, response);
+  } catch {
+    // offline after all: the copy kept before stays
+  }
+}
+
 async function start() {
   $("complete").dataset.label = $("complete").textContent;
   renderCart();
@@ -1023,8 +1042,10 @@ async function start() {
   await loadProducts();
   await loadShift();
   await device;
+  await keepThisPage();
   const persistent = await storage.persistStorage().catch(() => false);
-  $("storage-warning").hidden = persistent;
+  $("storage-warning").hidden = persistent || !window.isSecureContext;
+  $("insecure-warning").hidden = window.isSecureContext;
   root.dataset.ready = "1";
   kickSender();
   setInterval(() => { if (document.visibilityState === "visible" && state.online) refreshCatalogue(); }, 20000);
