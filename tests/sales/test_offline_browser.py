@@ -219,6 +219,7 @@ def test_the_register_reached_by_signing_in_reloads_without_the_network(browser,
         sign_in(page, server, "cashier-b12")
         page.wait_for_url(re.compile(r"/register$"))
         page.wait_for_selector("#register[data-ready]")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # installed
         context.set_offline(True)
         page.reload()
         page.wait_for_selector("#register[data-ready]")
