@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from pos.forms import MoneyField, PosForm
 
@@ -37,7 +37,7 @@ class EventForm(PosForm):
     cashier_discount_limit_percent = IntegerField(
         _l("Largest discount a cashier may give (%)"),
         default=10,
-        validators=[DataRequired(message=_l("Enter a number.")), NumberRange(0, 100)],
+        validators=[InputRequired(message=_l("Enter a number.")), NumberRange(0, 100)],
     )
     booth_fee = MoneyField(_l("Booth fee"), default=0, validators=[Optional()])
     commission_percent = DecimalField(

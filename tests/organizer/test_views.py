@@ -408,3 +408,10 @@ def test_signed_out_visitor_is_sent_to_sign_in_from_organizer_pages(client, even
         response = client.get(url)
         assert response.status_code == 302, url
         assert urlsplit(response.location).path == "/login"
+
+
+def test_an_event_whose_cashiers_may_give_no_discount_is_saved_with_0(client, organizer, event):
+    sign_in(client, organizer)
+    response = client.post("/events/new", data=event_form(cashier_discount_limit_percent="0"))
+    assert response.status_code == 302
+    assert event_named("Gelar Karya IKM Nasional").cashier_discount_limit_percent == 0
