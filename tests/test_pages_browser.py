@@ -5,6 +5,7 @@ each role opens, forms with their errors included. (The register page has its ow
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,20 @@ def server(tmp_path_factory) -> Iterator[str]:
         yield base
 
 
+@contextlib.contextmanager
+def opened(browser, device: dict, *, with_axe: bool = False) -> Iterator[tuple]:
+    """A page on a tablet that reads Indonesian, and the problems it meets."""
+    context = browser.new_context(**device, locale="id-ID")
+    if with_axe:
+        context.add_init_script(path=str(AXE))  # run by the browser itself: the CSP holds
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page, PageProblems(page)
+    finally:
+        context.close()
+
+
 def products_of(server: str, username: str) -> list[dict]:
     _, answer = call(server, "GET", "/api/v1/products", headers=bearer(server, username))
     return answer["items"]
@@ -39,11 +54,7 @@ def products_of(server: str, username: str) -> list[dict]:
 
 
 def test_a_price_typed_as_the_app_prints_it_is_saved_on_a_portrait_tablet(browser, server):
-    context = browser.new_context(**PORTRAIT_TABLET, locale="id-ID")
-    try:
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        problems = PageProblems(page)
+    with opened(browser, PORTRAIT_TABLET) as (page, problems):
         sign_in(page, server, "manager-b12")
         page.wait_for_url(re.compile(r"/day$"))
         page.goto(server + "/products/new")
@@ -74,8 +85,6 @@ def test_a_price_typed_as_the_app_prints_it_is_saved_on_a_portrait_tablet(browse
         page.goto(f"{server}/products/{saved['id']}/edit")
         assert page.locator('input[name="price"]').input_value() == "4.500.000"
         assert problems.seen == []
-    finally:
-        context.close()
 
 
 # --- accessibility: axe on every page ---------------------------------------------------
@@ -163,12 +172,7 @@ ROLES = {"organizer": "organizer", "manager": "manager-b12", "cashier": "cashier
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_of_each_role_passes_axes_wcag_2_a_and_aa_checks(browser, server, role):
     known = ids(server)
-    context = browser.new_context(**TABLET, locale="id-ID")
-    context.add_init_script(path=str(AXE))  # run by the browser itself: the CSP holds
-    try:
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        problems = PageProblems(page)
+    with opened(browser, TABLET, with_axe=True) as (page, problems):
         sign_in(page, server, ROLES[role])
         page.wait_for_url(lambda url: "/login" not in url)
         found = {}
@@ -183,8 +187,6 @@ def test_every_page_of_each_role_passes_axes_wcag_2_a_and_aa_checks(browser, ser
             found[path] = shown
         assert [f"{path}: {v}" for path, shown in found.items() for v in shown] == []
         assert problems.seen == []
-    finally:
-        context.close()
 
 
 def account_pages(page, server: str, role: str) -> Iterator[tuple[str, list[str]]]:
@@ -225,11 +227,7 @@ def pages_with_errors(page, server: str, role: str, known: dict) -> Iterator:
 
 def test_the_login_page_and_a_buyers_receipt_pass_axes_checks(browser, server):
     known = ids(server)
-    context = browser.new_context(**TABLET, locale="id-ID")
-    context.add_init_script(path=str(AXE))
-    try:
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+    with opened(browser, TABLET, with_axe=True) as (page, _problems):
         found = {}
         for path in ["/login", known["receipt"]]:
             page.goto(server + path)
@@ -243,5 +241,3 @@ def test_the_login_page_and_a_buyers_receipt_pass_axes_checks(browser, server):
         page.goto(server + "/no-such-page")
         found["/no-such-page"] = violations(page)
         assert [f"{path}: {v}" for path, shown in found.items() for v in shown] == []
-    finally:
-        context.close()
