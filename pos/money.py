@@ -123,7 +123,7 @@ def parse_amount(text: str) -> int:
     if match is None:
         raise AmountError("unreadable")
     point, fraction = match["point"], match["fraction"]
-    if point and (point == match["sep"] or fraction.strip("0-")):
+    if point and fraction != "-" and (point == match["sep"] or fraction.strip("0")):
         raise AmountError("unreadable")  # 1.000.00, 4,50: not whole rupiah as written
     if match["sign"] or match["minus"]:
         raise AmountError("negative")

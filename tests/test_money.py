@@ -82,6 +82,7 @@ def test_money_is_written_as_indonesians_and_english_speakers_write_it():
         "Rp 660.000",
         "rp660.000",
         "Rp. 660.000,-",
+        "Rp 660.000.-",
         "IDR 660,000",
         "IDR\u00a0660,000",  # copied from a page: a no-break space
         "660.000,00",
