@@ -42,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
     from pos.sales import api as sales_api
     from pos.sales import tablet
     from pos.sales import views as sales_views
+    from pos.tls import views as tls_views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(organizer_views.bp)
@@ -50,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tablet.bp)
     app.register_blueprint(receipts_views.bp)
     app.register_blueprint(reports_views.bp)
+    app.register_blueprint(tls_views.bp)
     receipts_mail.register_mail(app)
     api.register_api(
         app,

@@ -36,7 +36,7 @@ from pos.extensions import db
 from pos.forms import PosForm
 from pos.inventory.forms import ImportForm, PhotoForm, ProductForm, ReviewForm, StockAdjustmentForm
 from pos.organizer.forms import EventForm, ExhibitorForm
-from pos.sales.forms import RefundForm, ShiftCloseForm, VoidForm
+from pos.sales.forms import RefundForm, ShiftCloseForm, VoidForm, WaitingSalesForm
 from pos.sales.models import SaleLine
 from tests import factories
 from tests.pages import field_errors, flashes, sign_in, text
@@ -137,6 +137,7 @@ SCENARIOS: dict[type, Scenario] = {
         keep=lambda w: {f"qty-{w.sale_line_id}": "1"},
     ),
     ShiftCloseForm: Scenario("manager", lambda w: f"/shifts/{w.shift_id}/close"),
+    WaitingSalesForm: Scenario("manager", lambda w: "/sales/import"),
 }
 
 

@@ -20,6 +20,8 @@ SHELL_STATIC = (
     "js/register.js",
     "js/register/storage.js",
     "js/register/sync.js",
+    "js/register/camera.js",
+    "vendor/zxing-library-0.23.0/zxing.min.js",
     "vendor/idb-8.0.4/idb.js",
     "img/icon.svg",
     "img/icon-192.png",
