@@ -225,11 +225,11 @@ def pages_with_errors(page, server: str, role: str, known: dict) -> Iterator:
     yield f"/products/{known['product']} (refused adjustment)", violations(page)
 
 
-def test_the_login_page_and_a_buyers_receipt_pass_axes_checks(browser, server):
+def test_the_pages_before_sign_in_pass_axes_checks(browser, server):
     known = ids(server)
     with opened(browser, TABLET, with_axe=True) as (page, _problems):
         found = {}
-        for path in ["/login", known["receipt"]]:
+        for path in ["/login", "/setup", known["receipt"]]:
             page.goto(server + path)
             found[path] = violations(page)
         page.goto(server + "/login")
