@@ -52,6 +52,11 @@ def day():
         on = date.fromisoformat(chosen) if chosen else None
     except ValueError:
         abort(404)
+    return _day_page(exhibitor, on, ShiftCloseForm())
+
+
+def _day_page(exhibitor, on: date | None, close_form: ShiftCloseForm) -> str:
+    """The booth's sales of a day (today when ``on`` is None) and its open register."""
     sales = service.list_sales(current_user, exhibitor_id=exhibitor.id, day=on)
     on = on or service.local_day(utcnow(), exhibitor.event.timezone)
     kept = [s for s in sales if s.status != VOIDED]
@@ -70,7 +75,7 @@ def day():
         },
         shift=shift,
         shift_totals=service.shift_totals(shift) if shift else None,
-        close_form=ShiftCloseForm(),
+        close_form=close_form,
         methods=METHOD_LABELS,
         issues=offline.offline_issues(exhibitor.id, on),
         waiting_form=WaitingSalesForm(),
@@ -160,6 +165,9 @@ def refund(sale_id: int):
 def close_shift(shift_id: int):
     shift = service.get_shift(current_user, shift_id)
     form = ShiftCloseForm()
+    if not form.validate_on_submit() and may(current_user, Action.REFUND, shift.exhibitor):
+        # The day page again, with the count as it was typed and what is wrong with it.
+        return _day_page(shift.exhibitor, None, form)
     currency = shift.exhibitor.event.currency
     carry_out(
         form,
