@@ -122,13 +122,16 @@ def record_void(sale: Sale) -> None:
 
 def record_refund(refund: Refund, category_amounts: list[tuple[str, int]]) -> None:
     """A refund counts on the day it was issued; ``category_amounts`` are its
-    lines' (category, amount)."""
+    lines' (category, amount). Each breakdown loses the money from the group the
+    refunded sale counted in (its categories, the buyer's origin; the method the money
+    went back by), so every breakdown still adds up to the net."""
     deltas = Deltas(refund.event_id, refund.exhibitor_id)
     day = refund.business_date
     deltas.add(day, "total", "", refunds=refund.amount, tax=-refund.tax, amount=-refund.amount)
     deltas.add(day, "method", refund.method, amount=-refund.amount)
     for category, amount in category_amounts:
         deltas.add(day, "category", category, amount=-amount)
+    deltas.add(day, "origin", refund.sale.buyer_origin or "unknown", amount=-refund.amount)
     deltas.write()
 
 
@@ -249,6 +252,18 @@ def computed(event_id: int | None = None) -> dict[tuple[int, date, str, str], di
         .group_by(Refund.exhibitor_id, Refund.business_date, SaleLine.category)
     ):
         rows[(exhibitor_id, day, "category", category)]["amount"] -= int(amount)
+    for exhibitor_id, day, origin, amount in db.session.execute(
+        sa.select(
+            Refund.exhibitor_id,
+            Refund.business_date,
+            Sale.buyer_origin,
+            sa.func.sum(Refund.amount),
+        )
+        .join(Sale, Sale.id == Refund.sale_id)
+        .where(*scope(Refund))
+        .group_by(Refund.exhibitor_id, Refund.business_date, Sale.buyer_origin)
+    ):
+        rows[(exhibitor_id, day, "origin", origin or "unknown")]["amount"] -= int(amount)
     return {
         key: counters | {"event_id": events.get(key[0], event_id)} for key, counters in rows.items()
     }
