@@ -1,11 +1,11 @@
-"""Integer money rules, without an app: rounding, percentages, allocation, tax, formatting."""
+"""Integer money rules, without an app: rounding, percentages, allocation, tax."""
 
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
-from pos.money import allocate, format_money, included_tax, percent_of, round_half_up
+from pos.money import allocate, included_tax, percent_of, round_half_up
 
 
 @pytest.mark.parametrize(
@@ -56,9 +56,3 @@ def test_included_tax_is_the_total_minus_the_rounded_base():
     # 450,000 × 100 / 111 = 405,405.4… → base 405,405, PPN 44,595
     assert included_tax(450_000, 11) == 44_595
     assert included_tax(450_000, 0) == 0
-
-
-def test_money_is_written_as_indonesians_and_english_speakers_write_it():
-    assert format_money(1_250_000, "IDR", "id") == "Rp1.250.000"
-    assert format_money(1_250_000, "IDR", "en") == "IDR\u00a01,250,000"
-    assert format_money(12_345, "USD", "en") == "$123.45"

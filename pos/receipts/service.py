@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from pos.db import utcnow
 from pos.errors import Invalid, NotFound
+from pos.formats import format_stamp
 from pos.extensions import db
 from pos.receipts import pdf
 from pos.storage import write_atomically
@@ -37,14 +35,6 @@ def check_format(paper: str | None) -> str:
     if paper not in pdf.FORMATS:
         raise Invalid(_("Receipts print as 80mm, 58mm or a4."), field="format")
     return paper
-
-
-def local_time(moment: datetime, timezone: str, locale: str) -> str:
-    """``06/09/2025 10:15 WITA``: the zone as Indonesians name it, in either language."""
-    zone = ZoneInfo(timezone)
-    stamp = format_datetime(moment, "dd/MM/yyyy HH:mm", tzinfo=zone, locale=locale)
-    name = format_datetime(moment, "z", tzinfo=zone, locale="id")
-    return f"{stamp} {name}"
 
 
 def labels() -> dict[str, str]:
@@ -95,7 +85,7 @@ def receipt_data(sale: Sale, *, url_root: str, copy: bool = False) -> pdf.Receip
             marks.append(words["void"])
         if copy:
             marks.append(
-                f"{words['copy']} · {words['printed']} {local_time(utcnow(), event.timezone, language)}"
+                f"{words['copy']} · {words['printed']} {format_stamp(utcnow(), event.timezone, language)}"
             )
         method_names = {slug: str(label) for slug, label in METHOD_LABELS.items()}
     return pdf.ReceiptData(
@@ -108,7 +98,7 @@ def receipt_data(sale: Sale, *, url_root: str, copy: bool = False) -> pdf.Receip
         address=exhibitor.address if exhibitor.tax_registered else "",
         npwp=exhibitor.npwp if exhibitor.tax_registered else "",
         number=sale.receipt_number,
-        when=local_time(sale.created_at, event.timezone, language),
+        when=format_stamp(sale.created_at, event.timezone, language),
         cashier=sale.cashier.name,
         lines=[
             pdf.DocLine(
@@ -152,7 +142,7 @@ def refund_data(refund: Refund, *, url_root: str) -> pdf.ReceiptData:
         reference = _(
             "For sale %(number)s of %(when)s. Reason: %(reason)s",
             number=sale.receipt_number,
-            when=local_time(sale.created_at, event.timezone, language),
+            when=format_stamp(sale.created_at, event.timezone, language),
             reason=refund.reason,
         )
         title = _("Refund note")
@@ -165,7 +155,7 @@ def refund_data(refund: Refund, *, url_root: str) -> pdf.ReceiptData:
         region=exhibitor.region,
         npwp=exhibitor.npwp if exhibitor.tax_registered else "",
         number=refund.refund_number,
-        when=local_time(refund.created_at, event.timezone, language),
+        when=format_stamp(refund.created_at, event.timezone, language),
         cashier=refund.user.name,
         lines=[
             pdf.DocLine(
@@ -173,7 +163,9 @@ def refund_data(refund: Refund, *, url_root: str) -> pdf.ReceiptData:
                 sku=lines[rl.sale_line_id].sku,
                 quantity=rl.quantity,
                 unit_price=lines[rl.sale_line_id].unit_price,
-                discount=0,
+                # What the buyer got off these units (their share of the discounts), so
+                # the note's line reads price × quantity − discount = amount refunded.
+                discount=lines[rl.sale_line_id].unit_price * rl.quantity - rl.amount,
                 total=rl.amount,
             )
             for rl in refund.lines

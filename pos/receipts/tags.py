@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from pos.money import format_money
+from pos.formats import format_money
 from pos.receipts.pdf import BOLD, FONT, register_fonts, wrap
 
 SMALL = (3, 7, 63.5 * mm, 38.1 * mm)  # columns, rows, width, height (a common label sheet)

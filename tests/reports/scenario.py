@@ -21,6 +21,9 @@ three refunds (one of them of yesterday's sale). Sales carry the buyer's origin
     R2  S0's ring     450.000 back by qris (yesterday's sale, refunded today)
     R3  S4's endek    1.200.000 back by transfer
 
+B12's register is opened today with a float of 100.000: it expects 100.000 + 900.000 +
+120.000 − 116.130 = 1.003.870 in cash.
+
 The order discount is spread in proportion to the line totals (810.000 : 120.000), the
 unit left over going to the larger line: 30.000 → 26.130 + 3.870.
 """
@@ -116,6 +119,8 @@ class Fair:
     organizer: object
     today: date
     yesterday: date
+    sales: dict[str, dict]  # "S0".."S5": the API's answers
+    refunds: dict[str, object]  # "R1".."R3"
 
 
 def _sell(booth, items, payments, *, origin=None, discount_amount=0, at=None) -> dict:
@@ -190,6 +195,9 @@ def build() -> Fair:
         category="painting",
         one_of_a_kind=True,
     )
+    # B12's register opens with a float of 100.000 (C07's opens by itself, float 0).
+    sales_service.open_shift(b12.manager, b12.exhibitor.id, opening_float=100_000)
+    db.session.commit()
     today = local_day(datetime.now(UTC), WITA)
     yesterday = today - timedelta(days=1)
     noon_yesterday = datetime.combine(yesterday, time(4, 0), tzinfo=UTC)  # 12:00 WITA
@@ -211,13 +219,15 @@ def build() -> Fair:
         origin="domestic",
         discount_amount=30_000,
     )
-    _sell(
+    s2 = _sell(
         b12,
         [{"product_id": ring.id, "quantity": 1}],
         [{"method": "qris", "amount": 450_000}],
         origin="foreign",
     )
-    _sell(b12, [{"product_id": bowl.id, "quantity": 1}], [{"method": "cash", "amount": 120_000}])
+    s3 = _sell(
+        b12, [{"product_id": bowl.id, "quantity": 1}], [{"method": "cash", "amount": 120_000}]
+    )
     s4 = _sell(
         c07,
         [{"product_id": endek.id, "quantity": 1}, {"product_id": painting.id, "quantity": 1}],
@@ -246,4 +256,6 @@ def build() -> Fair:
         organizer=factories.make_user("organizer"),
         today=today,
         yesterday=yesterday,
+        sales={"S0": s0, "S1": s1, "S2": s2, "S3": s3, "S4": s4, "S5": s5},
+        refunds={"R1": r1, "R2": r2, "R3": r3},
     )

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from pos.db import utcnow
 from pos.extensions import db
+from pos.formats import format_money
 from pos.inventory.models import Product, StockMovement
-from pos.money import format_money
 from pos.sales.models import Refund, Sale, SaleLine, Shift
 from pos.sales.service import local_day
 from tests import factories
