@@ -467,9 +467,7 @@ def _receipt_on_a4(data: ReceiptData) -> bytes:
     if data.line_discount_total or data.order_discount:
         summary.append((labels["subtotal"], data.money(data.subtotal), False))
     if data.line_discount_total:
-        summary.append(
-            (labels["line_discounts"], data.deduction(data.line_discount_total), False)
-        )
+        summary.append((labels["line_discounts"], data.deduction(data.line_discount_total), False))
     if data.order_discount:
         summary.append((labels["order_discount"], data.deduction(data.order_discount), False))
     summary.append((labels["total"], data.money(data.total), True))

@@ -10,8 +10,6 @@ leave a torn file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,13 +17,18 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from pos.auth.permissions import Action
 from pos.db import utcnow
 from pos.errors import Invalid, NotFound
-from pos.formats import format_stamp
 from pos.extensions import db
+from pos.formats import format_stamp
+from pos.inventory.service import list_products
+from pos.organizer.models import Exhibitor
+from pos.organizer.service import get_exhibitor
 from pos.receipts import pdf
-from pos.storage import write_atomically
+from pos.receipts.tags import Tag
 from pos.sales.models import METHOD_LABELS, VOIDED, Refund, Sale
+from pos.storage import write_atomically
 
 FORMAT_SUFFIX = {"80mm": "", "58mm": "-58mm", "a4": "-a4"}
 
@@ -225,3 +228,54 @@ def sale_by_token(token: str) -> Sale:
     if sale is None:
         raise NotFound(_("This receipt link is not valid."))
     return sale
+
+
+# --- price tags --------------------------------------------------------------------------
+
+
+def price_tags(
+    actor, exhibitor_id: int, *, ids: set[int] | None = None, include_unsellable: bool = False
+) -> tuple[Exhibitor, list[Tag]]:
+    """The booth's price tags: of the products on sale (approved, active, in stock), or
+    with ``include_unsellable`` of every active product; ``ids`` narrows them down.
+
+    Raises Forbidden unless the actor manages the booth, NotFound when ``ids`` names a
+    product that is not the booth's, Invalid (nothing_to_print) when no product is left.
+    """
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.MANAGE)
+    products = list_products(actor, exhibitor_id=exhibitor.id)
+    if ids is not None:
+        products = [p for p in products if p.id in ids]
+        if len(products) != len(ids):
+            raise NotFound(_("Some of those products are not at this booth."))
+    if not include_unsellable:
+        products = [p for p in products if p.sellable and p.stock > 0]
+    if not products:
+        raise Invalid(
+            _("None of these products is on sale (sold out or not approved); "
+              "include_unsellable=1 prints their tags anyway."),
+            code="nothing_to_print",
+        )  # fmt: skip
+    return exhibitor, [tag_for(product) for product in products]
+
+
+def tag_for(product) -> Tag:
+    """A product's tag; a one-of-a-kind painting gets the large one with its artist,
+    medium, year and size."""
+    attributes = product.attributes or {}
+    details = []
+    if product.category == "painting":
+        details = [
+            attributes.get("artist", ""),
+            ", ".join(str(v) for v in (attributes.get("medium"), attributes.get("year")) if v),
+        ]
+        if attributes.get("width_cm") and attributes.get("height_cm"):
+            details.append(f"{attributes['width_cm']} × {attributes['height_cm']} cm")
+    return Tag(
+        name=product.name,
+        sku=product.sku,
+        price=product.price,
+        exhibitor=product.exhibitor.name,
+        large=product.one_of_a_kind and product.category == "painting",
+        details=[d for d in details if d],
+    )

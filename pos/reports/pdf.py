@@ -100,6 +100,8 @@ def _table(
                     ("FONT", (0, 0), (-1, -1), FONT, 9),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                 ]
             )
         )
@@ -130,6 +132,7 @@ def _table(
     if signatures:
         style += [
             ("SPAN", (0, body), (-1, body)),
+            ("TOPPADDING", (0, body), (-1, body), 0),
             ("NOSPLIT", (0, max(body - keep_last, 0)), (-1, body)),
         ]
     table.setStyle(TableStyle(style))
