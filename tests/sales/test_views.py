@@ -73,7 +73,8 @@ def facts(html: str) -> list[tuple[str, str]]:
 def stat(html: str, label: str) -> str:
     """The figure of one stat card of the day page."""
     match = re.search(
-        rf'<div class="stat card"><span>{re.escape(label)}</span><strong>(.*?)</strong>', html
+        rf'<div class="stat card[^"]*"><span>{re.escape(label)}</span><strong[^>]*>(.*?)</strong>',
+        html,
     )
     assert match, f"the page has no {label!r} figure"
     return strip_tags(match.group(1))

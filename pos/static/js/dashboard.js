@@ -52,8 +52,12 @@ function splits(list, entries, label) {
 }
 
 function render(today, whole) {
-  $("today-net").textContent = money(today.net);
-  $("event-net").textContent = money(whole.net);
+  const figures = [money(today.net), money(whole.net)];
+  [$("today-net").textContent, $("event-net").textContent] = figures;
+  // The amounts shrink as far as the longer needs, as templates/_figures.html sizes them.
+  const n = Math.max(...figures.map((text) => text.length));
+  const size = n > 17 ? "longest" : n > 14 ? "longer" : n > 11 ? "long" : "";
+  $("figures").className = `stat-row ${size}`.trim();
   $("today-transactions").textContent = today.transactions.toLocaleString(cfg.locale);
   $("today-items").textContent = today.items_sold.toLocaleString(cfg.locale);
   $("today-booths").textContent = `${today.exhibitors - today.exhibitors_without_sales.length} / ${today.exhibitors}`;
