@@ -87,9 +87,8 @@ def receipt_data(sale: Sale, *, url_root: str, copy: bool = False) -> pdf.Receip
         if sale.status == VOIDED:
             marks.append(words["void"])
         if copy:
-            marks.append(
-                f"{words['copy']} · {words['printed']} {format_stamp(utcnow(), event.timezone, language)}"
-            )
+            printed = format_stamp(utcnow(), event.timezone, language)
+            marks.append(f"{words['copy']} · {words['printed']} {printed}")
         method_names = {slug: str(label) for slug, label in METHOD_LABELS.items()}
     return pdf.ReceiptData(
         locale=language,

@@ -144,3 +144,55 @@ def test_the_stored_totals_agree_with_a_rebuild(runner, fair):
     result = runner.invoke(args=["check"])
     assert result.exit_code == 0, result.output
     assert "every booth's daily totals agree" in result.output
+
+
+def _pdf_lines(client, user, url) -> list[str]:
+    from tests.pdftext import pdf_text
+
+    response = client.get(
+        url, headers=factories.auth_headers(client, user) | {"Accept-Language": "id"}
+    )
+    assert response.status_code == 200
+    return [" ".join(line.split()) for line in pdf_text(response.data).splitlines()]
+
+
+def _section(lines: list[str], title: str, rows: int) -> list[str]:
+    start = lines.index(title)
+    return [line for line in lines[start + 1 :] if line][:rows]
+
+
+def test_the_event_pdfs_break_down_to_their_net(client, fair):
+    url = f"/api/v1/reports/event.pdf?event_id={fair.event.id}&date={fair.today}"
+    today = _pdf_lines(client, fair.organizer, url)
+    assert "Nilai transaksi Rp5.703.870 Transaksi 4" in today
+    assert _section(today, "Per kategori", 3) == [
+        "Lukisan Rp4.800.000", "Perhiasan Rp783.870", "Kriya Rp120.000"
+    ]  # fmt: skip
+    assert _section(today, "Per metode pembayaran", 3) == [
+        "Transfer bank Rp3.800.000", "Kartu Rp1.000.000", "Tunai Rp903.870"
+    ]  # fmt: skip
+    assert _section(today, "Per daerah asal", 3) == [
+        "Klungkung Rp4.800.000", "Gianyar Rp903.870", "Bangli Rp0"
+    ]  # fmt: skip
+    assert _section(today, "Pembeli domestik dan mancanegara", 3) == [
+        "Mancanegara Rp4.800.000", "Domestik Rp783.870", "Tidak ditanyakan Rp120.000"
+    ]  # fmt: skip
+    whole = _pdf_lines(
+        client, fair.organizer, f"/api/v1/reports/event.pdf?event_id={fair.event.id}"
+    )
+    assert "Nilai transaksi Rp6.153.870 Transaksi 5" in whole
+    assert _section(whole, "Pembeli domestik dan mancanegara", 3) == [
+        "Mancanegara Rp5.250.000", "Domestik Rp783.870", "Tidak ditanyakan Rp120.000"
+    ]  # fmt: skip
+    assert _section(whole, "Per metode pembayaran", 4) == [
+        "Transfer bank Rp3.800.000", "Kartu Rp1.000.000", "Tunai Rp903.870", "QRIS Rp450.000"
+    ]  # fmt: skip
+
+
+def test_the_daily_summary_pdf_breaks_down_to_its_net(client, fair):
+    url = f"/api/v1/reports/daily.pdf?date={fair.today}"
+    lines = _pdf_lines(client, fair.b12.manager, url)
+    assert "Penjualan bersih Rp903.870 Transaksi 3" in lines
+    assert _section(lines, "Per kategori", 2) == ["Perhiasan Rp783.870", "Kriya Rp120.000"]
+    assert _section(lines, "Per metode pembayaran", 1) == ["Tunai Rp903.870"]
+    assert "RING Cincin perak 2 Rp783.870" in lines and "BOWL Mangkuk perak 1 Rp120.000" in lines
