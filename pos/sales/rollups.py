@@ -221,17 +221,20 @@ def computed(event_id: int | None = None) -> dict[tuple[int, date, str, str], di
         row = rows[(exhibitor_id, day, "origin", origin or "unknown")]
         row["transactions"] += int(count)
         row["amount"] += int(amount)
-    for exhibitor_id, ev, day, method, amount, tax in db.session.execute(
+    # A refund comes off the method the money went back by and the refunded sale's origin.
+    for exhibitor_id, ev, day, method, origin, amount, tax in db.session.execute(
         sa.select(
             Refund.exhibitor_id,
             sa.func.max(Refund.event_id),
             Refund.business_date,
             Refund.method,
+            Sale.buyer_origin,
             sa.func.sum(Refund.amount),
             sa.func.sum(Refund.tax),
         )
+        .join(Sale, Sale.id == Refund.sale_id)
         .where(*scope(Refund))
-        .group_by(Refund.exhibitor_id, Refund.business_date, Refund.method)
+        .group_by(Refund.exhibitor_id, Refund.business_date, Refund.method, Sale.buyer_origin)
     ):
         events[exhibitor_id] = ev
         total = rows[(exhibitor_id, day, "total", "")]
@@ -239,6 +242,7 @@ def computed(event_id: int | None = None) -> dict[tuple[int, date, str, str], di
         total["tax"] -= int(tax)
         total["amount"] -= int(amount)
         rows[(exhibitor_id, day, "method", method)]["amount"] -= int(amount)
+        rows[(exhibitor_id, day, "origin", origin or "unknown")]["amount"] -= int(amount)
     for exhibitor_id, day, category, amount in db.session.execute(
         sa.select(
             Refund.exhibitor_id,
@@ -252,18 +256,6 @@ def computed(event_id: int | None = None) -> dict[tuple[int, date, str, str], di
         .group_by(Refund.exhibitor_id, Refund.business_date, SaleLine.category)
     ):
         rows[(exhibitor_id, day, "category", category)]["amount"] -= int(amount)
-    for exhibitor_id, day, origin, amount in db.session.execute(
-        sa.select(
-            Refund.exhibitor_id,
-            Refund.business_date,
-            Sale.buyer_origin,
-            sa.func.sum(Refund.amount),
-        )
-        .join(Sale, Sale.id == Refund.sale_id)
-        .where(*scope(Refund))
-        .group_by(Refund.exhibitor_id, Refund.business_date, Sale.buyer_origin)
-    ):
-        rows[(exhibitor_id, day, "origin", origin or "unknown")]["amount"] -= int(amount)
     return {
         key: counters | {"event_id": events.get(key[0], event_id)} for key, counters in rows.items()
     }

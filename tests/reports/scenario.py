@@ -158,43 +158,18 @@ def build() -> Fair:
     b12 = factories.Booth(event, "B12", region="Gianyar", name="Perak Celuk")
     c07 = factories.Booth(event, "C07", region="Klungkung", name="Endek Sidemen")
     d02 = factories.Booth(event, "D02", region="Bangli", name="Bambu Kayubihi")
-    ring = factories.make_product(
-        b12.exhibitor,
-        b12.manager,
-        sku="RING",
-        name="Cincin perak",
-        price=450_000,
-        stock=20,
-        category="jewellery",
-    )
-    bowl = factories.make_product(
-        b12.exhibitor,
-        b12.manager,
-        sku="BOWL",
-        name="Mangkuk perak",
-        price=120_000,
-        stock=20,
-        category="craft",
-    )
-    endek = factories.make_product(
-        c07.exhibitor,
-        c07.manager,
-        sku="ENDEK",
-        name="Kain endek",
-        price=1_250_000,
-        stock=10,
-        category="endek",
-    )
-    painting = factories.make_product(
-        c07.exhibitor,
-        c07.manager,
-        sku="ART-1",
-        name="Sawah di pagi hari",
-        price=5_000_000,
-        stock=1,
-        category="painting",
-        one_of_a_kind=True,
-    )
+    ring, bowl, endek, painting = (
+        factories.make_product(
+            booth.exhibitor, booth.manager, sku=sku, name=name, price=price, stock=stock,
+            category=category, one_of_a_kind=stock == 1,
+        )
+        for booth, sku, name, price, stock, category in (
+            (b12, "RING", "Cincin perak", 450_000, 20, "jewellery"),
+            (b12, "BOWL", "Mangkuk perak", 120_000, 20, "craft"),
+            (c07, "ENDEK", "Kain endek", 1_250_000, 10, "endek"),
+            (c07, "ART-1", "Sawah di pagi hari", 5_000_000, 1, "painting"),
+        )
+    )  # fmt: skip
     # B12's register opens with a float of 100.000 (C07's opens by itself, float 0).
     sales_service.open_shift(b12.manager, b12.exhibitor.id, opening_float=100_000)
     db.session.commit()
