@@ -4,31 +4,44 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# TLS=1: serve HTTPS (`pos serve --tls`).
+TLS    ?=
 # PostgreSQL server for the second test run (trust auth, database `test`).
 POS_PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint install translations db clean
+.PHONY: run test lint install install-run translations db clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Reinstall when the dependency list changes.
-$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/activate
+# What the app needs to run (the venue laptop gets no test tools), and that plus the
+# test extras. Each has its own stamp, reinstalled when the dependency list changes, so
+# `make run` and `make test` can follow each other in any order.
+$(VENV)/.installed-run: setup.cfg pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed translations
+COMPILE_TRANSLATIONS = @$(BIN)/pybabel compile --use-fuzzy -d pos/translations > /dev/null
 
-translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile --use-fuzzy -d pos/translations > /dev/null
+install-run: $(VENV)/.installed-run
+	$(COMPILE_TRANSLATIONS)
 
-db: install
+install: $(VENV)/.installed-test
+	$(COMPILE_TRANSLATIONS)
+
+translations: install-run
+
+db: install-run
 	$(BIN)/pos init-db
 	$(BIN)/pos seed-demo
 
 run: db
-	$(BIN)/pos serve --host $(HOST) --port $(PORT)
+	$(BIN)/pos serve --host $(HOST) --port $(PORT)$(if $(filter 1 yes true,$(TLS)), --tls)
 
 lint: install
 	$(BIN)/ruff check .

@@ -28,19 +28,39 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     """Attach the HTML blueprints of every domain and the /api/v1 tree."""
     from pos import api
+    from pos.auth import api as auth_api
     from pos.auth import views as auth_views
+    from pos.inventory import api as inventory_api
     from pos.inventory import views as inventory_views
+    from pos.organizer import api as organizer_api
     from pos.organizer import views as organizer_views
+    from pos.receipts import api as receipts_api
     from pos.receipts import mail as receipts_mail
     from pos.receipts import views as receipts_views
+    from pos.reports import api as reports_api
     from pos.reports import views as reports_views
+    from pos.sales import api as sales_api
+    from pos.sales import tablet
     from pos.sales import views as sales_views
+    from pos.tls import views as tls_views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(organizer_views.bp)
     app.register_blueprint(inventory_views.bp)
     app.register_blueprint(sales_views.bp)
+    app.register_blueprint(tablet.bp)
     app.register_blueprint(receipts_views.bp)
     app.register_blueprint(reports_views.bp)
+    app.register_blueprint(tls_views.bp)
     receipts_mail.register_mail(app)
-    api.register_api(app)
+    api.register_api(
+        app,
+        [
+            auth_api.bp,
+            organizer_api.bp,
+            inventory_api.bp,
+            sales_api.bp,
+            receipts_api.bp,
+            reports_api.bp,
+        ],
+    )

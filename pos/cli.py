@@ -179,11 +179,64 @@ def rebuild_totals_command() -> None:
     default="auto",
     help="auto: gunicorn where it runs (Linux, macOS), waitress elsewhere (Windows)",
 )
-def serve_command(host: str, port: int, workers: int, server: str) -> None:
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="HTTPS: with POS_TLS_CERT/POS_TLS_KEY if set, else with a certificate from the "
+    "app's own certificate authority (made once in the instance folder)",
+)
+@with_appcontext
+def serve_command(host: str, port: int, workers: int, server: str, tls: bool) -> None:
     """Serve the app with a production WSGI server."""
+    from flask import current_app
+
     from pos import wsgi
 
-    wsgi.serve(host=host, port=port, workers=workers, server=server)
+    if tls and wsgi.chosen_server(server) == "waitress":
+        raise click.UsageError(
+            "waitress cannot serve HTTPS. Use --server gunicorn (Linux, macOS), or serve "
+            "plain HTTP behind a proxy that terminates TLS."
+        )
+    certificate = None
+    banner_options: dict = {"scheme": "https" if tls else "http"}
+    if tls:
+        from pos.tls import service as tls_service
+
+        try:
+            files = tls_service.server_files(current_app)
+        except PosError as exc:
+            raise click.ClickException(exc.message) from None
+        certificate = (str(files.cert), str(files.key))
+        if files.own_ca:
+            ca = tls_service.ca_certificate(current_app)
+            banner_options |= {"setup": True, "fingerprint": tls_service.fingerprint(ca)}
+        else:
+            banner_options["domains"] = tls_service.certificate_domains(files.cert)
+    banner = wsgi.banner(host=host, port=port, demo_accounts=_demo_accounts(), **banner_options)
+    wsgi.serve(
+        host=host,
+        port=port,
+        workers=workers,
+        server=server,
+        certificate=certificate,
+        banner=banner,
+    )
+
+
+def _demo_accounts() -> list[str]:
+    """The demo accounts in the database, read before the server forks its workers; the
+    connection is closed again, so no worker inherits it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pos import demo
+
+    try:
+        return demo.demo_accounts()
+    except SQLAlchemyError:  # no schema yet: `pos init-db` has not run
+        return []
+    finally:
+        db.session.remove()
+        db.engine.dispose()
 
 
 def register_cli(app: Flask) -> None:

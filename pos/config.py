@@ -27,6 +27,8 @@ ENV_SETTINGS = {
     "POS_SMTP_PASSWORD": "SMTP_PASSWORD",
     "POS_SMTP_FROM": "SMTP_FROM",
     "POS_SMTP_TLS": "SMTP_TLS",
+    "POS_TLS_CERT": "TLS_CERT",
+    "POS_TLS_KEY": "TLS_KEY",
 }
 
 
@@ -61,6 +63,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # `pos serve --tls` with a real domain's certificate and key (PEM) instead of the
+        # app's own certificate authority; relative paths are inside the instance folder.
+        "TLS_CERT": None,
+        "TLS_KEY": None,
     }
 
 
@@ -85,6 +91,9 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     # A relative folder is taken inside the instance folder.
     photos = Path(app.instance_path) / (app.config["PHOTOS_DIR"] or "photos")
     app.config["PHOTOS_DIR"] = str(photos.resolve())
+    for key in ("TLS_CERT", "TLS_KEY"):
+        if app.config[key]:
+            app.config[key] = str((Path(app.instance_path) / app.config[key]).resolve())
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 

@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash
 
 from pos.auth import service as auth_service
 from pos.auth.models import User
 from pos.extensions import db
 from pos.inventory import service as inventory_service
 from pos.organizer import service as organizer_service
-from pos.organizer.models import Event
+from pos.organizer.models import Event, Exhibitor
 
 DEMO_EVENT_NAME = "Pameran IKM Bali Bangkit"
 DEMO_TIMEZONE = "Asia/Makassar"
@@ -546,6 +547,33 @@ def demo_exists() -> bool:
         db.session.scalar(sa.select(Event.id).where(Event.name == DEMO_EVENT_NAME)) is not None
         or db.session.scalar(sa.select(User.id).where(User.username == "organizer")) is not None
     )
+
+
+def demo_accounts() -> list[str]:
+    """The demo's accounts that still sign in with the demo password: none unless the
+    demo event is in the database. The organizer first, then each booth's manager and
+    cashier. Each distinct password hash is checked once (the demo's accounts share one)."""
+    event_id = db.session.scalar(sa.select(Event.id).where(Event.name == DEMO_EVENT_NAME))
+    if event_id is None:
+        return []
+    role_order = sa.case({"organizer": 0, "manager": 1}, value=User.role, else_=2)
+    users = db.session.execute(
+        sa.select(User.username, User.password_hash)
+        .outerjoin(Exhibitor, User.exhibitor_id == Exhibitor.id)
+        .where(
+            User.active.is_(True),
+            sa.or_(
+                Exhibitor.event_id == event_id,
+                sa.and_(User.username == "organizer", User.exhibitor_id.is_(None)),
+            ),
+        )
+        .order_by(Exhibitor.booth.nulls_first(), role_order, User.username)
+    ).all()
+    demo_password: dict[str, bool] = {}
+    for _username, password_hash in users:
+        if password_hash not in demo_password:
+            demo_password[password_hash] = check_password_hash(password_hash, DEMO_PASSWORD)
+    return [username for username, password_hash in users if demo_password[password_hash]]
 
 
 def seed_demo() -> bool:

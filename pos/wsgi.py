@@ -1,34 +1,114 @@
 """Serving with a production WSGI server: gunicorn (sync workers, one process each, so
-SQLite is shared by processes, never by threads) or waitress where gunicorn cannot run."""
+SQLite is shared by processes, never by threads) or waitress where gunicorn cannot run;
+HTTPS with gunicorn; and the banner that says where to open the app once it listens."""
 
 from __future__ import annotations
 
 import gc
 import logging
+import os
 import signal
+import ssl
 import sys
+import textwrap
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+from pos import network
 
 log = logging.getLogger("pos.access")
 
 
-def serve(*, host: str, port: int, workers: int = 2, server: str = "auto") -> None:
+def chosen_server(server: str) -> str:
+    """auto: gunicorn where it runs (Linux, macOS), waitress elsewhere (Windows)."""
     if server == "auto":
-        server = "waitress" if sys.platform == "win32" else "gunicorn"
+        return "waitress" if sys.platform == "win32" else "gunicorn"
+    return server
+
+
+def serve(
+    *,
+    host: str,
+    port: int,
+    workers: int = 2,
+    server: str = "auto",
+    certificate: tuple[str, str] | None = None,
+    banner: Sequence[str] = (),
+) -> None:
+    """Serve until SIGTERM; HTTPS with certificate (cert file, key file), gunicorn only.
+    The banner lines are printed once the server listens."""
+    server = chosen_server(server)
     if server == "gunicorn":
-        _serve_gunicorn(host, port, workers)
+        _serve_gunicorn(host, port, workers, certificate, banner)
+    elif certificate:
+        raise ValueError("waitress cannot serve HTTPS")
     else:
-        _serve_waitress(host, port, workers)
+        _serve_waitress(host, port, workers, banner)
 
 
-def _serve_gunicorn(host: str, port: int, workers: int) -> None:
+def banner(
+    *,
+    scheme: str,
+    host: str,
+    port: int,
+    demo_accounts: Sequence[str] = (),
+    setup: bool = False,
+    fingerprint: str | None = None,
+    domains: Sequence[str] = (),
+) -> list[str]:
+    """What a person starting the server can act on: the addresses to open on the
+    tablets (each LAN address, or the certificate's domains, and loopback), where to
+    sign in, the tablet set-up page when the app's own CA serves HTTPS, and the demo
+    accounts that exist."""
+    lan, loopback = network.addresses_to_open(host)
+    if domains:
+        lan = list(domains)
+
+    def url(address: str, path: str = "") -> str:
+        return f"{scheme}://{network.url_host(address)}:{port}/{path}"
+
+    lines = ["", "Open on the tablets:"]
+    lines += [f"  {url(address)}" for address in lan]
+    if host in network.EVERY_ADDRESS and not lan:
+        lines.append("  (no LAN address found: is this machine on the venue network?)")
+    for address in loopback:
+        note = "this machine only"
+        if not lan:
+            note += "; for the tablets serve with --host 0.0.0.0 (make run HOST=0.0.0.0)"
+        lines.append(f"  {url(address)}  ({note})")
+    first = (lan or loopback)[0]
+    lines.append(f"Sign in at {url(first, 'login')}")
+    if setup:
+        lines.append(f"Set up each tablet once (trust this server): {url(first, 'setup')}")
+    if fingerprint:
+        lines.append(f"  CA fingerprint (SHA-256): {fingerprint}")
+    if demo_accounts:
+        lines.append('Demo accounts, password "demo":')
+        lines += textwrap.wrap(
+            ", ".join(demo_accounts), width=88, initial_indent="  ", subsequent_indent="  "
+        )
+    lines.append("")
+    return lines
+
+
+def _print_banner(lines: Sequence[str]) -> None:
+    if lines:
+        print("\n".join(lines), flush=True)
+
+
+def _serve_gunicorn(
+    host: str,
+    port: int,
+    workers: int,
+    certificate: tuple[str, str] | None,
+    banner_lines: Sequence[str],
+) -> None:
     from gunicorn.app.base import BaseApplication
 
     class PosApplication(BaseApplication):
         def load_config(self) -> None:
-            settings = {
+            settings: dict[str, Any] = {
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "worker_class": "sync",
@@ -39,7 +119,11 @@ def _serve_gunicorn(host: str, port: int, workers: int) -> None:
                 "proc_name": "pameran-pos",
                 # No runtime control socket: several servers may run side by side.
                 "control_socket_disable": True,
+                "when_ready": lambda _arbiter: _print_banner(banner_lines),
             }
+            if certificate:
+                settings["certfile"], settings["keyfile"] = certificate
+                settings["ssl_context"] = _reused_ssl_context
             for key, value in settings.items():
                 self.cfg.set(key, value)
 
@@ -50,6 +134,21 @@ def _serve_gunicorn(host: str, port: int, workers: int) -> None:
             return _settled(create_app())
 
     PosApplication().run()
+
+
+_ssl_contexts: dict[int, ssl.SSLContext] = {}
+
+
+def _reused_ssl_context(config: Any, default_factory: Callable[[], ssl.SSLContext]):
+    """One TLS context per worker process instead of one per connection (gunicorn's
+    default reads the key and certificate again for every connection), TLS 1.2 or
+    newer. Keyed by process: a context is never shared across a fork."""
+    context = _ssl_contexts.get(os.getpid())
+    if context is None:
+        context = default_factory()
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        _ssl_contexts[os.getpid()] = context
+    return context
 
 
 class AccessLog:
@@ -79,7 +178,7 @@ class AccessLog:
             )
 
 
-def _serve_waitress(host: str, port: int, workers: int) -> None:
+def _serve_waitress(host: str, port: int, workers: int, banner_lines: Sequence[str]) -> None:
     import waitress
 
     from pos import create_app
@@ -93,7 +192,12 @@ def _serve_waitress(host: str, port: int, workers: int) -> None:
     # One process; waitress's threads share SQLite through the busy timeout and
     # BEGIN IMMEDIATE, as separate processes do.
     app = _settled(create_app())
-    waitress.serve(AccessLog(app), host=host, port=port, threads=max(4, workers * 2))
+    server = waitress.create_server(
+        AccessLog(app), host=host, port=port, threads=max(4, workers * 2)
+    )
+    server.print_listen("Serving on http://{}:{}")
+    _print_banner(banner_lines)
+    server.run()
 
 
 def _settled(app: Any) -> Any:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -27,15 +30,44 @@ def pos_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "pos.cli"]
 
 
+def lan_addresses_by_ip_command() -> list[str]:
+    """This machine's LAN IPv4 addresses as iproute2 sees them: a second opinion for the
+    app's own discovery (interfaces up with a link, neither loopback nor link-local)."""
+    ip = shutil.which("ip") or "/usr/sbin/ip"
+    assert Path(ip).exists(), "the tests need iproute2's `ip` command (apt-get install iproute2)"
+    interfaces = json.loads(
+        subprocess.run(
+            [ip, "-j", "-4", "addr", "show", "up"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    found = {
+        ipaddress.IPv4Address(info["local"])
+        for interface in interfaces
+        if {"UP", "LOWER_UP"} <= set(interface.get("flags", []))
+        for info in interface.get("addr_info", [])
+        if info.get("family") == "inet"
+    }
+    return [str(a) for a in sorted(found) if not (a.is_loopback or a.is_link_local)]
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
+def unverified_tls() -> ssl.SSLContext:
+    """A tablet's first visit, before it trusts the server: no certificate check."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def healthy(url: str) -> bool:
+    context = unverified_tls() if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2, context=context) as response:
             return response.status == 200
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
@@ -57,22 +89,27 @@ def served(
     workers: int = 2,
     seed: bool = True,
     database_url: str | None = None,
+    host: str = "127.0.0.1",
+    tls: bool = False,
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, Path]]:
-    """`pos init-db` (and `seed-demo`), then `pos serve`; yields (base URL, log file).
+    """`pos init-db` (and `seed-demo`), then `pos serve` listening on host (``--tls``:
+    HTTPS); yields (base URL on 127.0.0.1, log file).
 
     On leaving, sends SIGTERM and fails the test unless the server exits with 0.
     """
-    env = server_env(root, database_url)
+    env = server_env(root, database_url) | (env or {})
     pos = pos_command()
     for command in ("init-db", "seed-demo") if seed else ("init-db",):
         done = subprocess.run([*pos, command], env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, f"pos {command} failed:\n{done.stdout}\n{done.stderr}"
 
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     log_path = root / f"serve-{server}.log"
-    arguments = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    arguments = ["serve", "--host", host, "--port", str(port)]
     arguments += ["--workers", str(workers), "--server", server]
+    arguments += ["--tls"] if tls else []
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [*pos, *arguments],

@@ -157,3 +157,28 @@ def test_init_db_fills_the_report_totals_of_a_database_that_had_none(runner, db)
     assert runner.invoke(args=["check"]).exit_code == 0
     again = runner.invoke(args=["init-db"])
     assert "Report totals computed" not in again.output
+
+
+def test_the_demo_accounts_listed_are_those_that_still_sign_in_with_demo(runner, db):
+    from pos import demo
+    from pos.auth import service as auth_service
+
+    assert demo.demo_accounts() == []  # no demo event
+    runner.invoke(args=["seed-demo"])
+    assert demo.demo_accounts() == [
+        "organizer",
+        "manager-a03",
+        "cashier-a03",
+        "manager-b12",
+        "cashier-b12",
+        "manager-c07",
+        "cashier-c07",
+        "manager-d02",
+        "cashier-d02",
+    ]
+    cashier = db.session.scalar(sa.select(User).where(User.username == "cashier-b12"))
+    auth_service.set_password(organizer(db), cashier, "rahasia-baru-123")
+    db.session.scalar(sa.select(User).where(User.username == "manager-d02")).active = False
+    db.session.commit()
+    listed = demo.demo_accounts()
+    assert "cashier-b12" not in listed and "manager-d02" not in listed and len(listed) == 7

@@ -1,5 +1,8 @@
 """Configuration by environment and the instance folder, and how SQLite is driven."""
 
+import subprocess
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from pos import create_app
@@ -73,3 +76,29 @@ def test_postgresql_url_selects_the_psycopg_driver(tmp_path):
         assert db.engine.dialect.name == "postgresql"
         assert db.engine.dialect.driver == "psycopg"
         assert sa.make_url(db.engine.url).database == "test"
+
+
+def test_a_clone_has_the_instance_and_receipts_folders_with_only_their_readme_in_git():
+    root = Path(__file__).parents[1]
+    tracked = subprocess.run(
+        ["git", "ls-files", "instance", "receipts"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert tracked == ["instance/README.md", "receipts/README.md"]
+    written = [
+        "instance/pos.sqlite3",
+        "instance/secret_key",
+        "instance/tls/ca.key",
+        "instance/photos/ab.jpg",
+        "receipts/1/A03/A03-000001.pdf",
+    ]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *written, "instance/README.md", "receipts/README.md"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert ignored == written

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
 from pos.api import bearer_token, endpoint
 from pos.auth import service
@@ -95,3 +96,10 @@ def set_pin(user, user_id: int, body: PinIn):
     service.set_pin(user, target, body.pin)
     db.session.commit()
     return UserOut.from_model(target).model_dump()
+
+
+@endpoint(bp, "/auth/csrf", "GET", summary="A fresh CSRF token for the signed-in page")
+def csrf_token(user):
+    # A register page served from the tablet's cache after hours offline holds an
+    # expired token; its sender asks for a new one here.
+    return {"csrf_token": generate_csrf()}

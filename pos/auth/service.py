@@ -5,6 +5,7 @@ Functions flush and never commit; the caller (a view or a command) commits once.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -15,7 +16,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pos.api import token_digest
 from pos.auth import permissions
 from pos.auth.models import CASHIER, ORGANIZER, ROLES, ApiToken, AuditEntry, User
 from pos.db import utcnow
@@ -39,6 +39,11 @@ class TooManyAttempts(PosError):
 
 
 # --- audit ------------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    """What is stored of an API token: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def audit(

@@ -21,12 +21,16 @@ MOVEMENT_KINDS = ("opening", "sale", "void", "refund", "adjustment", "import")
 
 
 class Product(Model):
-    """Something an exhibitor sells. A one-of-a-kind item never has more than one in stock."""
+    """Something an exhibitor sells. A one-of-a-kind item never has more than one in stock.
+
+    Stock is never taken below zero online (the sale's conditional UPDATE refuses), but
+    a sale a tablet recorded offline is taken in even when the goods were sold twice:
+    the stock then goes below zero by the shortfall, for the manager to settle.
+    """
 
     __tablename__ = "product"
     __table_args__ = (
         sa.UniqueConstraint("exhibitor_id", "sku"),
-        sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
         sa.CheckConstraint("price >= 0", name="price_not_negative"),
         sa.CheckConstraint("NOT one_of_a_kind OR stock <= 1", name="one_of_a_kind_stock"),
         sa.CheckConstraint(check_in("category", CATEGORIES), name="category"),
@@ -77,7 +81,6 @@ class StockMovement(Model):
     __tablename__ = "stock_movement"
     __table_args__ = (
         sa.CheckConstraint(check_in("kind", MOVEMENT_KINDS), name="kind"),
-        sa.CheckConstraint("stock_after >= 0", name="stock_after_not_negative"),
         sa.Index("ix_stock_movement_product_id_id", "product_id", "id"),
     )
 

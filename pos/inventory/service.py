@@ -411,6 +411,14 @@ TAKE_STOCK = (
     .values(stock=Product.stock - sa.bindparam("quantity"))
     .returning(Product.stock)
 )
+# A sale recorded offline: the goods have left the booth, so the stock is taken whatever
+# it was, and may go below zero by the shortfall (the manager settles it).
+TAKE_STOCK_ANYWAY = (
+    sa.update(Product)
+    .where(Product.id == sa.bindparam("product_id"))
+    .values(stock=Product.stock - sa.bindparam("quantity"))
+    .returning(Product.stock)
+)
 
 
 def move_stock(

@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 from pos.api import endpoint, exhibitor_in_question
 from pos.errors import Invalid
 from pos.extensions import db
-from pos.sales import service
+from pos.sales import offline, service
 from pos.sales.schemas import (
+    DeviceIn,
+    DeviceOut,
     RefundIn,
     RefundOut,
     SaleIn,
@@ -169,3 +171,19 @@ def close_shift(user, shift_id: int, body: ShiftCloseIn):
     service.close_shift(user, shift, counted_cash=body.counted_cash, note=body.note)
     db.session.commit()
     return service.shift_json(shift)
+
+
+@endpoint(
+    bp,
+    "/devices",
+    "POST",
+    summary="A new device code of the booth for a tablet (T1, T2, …), never given twice",
+    body=DeviceIn,
+    response=DeviceOut,
+    status=201,
+    errors=(404,),
+)
+def register_device(user, body: DeviceIn):
+    device = offline.register_device(user, body.exhibitor_id)
+    db.session.commit()
+    return offline.device_json(device), 201

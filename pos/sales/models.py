@@ -30,7 +30,7 @@ COMPLETED, VOIDED, PARTLY_REFUNDED, REFUNDED = (
 )
 SALE_STATUSES = (COMPLETED, VOIDED, PARTLY_REFUNDED, REFUNDED)
 BUYER_ORIGINS = ("domestic", "foreign")
-SALE_COUNTER, REFUND_COUNTER = "sale", "refund"
+SALE_COUNTER, REFUND_COUNTER, DEVICE_COUNTER = "sale", "refund", "device"
 
 
 class Shift(Model):
@@ -41,6 +41,15 @@ class Shift(Model):
         sa.CheckConstraint("opening_float >= 0", name="opening_float"),
         sa.CheckConstraint("counted_cash IS NULL OR counted_cash >= 0", name="counted_cash"),
         sa.Index("ix_shift_exhibitor_opened", "exhibitor_id", "opened_at"),
+        # One open shift per register: two first sales at once cannot open two.
+        sa.Index(
+            "uq_shift_open_register",
+            "exhibitor_id",
+            "register",
+            unique=True,
+            sqlite_where=sa.text("closed_at IS NULL"),
+            postgresql_where=sa.text("closed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +79,8 @@ class Sale(Model):
     __tablename__ = "sale"
     __table_args__ = (
         sa.UniqueConstraint("exhibitor_id", "receipt_seq"),
+        # A tablet's own number of a sale it recorded offline (B12-T2-0007).
+        sa.UniqueConstraint("exhibitor_id", "offline_number"),
         sa.CheckConstraint(check_in("status", SALE_STATUSES), name="status"),
         sa.CheckConstraint(
             "buyer_origin IS NULL OR " + check_in("buyer_origin", BUYER_ORIGINS),
@@ -115,6 +126,13 @@ class Sale(Model):
     voided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     void_reason: Mapped[str] = mapped_column(sa.Text, default="")
     void_business_date: Mapped[date | None]
+    # A sale the tablet recorded without the server: its device and number, when the
+    # server took it (created_at is when it was made), and whether it arrived late (its
+    # day over, or its shift closed, by then).
+    device_code: Mapped[str | None] = mapped_column(sa.String(16))
+    offline_number: Mapped[str | None] = mapped_column(sa.String(40))
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     exhibitor: Mapped[Exhibitor] = relationship()
     shift: Mapped[Shift | None] = relationship()
@@ -161,6 +179,10 @@ class SaleLine(Model):
     net: Mapped[int] = mapped_column(sa.BigInteger)
     tax: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     refunded_quantity: Mapped[int] = mapped_column(default=0)
+    # Offline sales: the catalogue's price when the tablet charged another (a flag for
+    # the manager), and the units that were not in stock when the sale arrived.
+    catalogue_price: Mapped[int | None] = mapped_column(sa.BigInteger)
+    short_by: Mapped[int] = mapped_column(default=0, server_default="0")
 
     sale: Mapped[Sale] = relationship(back_populates="lines")
 
@@ -252,12 +274,30 @@ class DocumentCounter(Model):
 
     __tablename__ = "document_counter"
     __table_args__ = (
-        sa.CheckConstraint(check_in("kind", (SALE_COUNTER, REFUND_COUNTER)), name="kind"),
+        sa.CheckConstraint(
+            check_in("kind", (SALE_COUNTER, REFUND_COUNTER, DEVICE_COUNTER)), name="kind"
+        ),
     )
 
     exhibitor_id: Mapped[int] = mapped_column(sa.ForeignKey("exhibitor.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class Device(Model):
+    """A tablet of a booth, known by the code the server gave it (T1, T2, …): the middle
+    part of the numbers it gives the sales it records offline."""
+
+    __tablename__ = "device"
+    __table_args__ = (sa.UniqueConstraint("exhibitor_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exhibitor_id: Mapped[int] = mapped_column(sa.ForeignKey("exhibitor.id"))
+    code: Mapped[str] = mapped_column(sa.String(16))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    exhibitor: Mapped[Exhibitor] = relationship()
 
 
 class IdempotencyKey(Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, EmailStr, Field, StringConstraints, model_validator
 
 from pos.api import InputSchema, QuerySchema
 from pos.schemas import Id, Money, ShortText
@@ -16,6 +16,10 @@ DiscountPercent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_p
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 RegisterName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+# The buyer's link token a tablet makes: at least 128 random bits, URL-safe base64.
+PublicToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{22,64}$")]
+DeviceCode = Annotated[str, StringConstraints(pattern=r"^T[1-9][0-9]{0,5}$")]
+OfflineNumber = Annotated[str, StringConstraints(min_length=5, max_length=40)]
 
 
 class SaleItemIn(InputSchema):
@@ -23,6 +27,10 @@ class SaleItemIn(InputSchema):
     quantity: Quantity
     discount_percent: DiscountPercent | None = None
     discount_amount: Money | None = None
+    # The price the tablet charged (required for a sale recorded offline): kept as
+    # charged; a difference from the catalogue is flagged for the manager. Online, a
+    # price that changed meanwhile is refused (409 price_changed) rather than charged.
+    unit_price: Money | None = None
 
     @model_validator(mode="after")
     def _one_discount(self) -> SaleItemIn:
@@ -44,6 +52,18 @@ class BuyerIn(InputSchema):
     origin: Literal["domestic", "foreign"] | None = None
 
 
+class OfflineIn(InputSchema):
+    """How a tablet recorded a sale without the server."""
+
+    device: DeviceCode
+    number: OfflineNumber
+    recorded_at: AwareDatetime
+    public_token: PublicToken
+    # The tablet's shift when it knew one; else the float it was told when it asked.
+    shift_id: Id | None = None
+    opening_float: Money | None = None
+
+
 class SaleIn(InputSchema):
     exhibitor_id: Id
     items: Annotated[list[SaleItemIn], Field(min_length=1, max_length=200)]
@@ -53,6 +73,21 @@ class SaleIn(InputSchema):
     buyer: BuyerIn | None = None
     # Which register (cash drawer) of the booth, when it has more than one.
     till: RegisterName = Field("", alias="register")
+    # The buyer's link token, made by the register before it sends, so that the sale
+    # is recognised if it is sent again offline after its answer was lost.
+    public_token: PublicToken | None = None
+    offline: OfflineIn | None = None
+
+    @model_validator(mode="after")
+    def _offline_prices(self) -> SaleIn:
+        if self.offline is not None and any(i.unit_price is None for i in self.items):
+            raise ValueError("a sale recorded offline gives the unit_price of every item")
+        return self
+
+
+class StockConflictOut(BaseModel):
+    product_id: int
+    short_by: int
 
 
 class SaleLineOut(BaseModel):
@@ -67,6 +102,8 @@ class SaleLineOut(BaseModel):
     net: int
     tax: int
     refunded_quantity: int
+    catalogue_price: int | None = None
+    short_by: int = 0
 
 
 class PaymentOut(BaseModel):
@@ -107,6 +144,13 @@ class SaleOut(BaseModel):
     public_receipt_url: str
     voided_at: str | None = None
     void_reason: str = ""
+    device: str | None = None
+    offline_number: str | None = None
+    recorded_at: str
+    synced_at: str | None = None
+    late: bool = False
+    stock_conflicts: list[StockConflictOut] = []
+    price_flagged: bool = False
 
 
 class SaleList(BaseModel):
@@ -195,3 +239,13 @@ class ShiftList(BaseModel):
 
 class ShiftQuery(QuerySchema):
     exhibitor_id: int | None = None
+
+
+class DeviceIn(InputSchema):
+    exhibitor_id: Id
+
+
+class DeviceOut(BaseModel):
+    device: str
+    exhibitor_id: int
+    booth: str

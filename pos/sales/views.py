@@ -15,7 +15,7 @@ from pos.errors import PosError
 from pos.extensions import db
 from pos.i18n import money
 from pos.inventory.attributes import CATEGORY_LABELS, attribute_labels
-from pos.sales import service
+from pos.sales import offline, service
 from pos.sales.forms import RefundForm, ShiftCloseForm, VoidForm
 from pos.sales.models import COMPLETED, METHOD_LABELS, VOIDED
 from pos.web import booth_in_view, carry_out, saved, show_error, whole_number
@@ -71,6 +71,7 @@ def day():
         shift_totals=service.shift_totals(shift) if shift else None,
         close_form=ShiftCloseForm(),
         methods=METHOD_LABELS,
+        issues=offline.offline_issues(exhibitor.id, on),
     )
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pos.auth.models import AuditEntry
 from pos.db import write_phase
 from pos.inventory.models import Product, StockMovement
-from pos.sales import service
+from pos.sales import recording, service
 from pos.sales.models import DocumentCounter, IdempotencyKey, Payment, Sale, SaleLine
 from tests import factories
 
@@ -44,14 +44,14 @@ def test_a_failure_after_the_stock_update_leaves_no_trace(app, client, db, monke
         taken.append(db.session.scalar(sa.select(Product.stock).where(Product.id == product_id)))
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(service, "next_number", crash_after_stock_was_taken)
+    monkeypatch.setattr(recording, "next_number", crash_after_stock_was_taken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     failed = client.post("/api/v1/sales", json=body, headers=headers)
     assert failed.status_code == 500 and failed.get_json()["error"] == "server_error"
     assert taken == [3]  # the failure came after the stock had been taken
     assert snapshot(db) == before
 
-    monkeypatch.setattr(service, "next_number", real_next_number)
+    monkeypatch.setattr(recording, "next_number", real_next_number)
     retried = client.post("/api/v1/sales", json=body, headers=headers)
     assert retried.status_code == 201
     assert retried.get_json()["receipt_number"] == "B12-000001"

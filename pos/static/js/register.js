@@ -1,6 +1,16 @@
-// The booth register: a product grid, a cart and checkout, talking to the JSON API.
-// A sale is sent with an Idempotency-Key made once per cart-and-payments; a retry of the
-// same sale after a network error reuses it, so the server records the sale only once.
+// The booth register: a product grid, a cart and checkout, talking to the JSON API, and
+// selling on without it. The page is served by the service worker when the server cannot
+// be reached; the catalogue comes from the tablet (register/storage.js) and is refreshed
+// whenever the server answers.
+//
+// Completing a sale: when the server is reachable and no sale waits on the tablet, the
+// sale is sent live (the server may still refuse it for stock or a changed price, while
+// the buyer stands there). When that send gets no answer within a few seconds, or the
+// tablet is offline, the sale is kept on the tablet with its offline number and sent by
+// the one sender (register/sync.js). The buyer token made before the live send lets the
+// server recognise the same sale coming back from the outbox: it is recorded once.
+import * as storage from "./register/storage.js";
+import { postJson, sendWaiting, verdict } from "./register/sync.js";
 
 const root = document.getElementById("register");
 const cfg = {
@@ -14,8 +24,27 @@ const cfg = {
   attributes: JSON.parse(root.dataset.attributes),
   text: JSON.parse(root.dataset.text),
 };
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
+cfg.booth = root.dataset.booth;
+let csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
+const CART_KEY = `pameran-cart-${cfg.exhibitorId}`;
+const SHIFT_KEY = `pameran-shift-${cfg.exhibitorId}`;
+
+// The page's CSRF token, renewed when a page served from the tablet's cache holds an
+// expired one; a 401 means the session itself ended (sign in again, nothing is lost).
+const session = {
+  csrf: () => csrfToken,
+  async renew() {
+    try {
+      const response = await fetch("/api/v1/auth/csrf", { credentials: "same-origin" });
+      if (!response.ok) return false;
+      csrfToken = (await response.json()).csrf_token;
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
 
 const state = {
   products: [],
@@ -25,8 +54,15 @@ const state = {
   orderDiscount: null,
   payments: [], // {method, amount, reference}
   method: "cash",
-  attempt: null, // {body, key} of the last checkout attempt
   shift: null,
+  online: navigator.onLine,
+  waiting: 0, // sales on the tablet the server has not taken yet
+  attention: [], // sales the server refused: the manager corrects or discards them
+  pending: new Map(), // product id → units in waiting sales (not yet in the server's stock)
+  catalogueAge: null,
+  signedOut: false,
+  openingFloat: null, // typed offline when no shift was known: sent with offline sales
+  refused: new Set(), // product ids the server refused at Complete (marked in the cart)
 };
 
 // --- money ------------------------------------------------------------------------------
@@ -94,7 +130,7 @@ async function api(method, path, body, headers = {}) {
   const response = await fetch(path, {
     method,
     credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, ...headers },
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken, ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   let payload = null;
@@ -106,23 +142,66 @@ async function api(method, path, body, headers = {}) {
   return { status: response.status, ok: response.ok, payload };
 }
 
+const collator = new Intl.Collator(cfg.locale, { numeric: true, sensitivity: "base" });
+
+function useCatalogue(products, fetchedAt) {
+  state.products = products.filter((p) => p.sellable !== false).sort((a, b) => collator.compare(a.name, b.name));
+  state.catalogueAge = fetchedAt;
+  restoreCart();
+  changed();
+  renderStatus();
+}
+
 async function loadProducts() {
-  $("catalogue-message").textContent = t("loading");
+  // The tablet's copy first (instant, and all there is offline), then the server's.
+  const kept = await storage.loadCatalogue(cfg.exhibitorId).catch(() => null);
+  if (kept) useCatalogue(kept.products, kept.fetchedAt);
+  else $("catalogue-message").textContent = t("loading");
+  await refreshCatalogue();
+}
+
+async function refreshCatalogue() {
   try {
-    const { ok, payload } = await api("GET", `/api/v1/products?exhibitor_id=${cfg.exhibitorId}`);
-    if (!ok) throw new Error(payload?.message);
-    state.products = payload.items.filter((p) => p.sellable);
+    const response = await fetch(`/api/v1/products?exhibitor_id=${cfg.exhibitorId}`, { credentials: "same-origin" });
+    if (response.status === 401) return signedOut();
+    if (!response.ok) throw new Error(String(response.status));
+    const items = (await response.json()).items.filter((p) => p.sellable);
+    const fetchedAt = new Date().toISOString();
+    await storage.saveCatalogue(cfg.exhibitorId, items, fetchedAt).catch(() => {});
+    useCatalogue(items, fetchedAt);
     $("catalogue-message").textContent = "";
+    online(true);
   } catch {
-    $("catalogue-message").textContent = t("load_failed");
+    if (!state.products.length) $("catalogue-message").textContent = t("load_failed");
+    online(false);
   }
-  renderGrid();
 }
 
 async function loadShift() {
-  const { ok, payload } = await api("GET", `/api/v1/shifts?exhibitor_id=${cfg.exhibitorId}`);
-  state.shift = ok ? payload.items.find((shift) => shift.register === "") || null : null;
+  const { ok, status, payload } = await api("GET", `/api/v1/shifts?exhibitor_id=${cfg.exhibitorId}`).catch(() => ({}));
+  if (ok) {
+    state.shift = payload.items.find((shift) => shift.register === "") || null;
+    if (state.shift) localStorage.setItem(SHIFT_KEY, JSON.stringify({ id: state.shift.id, opened_at: state.shift.opened_at }));
+    else localStorage.removeItem(SHIFT_KEY);
+  } else if (status !== 401) {
+    state.shift = JSON.parse(localStorage.getItem(SHIFT_KEY) || "null"); // as last known
+  }
   renderShift();
+}
+
+async function ensureDevice() {
+  // The tablet's device code of this booth, asked for once while online; shown on the
+  // register (data-device) once the tablet has one.
+  let held = await storage.loadDevice(cfg.exhibitorId).catch(() => null);
+  if (!held && navigator.onLine) {
+    const { ok, payload } = await api("POST", "/api/v1/devices", { exhibitor_id: cfg.exhibitorId }).catch(() => ({}));
+    if (ok) {
+      await storage.saveDeviceCode(cfg.exhibitorId, cfg.booth, payload.device);
+      held = await storage.loadDevice(cfg.exhibitorId);
+    }
+  }
+  if (held) root.dataset.device = held.code;
+  return held;
 }
 
 // --- rendering --------------------------------------------------------------------------
@@ -137,6 +216,11 @@ function el(tag, attrs = {}, ...children) {
   }
   for (const child of children) node.append(child);
   return node;
+}
+
+function available(product) {
+  // The server's stock less what waiting sales of this tablet have taken.
+  return product.stock - (state.pending.get(product.id) || 0);
 }
 
 function inCart(product) {
@@ -180,7 +264,7 @@ function renderGrid() {
   grid.replaceChildren();
   const shown = state.products.filter(matches);
   for (const product of shown) {
-    const left = product.stock - inCart(product);
+    const left = available(product) - inCart(product);
     const soldOut = left <= 0;
     const note = stockNote(product, left);
     const tile = el(
@@ -202,7 +286,9 @@ function renderGrid() {
     info.addEventListener("click", () => showItem(product));
     grid.append(el("div", { class: "product-cell" }, tile, info));
   }
-  $("catalogue-message").textContent = state.products.length && !shown.length ? t("no_match") : $("catalogue-message").textContent;
+  if (!state.products.length && state.catalogueAge) $("catalogue-message").textContent = t("no_products");
+  else if (!shown.length) $("catalogue-message").textContent = t("no_match");
+  else if ([t("no_match"), t("no_products")].includes($("catalogue-message").textContent)) $("catalogue-message").textContent = "";
 }
 
 // The item's details: photo, attributes and description, for the buyer's questions.
@@ -222,7 +308,7 @@ function showItem(product) {
   }
   const facts = $("item-facts");
   facts.replaceChildren();
-  const left = product.stock - inCart(product);
+  const left = available(product) - inCart(product);
   facts.append(el("dt", {}, t("in_stock")), el("dd", {}, stockNote(product, left).text));
   for (const [key, label] of cfg.attributes.labels[product.category] || []) {
     const value = (product.attributes || {})[key];
@@ -252,13 +338,13 @@ function renderCart() {
     const remove = el("button", { type: "button", class: "link-button danger" }, t("remove"));
     minus.addEventListener("click", () => changeQuantity(index, -1));
     plus.addEventListener("click", () => changeQuantity(index, +1));
-    plus.disabled = inCart(line.product) >= line.product.stock;
+    plus.disabled = inCart(line.product) >= available(line.product);
     discount.addEventListener("click", () => askLineDiscount(index));
     remove.addEventListener("click", () => { state.cart.splice(index, 1); changed(); });
     list.append(
       el(
         "li",
-        { class: "cart-line", "data-product-id": line.product.id },
+        { class: `cart-line${state.refused.has(line.product.id) ? " refused" : ""}`, "data-product-id": line.product.id },
         el("div", { class: "line-name" }, line.product.name, el("small", {}, `${line.product.sku} · ${money(line.product.price)}`)),
         el("div", { class: "stepper" }, minus, el("output", { class: "qty" }, String(line.quantity)), plus),
         el("div", { class: "line-total" }, money(info.total), el("small", {}, discount, " ", remove)),
@@ -267,7 +353,9 @@ function renderCart() {
   });
   $("cart-empty").hidden = state.cart.length > 0;
   $("subtotal").textContent = money(sums.subtotal);
-  $("discount").textContent = sums.discount ? `−${money(sums.discount)}` : "";
+  const lineDiscounts = sums.lines.reduce((sum, l) => sum + l.discount, 0);
+  const orderDiscount = sums.discount - lineDiscounts;
+  $("discount").textContent = orderDiscount ? `−${money(orderDiscount)}` : "";
   $("total").textContent = money(sums.total);
   $("pay").disabled = state.cart.length === 0;
 }
@@ -290,12 +378,34 @@ function renderShift() {
 function changed() {
   renderCart();
   renderGrid();
+  saveCart();
+}
+
+// The cart stays on the tablet until the sale completes or the cashier clears it: a
+// reload, the language switch or a trip to another page does not lose it.
+function saveCart() {
+  if (!state.products.length && !state.cart.length) return;
+  const kept = {
+    lines: state.cart.map((l) => ({ id: l.product.id, quantity: l.quantity, discount: l.discount })),
+    orderDiscount: state.orderDiscount,
+  };
+  if (kept.lines.length) localStorage.setItem(CART_KEY, JSON.stringify(kept));
+  else localStorage.removeItem(CART_KEY);
+}
+
+function restoreCart() {
+  const kept = JSON.parse(localStorage.getItem(CART_KEY) || "null");
+  if (!kept || state.cart.length) return;
+  state.cart = kept.lines
+    .map((l) => ({ product: state.products.find((p) => p.id === l.id), quantity: l.quantity, discount: l.discount }))
+    .filter((l) => l.product);
+  state.orderDiscount = kept.orderDiscount;
 }
 
 // --- cart -------------------------------------------------------------------------------
 
 function addToCart(product) {
-  if (inCart(product) >= product.stock) return;
+  if (inCart(product) >= available(product)) return;
   const line = state.cart.find((l) => l.product.id === product.id && !l.discount);
   if (line) line.quantity += 1;
   else state.cart.push({ product, quantity: 1, discount: null });
@@ -306,7 +416,7 @@ function changeQuantity(index, delta) {
   const line = state.cart[index];
   const next = line.quantity + delta;
   if (next <= 0) state.cart.splice(index, 1);
-  else if (delta < 0 || inCart(line.product) < line.product.stock) line.quantity = next;
+  else if (delta < 0 || inCart(line.product) < available(line.product)) line.quantity = next;
   changed();
 }
 
@@ -382,7 +492,13 @@ $("search").addEventListener("keydown", (event) => {
     state.query = "";
     $("catalogue-message").textContent = "";
   } else {
-    $("catalogue-message").textContent = t("scanned_unknown", { sku: event.target.value.trim() });
+    // Say which code was not found, and clear the field for the next scan.
+    const typed = event.target.value.trim();
+    event.target.value = "";
+    state.query = "";
+    renderGrid();
+    $("catalogue-message").textContent = t("scanned_unknown", { sku: typed });
+    return;
   }
   renderGrid();
 });
@@ -399,6 +515,7 @@ $("order-discount").addEventListener("click", askOrderDiscount);
 $("clear").addEventListener("click", () => {
   state.cart = [];
   state.orderDiscount = null;
+  state.refused.clear();
   changed();
 });
 
@@ -427,11 +544,15 @@ function renderCheckout() {
   $("due-label").textContent = left >= 0 ? t("due") : t("change");
   $("due").textContent = money(Math.abs(left));
   $("due").classList.toggle("change", left < 0);
-  $("complete").disabled = left > 0 || state.payments.length === 0;
-  // Quick amounts: the exact amount due, and the notes a buyer would hand over.
+  // With nothing entered, Complete takes what is due in the chosen method: a sale paid
+  // exactly is tile → Pay → Complete, and the method and amount can still be changed.
+  $("complete").disabled = false;
+  $("complete").textContent = left > 0 ? t("complete_with", { method: cfg.methods[state.method], amount: money(left) }) : $("complete").dataset.label;
+  // Quick amounts, for cash only: the exact amount due, and the notes a buyer hands over.
   const quick = $("quick-cash");
   quick.replaceChildren();
-  if (left > 0) {
+  quick.hidden = state.method !== "cash" || left <= 0;
+  if (left > 0 && state.method === "cash") {
     const options = [left];
     for (const note of [50_000, 100_000, 200_000, 500_000, 1_000_000]) {
       const rounded = Math.ceil(left / note) * note;
@@ -443,7 +564,7 @@ function renderCheckout() {
       quick.append(button);
     });
   }
-  $("amount").value = left > 0 ? String(left / scale) : "";
+  $("amount").value = left > 0 ? money(left).replace(/^(Rp|IDR)\s?/, "") : "";
   $("reference").hidden = state.method === "cash";
 }
 
@@ -474,19 +595,74 @@ $("amount").addEventListener("keydown", (event) => {
   }
 });
 
-$("pay").addEventListener("click", () => {
+function openCheckout() {
   state.payments = [];
+  state.method = "cash";
+  for (const other of document.querySelectorAll(".methods .method")) other.classList.toggle("active", other.dataset.method === "cash");
   $("checkout-error").hidden = true;
   renderCheckout();
   $("checkout").showModal();
+}
+
+$("pay").addEventListener("click", () => {
+  // The first sale of a register opens its shift: the float is asked once.
+  if (!state.shift && state.openingFloat === null) return askFloat();
+  openCheckout();
 });
 $("checkout-back").addEventListener("click", () => $("checkout").close());
+
+function askFloat() {
+  $("shift-float").value = "";
+  $("shift-error").hidden = true;
+  $("shift-dialog").showModal();
+  $("shift-float").focus();
+}
+
+$("shift-cancel").addEventListener("click", () => $("shift-dialog").close());
+$("shift-open-confirm").addEventListener("click", async () => {
+  const typed = $("shift-float").value.trim();
+  const opening = typed ? parseAmount(typed) : 0;
+  if (!Number.isFinite(opening) || opening < 0) {
+    $("shift-error").textContent = t("float_invalid");
+    $("shift-error").hidden = false;
+    return;
+  }
+  const answer = await api("POST", "/api/v1/shifts", { exhibitor_id: cfg.exhibitorId, opening_float: opening }).catch(() => null);
+  if (answer?.status === 201) {
+    state.shift = answer.payload;
+    localStorage.setItem(SHIFT_KEY, JSON.stringify({ id: state.shift.id, opened_at: state.shift.opened_at }));
+  } else if (answer?.status === 409) {
+    await loadShift(); // opened meanwhile on another tablet
+  } else if (answer?.status === 401) {
+    $("shift-dialog").close();
+    return signedOut();
+  } else if (answer && answer.status >= 400) {
+    $("shift-error").textContent = answer.payload?.message || t("network");
+    $("shift-error").hidden = false;
+    return;
+  } else {
+    state.openingFloat = opening; // offline: the server opens the shift with it
+  }
+  renderShift();
+  $("shift-dialog").close();
+  if (state.cart.length) openCheckout();
+});
+
+function newToken() {
+  // The buyer's link token: 144 random bits, URL-safe.
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function newKey() {
+  return crypto.randomUUID ? crypto.randomUUID() : newToken();
+}
 
 function saleBody() {
   const body = {
     exhibitor_id: cfg.exhibitorId,
     items: state.cart.map((line) => {
-      const item = { product_id: line.product.id, quantity: line.quantity };
+      const item = { product_id: line.product.id, quantity: line.quantity, unit_price: line.product.price };
       if (line.discount?.percent !== undefined) item.discount_percent = line.discount.percent;
       else if (line.discount) item.discount_amount = line.discount.amount;
       return item;
@@ -505,91 +681,279 @@ function saleBody() {
   return body;
 }
 
-function keyFor(body) {
-  // The same sale keeps its key (a safe retry); a changed cart or payment gets a new one.
-  const text = JSON.stringify(body);
-  if (!state.attempt || state.attempt.text !== text) {
-    state.attempt = { text, key: crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}` };
-  }
-  return state.attempt.key;
-}
-
 function showError(message) {
   $("checkout-error").textContent = message;
   $("checkout-error").hidden = false;
 }
 
+let completing = false;
+
 $("complete").addEventListener("click", async () => {
-  const body = saleBody();
-  const key = keyFor(body);
+  if (completing) return;
+  if (due() > 0) addPayment(due()); // nothing typed: exactly what is due, chosen method
+  if (due() > 0) return;
+  completing = true;
   $("complete").disabled = true;
   $("checkout-error").hidden = true;
   $("complete").textContent = t("saving");
-  let result;
   try {
-    result = await api("POST", "/api/v1/sales", body, { "Idempotency-Key": key });
-  } catch {
-    result = null;
+    await completeSale(saleBody(), new Date());
+  } finally {
+    completing = false;
+    $("complete").disabled = false;
+    if ($("checkout").open) renderCheckout();
   }
-  $("complete").textContent = $("complete").dataset.label;
-  $("complete").disabled = false;
-  if (!result) return showError(t("network"));
-  if (result.status === 201) return saleDone(result.payload);
-  const error = result.payload || {};
-  if (error.error === "insufficient_stock") {
-    const product = state.products.find((p) => p.id === error.product_id);
-    if (product) product.stock = error.available;
-    changed();
-    return showError(t("stock_changed", { n: error.available }));
-  }
-  showError(error.message || t("network"));
 });
 
-function saleDone(sale) {
-  $("checkout").close();
-  for (const line of sale.lines) {
-    const product = state.products.find((p) => p.id === line.product_id);
-    if (product) product.stock -= line.quantity;
+async function completeSale(body, madeAt) {
+  const token = newToken();
+  if (state.online && state.waiting === 0) {
+    // Live: the server may still refuse (stock, price) while the buyer is here.
+    let answer = await postJson("/api/v1/sales", { ...body, public_token: token }, { "Idempotency-Key": newKey(), "X-CSRFToken": csrfToken });
+    let outcome = verdict(answer);
+    if (outcome === "csrf" && (await session.renew())) {
+      answer = await postJson("/api/v1/sales", { ...body, public_token: token }, { "Idempotency-Key": newKey(), "X-CSRFToken": csrfToken });
+      outcome = verdict(answer);
+    }
+    if (outcome === "recorded") return saleDone(answer.payload, null);
+    if (outcome === "signed_out") return signedOut();
+    if (outcome === "refused") return refused(answer.payload || {});
+    online(false); // no answer in time: the sale goes on offline, recognised by its token
   }
-  $("done-number").textContent = `${t("receipt_number")} ${sale.receipt_number}`;
+  await keepOffline(body, token, madeAt);
+}
+
+async function keepOffline(body, token, madeAt) {
+  const device = await storage.loadDevice(cfg.exhibitorId).catch(() => null);
+  if (!device) return showError(t("no_device"));
+  const offline = { recorded_at: madeAt.toISOString(), public_token: token };
+  if (state.shift?.id) offline.shift_id = state.shift.id;
+  else if (state.openingFloat !== null) offline.opening_float = state.openingFloat;
+  const entry = await storage.keepSale(cfg.exhibitorId, newKey(), (numbering) => ({
+    ...body,
+    offline: { device: numbering.device, number: numbering.number, ...offline },
+  }));
+  await refreshOutbox();
+  saleDone(offlineAnswer(entry), entry);
+  kickSender();
+}
+
+function offlineAnswer(entry) {
+  // What the done screen shows of a sale kept on the tablet, as the server would answer.
+  const sums = totals();
+  const paid = state.payments.reduce((s, p) => s + p.amount, 0);
+  return {
+    receipt_number: null,
+    offline_number: entry.number,
+    total: sums.total,
+    paid,
+    change: paid - sums.total,
+    buyer: entry.body.buyer || {},
+    public_receipt_url: `/r/${entry.body.offline.public_token}`,
+    receipt_url: null,
+    lines: entry.body.items.map((i) => ({ product_id: i.product_id, quantity: i.quantity })),
+  };
+}
+
+function refused(error) {
+  // The server said no: nothing was recorded. Name the product and mark its line.
+  const product = state.products.find((p) => p.id === error.product_id);
+  if (error.error === "insufficient_stock" && product) {
+    product.stock = error.available;
+    state.refused.add(product.id);
+    changed();
+    return showError(t("stock_changed", { name: product.name, n: error.available }));
+  }
+  if (error.error === "price_changed" && product) {
+    product.price = error.price;
+    state.refused.add(product.id);
+    changed();
+    renderCheckout();
+    return showError(error.message);
+  }
+  if (error.error === "not_sellable" && product) {
+    state.refused.add(product.id);
+    changed();
+  }
+  showError(error.message || t("network"));
+}
+
+function saleDone(sale, entry) {
+  $("checkout").close();
+  state.refused.clear();
+  if (!entry) {
+    for (const line of sale.lines) {
+      const product = state.products.find((p) => p.id === line.product_id);
+      if (product) product.stock -= line.quantity;
+    }
+  }
+  const numbers = [sale.receipt_number ? `${t("receipt_number")} ${sale.receipt_number}` : null, sale.offline_number].filter(Boolean);
+  $("done-number").textContent = numbers.join(" · ");
+  $("done-offline").hidden = !entry;
   $("done-change").textContent = money(sale.change);
   $("done-total").textContent = `${money(sale.total)} · ${t("paid")} ${money(sale.paid)}`;
-  $("print-receipt").href = sale.receipt_url;
+  $("print-receipt").hidden = !sale.receipt_url;
+  if (sale.receipt_url) $("print-receipt").href = sale.receipt_url;
   $("show-receipt").href = sale.public_receipt_url;
-  $("done-qr").src = `${sale.public_receipt_url}/qr.svg`;
-  const phone = (sale.buyer.phone || "").replace(/[^0-9]/g, "").replace(/^0/, "62");
+  $("done-qr").src = entry ? "" : `${sale.public_receipt_url}/qr.svg`;
+  $("done-qr").hidden = Boolean(entry);
+  const phone = ((sale.buyer || {}).phone || "").replace(/[^0-9]/g, "").replace(/^0/, "62");
   const link = new URL(sale.public_receipt_url, window.location.origin).href;
   $("share-whatsapp").hidden = !phone;
-  if (phone) $("share-whatsapp").href = `https://wa.me/${phone}?text=${encodeURIComponent(`${sale.receipt_number}: ${link}`)}`;
+  if (phone) $("share-whatsapp").href = `https://wa.me/${phone}?text=${encodeURIComponent(`${sale.receipt_number || sale.offline_number}: ${link}`)}`;
+  // The sale is done: the cart goes (it is on the server or in the outbox).
+  state.cart = [];
+  state.orderDiscount = null;
+  localStorage.removeItem(CART_KEY);
   $("done").showModal();
 }
 
 $("new-sale").addEventListener("click", () => {
-  state.cart = [];
-  state.orderDiscount = null;
   state.payments = [];
-  state.attempt = null;
   for (const id of ["buyer-name", "buyer-phone", "buyer-email", "buyer-origin"]) $(id).value = "";
   $("done").close();
   changed();
   $("search").focus();
 });
 
-$("open-shift").addEventListener("click", async () => {
-  const answer = window.prompt(t("open_prompt"), "0");
-  if (answer === null) return;
-  const opening = parseAmount(answer);
-  if (!Number.isFinite(opening)) return;
-  const { status, payload } = await api("POST", "/api/v1/shifts", { exhibitor_id: cfg.exhibitorId, opening_float: opening });
-  if (status === 201) {
-    state.shift = payload;
-    renderShift();
-  } else if (payload?.message) {
-    window.alert(payload.message);
+$("open-shift").addEventListener("click", askFloat);
+
+// --- the outbox and the connection --------------------------------------------------------
+
+async function refreshOutbox() {
+  const entries = await storage.outbox(cfg.exhibitorId).catch(() => []);
+  const waiting = entries.filter((e) => e.state === "waiting");
+  state.waiting = waiting.length;
+  state.attention = entries.filter((e) => e.state === "attention");
+  state.pending = new Map();
+  for (const entry of waiting) {
+    for (const item of entry.body.items) state.pending.set(item.product_id, (state.pending.get(item.product_id) || 0) + item.quantity);
   }
+  renderStatus();
+  renderGrid(); // what is left depends on the waiting sales
+}
+
+function online(yes) {
+  if (state.online === yes) return;
+  state.online = yes;
+  renderStatus();
+  if (yes) kickSender();
+}
+
+function signedOut() {
+  state.signedOut = true;
+  renderStatus();
+  $("checkout").close();
+}
+
+function renderStatus() {
+  const box = $("outbox");
+  box.dataset.count = String(state.waiting);
+  box.dataset.attention = String(state.attention.length);
+  $("outbox-count").textContent = state.waiting ? t("waiting", { n: state.waiting }) : t("all_sent");
+  $("outbox-attention").hidden = !state.attention.length;
+  $("outbox-attention").textContent = t("attention", { n: state.attention.length });
+  box.classList.toggle("has-waiting", state.waiting > 0);
+  const bar = $("connection");
+  bar.hidden = state.online && !state.signedOut;
+  if (state.signedOut) {
+    $("connection-text").textContent = t("signed_out");
+    $("sign-in-again").hidden = false;
+  } else {
+    const age = state.catalogueAge ? new Date(state.catalogueAge).toLocaleTimeString(cfg.locale, { hour: "2-digit", minute: "2-digit" }) : "—";
+    $("connection-text").textContent = t("offline", { time: age });
+    $("sign-in-again").hidden = true;
+  }
+  document.body.classList.toggle("is-offline", !state.online);
+}
+
+let backoff = 5000;
+let senderTimer = null;
+
+async function kickSender() {
+  clearTimeout(senderTimer);
+  if (!navigator.onLine) {
+    // No network at all: nobody to send to. The "online" event kicks the sender again.
+    online(false);
+    return;
+  }
+  const outcome = await sendWaiting(cfg.exhibitorId, session, ({ sale }) => {
+    if (sale) online(true);
+  }).catch(() => "retry");
+  await refreshOutbox();
+  if (outcome === "done") {
+    backoff = 5000;
+    return;
+  }
+  if (outcome === "signed_out") return signedOut();
+  if (outcome === "busy") {
+    // Another tab is sending: look again shortly (its sales are this tablet's too).
+    senderTimer = setTimeout(kickSender, 2000);
+    return;
+  }
+  online(false); // the server did not answer: try again later, less and less often
+  senderTimer = setTimeout(kickSender, backoff);
+  backoff = Math.min(backoff * 2, 60000);
+}
+
+window.addEventListener("online", () => {
+  backoff = 5000;
+  refreshCatalogue();
+  kickSender();
+});
+window.addEventListener("offline", () => online(false));
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") { refreshCatalogue(); kickSender(); }
 });
 
-$("complete").dataset.label = $("complete").textContent;
-renderCart();
-loadProducts();
-loadShift();
+$("outbox-attention").addEventListener("click", () => showAttention());
+$("outbox-export").addEventListener("click", exportWaiting);
+$("attention-close").addEventListener("click", () => $("attention-dialog").close());
+
+function showAttention() {
+  const list = $("attention-list");
+  list.replaceChildren();
+  for (const entry of state.attention) {
+    list.append(el("li", {}, el("strong", { class: "mono" }, entry.number), " · ", money(entry.body.payments.reduce((s, p) => s + p.amount, 0)), el("br"), el("span", { class: "hint" }, entry.message)));
+  }
+  $("attention-dialog").showModal();
+}
+
+async function exportWaiting() {
+  // For a tablet that will not reach the server before it is needed elsewhere: the
+  // waiting sales as a file the server imports with the same idempotency.
+  const entries = await storage.outbox(cfg.exhibitorId);
+  const file = new Blob([JSON.stringify({ exhibitor_id: cfg.exhibitorId, exported_at: new Date().toISOString(), sales: entries.map((e) => ({ key: e.key, number: e.number, state: e.state, message: e.message, body: e.body })) }, null, 2)], { type: "application/json" });
+  const link = el("a", { href: URL.createObjectURL(file), download: `waiting-sales-${cfg.booth}-${new Date().toISOString().slice(0, 10)}.json` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+// The register's own service worker: the page and its files from the tablet when the
+// server cannot be reached.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+}
+
+// In portrait the cart is a bar over the bottom of the page: the page keeps room for it.
+new ResizeObserver(([entry]) => {
+  document.documentElement.style.setProperty("--cart-height", `${Math.ceil(entry.borderBoxSize[0].blockSize)}px`);
+}).observe(document.querySelector(".cart"));
+
+async function start() {
+  $("complete").dataset.label = $("complete").textContent;
+  renderCart();
+  const device = ensureDevice();
+  await refreshOutbox();
+  await loadProducts();
+  await loadShift();
+  await device;
+  const persistent = await storage.persistStorage().catch(() => false);
+  $("storage-warning").hidden = persistent;
+  root.dataset.ready = "1";
+  kickSender();
+  setInterval(() => { if (document.visibilityState === "visible" && state.online) refreshCatalogue(); }, 20000);
+}
+
+start();

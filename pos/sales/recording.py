@@ -1,0 +1,613 @@
+"""Recording a sale whole or not at all, and finding sales.
+
+Recording a sale is the hot path of the whole system and runs in two phases:
+
+1. *Read* (no write lock): the exhibitor, the products, the idempotency key; pricing,
+   discount limits and payments, all checked; every row to write prepared.
+2. *Write* (``BEGIN IMMEDIATE`` on SQLite, row locks on PostgreSQL): the idempotency
+   key, the conditional stock updates (in product order, so concurrent sales never
+   deadlock), the receipt number, then the sale, its lines, payments and stock movements
+   in a few multi-row INSERTs. Anything refused rolls all of it back.
+
+The caller commits once. The answer is stored with the idempotency key, so a retry with
+the same key and body gets the very same answer and never a second sale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from pos.auth import permissions
+from pos.auth.models import User
+from pos.auth.permissions import Action
+from pos.db import utcnow, write_phase
+from pos.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from pos.extensions import db
+from pos.inventory.models import APPROVED, Product, StockMovement
+from pos.inventory.service import TAKE_STOCK, TAKE_STOCK_ANYWAY, InsufficientStock
+from pos.organizer.models import Event, Exhibitor
+from pos.organizer.service import get_exhibitor
+from pos.sales import offline, pricing, rollups
+from pos.sales.models import (
+    COMPLETED,
+    SALE_COUNTER,
+    IdempotencyKey,
+    Payment,
+    Sale,
+    SaleLine,
+)
+from pos.sales.numbers import local_day, local_hour, next_number, receipt_number
+from pos.sales.shifts import ensure_open_shift
+from pos.schemas import iso_local
+
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyKeyReused(Invalid):
+    code = "idempotency_key_reused"
+
+
+class SaleAnswer(NamedTuple):
+    """What recording a sale answers: the HTTP status and body, and whether they are a
+    stored answer replayed for a retry (no new sale)."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def _pricing_error(exc: pricing.PricingError) -> Invalid:
+    messages = {
+        "empty_cart": _("A sale needs at least one item."),
+        "invalid_quantity": _("Quantities are whole numbers of at least 1."),
+        "invalid_discount": _(
+            "That discount is not possible: it is above 100 percent or above the amount."
+        ),
+        "invalid_payment": _("Each payment must be a positive amount."),
+        "insufficient_payment": _("The payments do not cover the total."),
+        "change_without_cash": _(
+            "Only cash gives change: card, QRIS, transfer and e-wallet cannot exceed what is due."
+        ),
+    }
+    return Invalid(messages.get(exc.code, exc.message), code=exc.code, **exc.details)
+
+
+# --- the answer ------------------------------------------------------------------------
+
+
+def sale_body(
+    sale: dict[str, Any],
+    lines: list[dict[str, Any]],
+    payments: list[dict[str, Any]],
+    *,
+    cashier: str,
+    timezone: str,
+) -> dict[str, Any]:
+    """The JSON of a sale, from its column values (fresh ones, or a loaded Sale's)."""
+    return {
+        "id": sale["id"],
+        "receipt_number": sale["receipt_number"],
+        "exhibitor_id": sale["exhibitor_id"],
+        "status": sale["status"],
+        "created_at": iso_local(sale["created_at"], timezone),
+        "business_date": sale["business_date"].isoformat(),
+        "cashier": cashier,
+        "lines": [
+            {
+                "product_id": line["product_id"],
+                "sku": line["sku"],
+                "name": line["name"],
+                "category": line["category"],
+                "unit_price": line["unit_price"],
+                "quantity": line["quantity"],
+                "discount": line["discount"],
+                "total": line["total"],
+                "net": line["net"],
+                "tax": line["tax"],
+                "refunded_quantity": line["refunded_quantity"],
+                "catalogue_price": line.get("catalogue_price"),
+                "short_by": line.get("short_by") or 0,
+            }
+            for line in lines
+        ],
+        "subtotal": sale["subtotal"],
+        "line_discount_total": sale["line_discount_total"],
+        "order_discount": sale["order_discount"],
+        "discount_total": sale["discount_total"],
+        "tax_total": sale["tax_total"],
+        "total": sale["total"],
+        "paid": sale["paid"],
+        "change": sale["change"],
+        "refunded_total": sale["refunded_total"],
+        "payments": [
+            {
+                "method": p["method"],
+                "amount": p["amount"],
+                "change": p["change"],
+                "reference": p["reference"],
+            }
+            for p in payments
+        ],
+        "buyer": {
+            "name": sale["buyer_name"],
+            "phone": sale["buyer_phone"],
+            "email": sale["buyer_email"],
+            "origin": sale["buyer_origin"],
+        },
+        "receipt_url": f"/api/v1/sales/{sale['id']}/receipt.pdf",
+        "public_receipt_url": f"/r/{sale['public_token']}",
+        "voided_at": iso_local(sale.get("voided_at"), timezone),
+        "void_reason": sale.get("void_reason") or "",
+        "device": sale.get("device_code"),
+        "offline_number": sale.get("offline_number"),
+        "recorded_at": iso_local(sale["created_at"], timezone),
+        "synced_at": iso_local(sale.get("synced_at"), timezone),
+        "late": bool(sale.get("late")),
+        "stock_conflicts": [
+            {"product_id": line["product_id"], "short_by": line["short_by"]}
+            for line in lines
+            if line.get("short_by")
+        ],
+        "price_flagged": any(line.get("catalogue_price") is not None for line in lines),
+    }
+
+
+def _columns(obj: Any) -> dict[str, Any]:
+    return {c.key: getattr(obj, c.key) for c in sa.inspect(type(obj)).column_attrs}
+
+
+def sale_json(sale: Sale) -> dict[str, Any]:
+    """The JSON of a stored sale (the same shape record_sale answers with)."""
+    return sale_body(
+        _columns(sale),
+        [_columns(line) for line in sale.lines],
+        [_columns(p) for p in sale.payments],
+        cashier=sale.cashier.username,
+        timezone=sale.exhibitor.event.timezone,
+    )
+
+
+# --- recording a sale -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything the write phase needs, as plain values (the read phase's objects
+    expire when its transaction ends)."""
+
+    exhibitor_id: int
+    event_id: int
+    booth: str
+    timezone: str
+    user_id: int
+    username: str
+    fingerprint: str
+    sale: dict[str, Any]
+    lines: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    takes: list[tuple[int, int, str]]  # (product_id, quantity, name), by product id
+    made_offline: bool  # taken in whatever the stock says
+    register: str
+    opening_float: int  # of the shift the sale opens, where its register has none open
+    movements_at: datetime
+
+
+def request_fingerprint(order: Any) -> str:
+    canonical = json.dumps(order.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_idempotency_key(key: str | None) -> str:
+    """Raises BadRequest for a missing, empty or overlong Idempotency-Key."""
+    key = (key or "").strip()
+    if not key:
+        raise BadRequest(
+            _("Send an Idempotency-Key header, unique for each sale attempt."),
+            code="idempotency_key_missing",
+        )
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise BadRequest(
+            _("The Idempotency-Key must be at most 200 printable characters."),
+            code="idempotency_key_invalid",
+        )
+    return key
+
+
+_STORED_ANSWER = sa.select(
+    IdempotencyKey.fingerprint, IdempotencyKey.response_status, IdempotencyKey.response_body
+).where(
+    IdempotencyKey.exhibitor_id == sa.bindparam("exhibitor_id"),
+    IdempotencyKey.key == sa.bindparam("key"),
+)
+
+
+def _stored_answer(exhibitor_id: int, key: str, fingerprint: str) -> SaleAnswer | None:
+    # On the session's connection: Core statements skip the ORM's bookkeeping (a tenth
+    # of the cost on this hot path).
+    connection = db.session.connection()
+    row = connection.execute(_STORED_ANSWER, {"exhibitor_id": exhibitor_id, "key": key}).first()
+    if row is None:
+        return None
+    if row.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(_("This Idempotency-Key was already used for a different sale."))
+    return SaleAnswer(row.response_status, row.response_body, replayed=True)
+
+
+def record_sale(
+    actor: User, order: Any, *, idempotency_key: str | None, at: datetime | None = None
+) -> SaleAnswer:
+    """Record a sale whole, or not at all.
+
+    A retry with the same key and body returns the stored answer; a sale whose buyer
+    token the server already knows (sent live, its answer lost, then again from the
+    tablet's outbox) returns that sale. A sale the tablet recorded offline
+    (``order.offline``) is never refused for stock and keeps the price it was charged
+    (see pos/sales/offline.py). ``at`` backdates the sale (the demo's sample day; never
+    exposed to the API). The session must hold no uncommitted writes: the read phase's
+    transaction is ended before the write phase.
+    Raises BadRequest (no key), IdempotencyKeyReused (same key, other body), Forbidden
+    (rights, discount limit), Invalid (unknown product, pricing, payments, an offline
+    sale from the future or of an unknown device), InsufficientStock (409), Conflict
+    (price changed, not sellable, offline number taken).
+    """
+    key = check_idempotency_key(idempotency_key)
+    exhibitor = get_exhibitor(actor, order.exhibitor_id, Action.SELL)
+    fingerprint = request_fingerprint(order)
+    stored = _stored_answer(exhibitor.id, key, fingerprint)
+    if stored is not None:
+        return stored
+    now = utcnow()
+    if order.offline is not None:
+        offline.check_offline_sale(exhibitor, order.offline, now)
+    token = offline.token_of(order)
+    if token is not None and (known := offline.known_sale_id(exhibitor.id, token)):
+        return _settle_known_sale(known, order, key, fingerprint, actor.id)
+    if order.offline is not None:
+        at = order.offline.recorded_at.astimezone(UTC)
+    prepared = _prepare_sale(actor, exhibitor, order, fingerprint, at or now, now)
+
+    try:
+        with write_phase(db.session):
+            return _write_sale(prepared, key)
+    except (InsufficientStock, sa.exc.IntegrityError):
+        # A twin request with this key may have committed the sale meanwhile: it took
+        # the key (unique per exhibitor), the buyer's token or the last piece first. Its
+        # answer is ours; otherwise the refusal stands.
+        db.session.rollback()
+        stored = _stored_answer(prepared.exhibitor_id, key, fingerprint)
+        if stored is not None:
+            return stored
+        if token is not None and (known := offline.known_sale_id(exhibitor.id, token)):
+            return _settle_known_sale(known, order, key, fingerprint, actor.id)
+        if order.offline is not None:
+            offline.check_number_free(exhibitor.id, order.offline.number)
+        raise
+
+
+def _settle_known_sale(
+    sale_id: int, order: Any, key: str, fingerprint: str, user_id: int
+) -> SaleAnswer:
+    """Answer with a sale recorded before under the same buyer token (its first answer was
+    lost), giving it the tablet's offline number if it came back through the outbox, and
+    remembering this key so the next retry is a plain replay."""
+    with write_phase(db.session):
+        if order.offline is not None:
+            offline.give_offline_number(sale_id, order.offline)
+        sale = db.session.get(Sale, sale_id)
+        body = sale_json(sale)
+        db.session.execute(
+            _INSERT_KEY,
+            {
+                "exhibitor_id": sale.exhibitor_id,
+                "key": key,
+                "fingerprint": fingerprint,
+                "user_id": user_id,
+                "sale_id": sale_id,
+                "response_status": 201,
+                "response_body": body,
+                "created_at": utcnow(),
+            },
+        )
+    return SaleAnswer(201, body, replayed=True)
+
+
+_CART_PRODUCTS = sa.select(
+    Product.id,
+    Product.exhibitor_id,
+    Product.sku,
+    Product.name,
+    Product.category,
+    Product.price,
+    Product.stock,
+    Product.active,
+    Product.review_status,
+).where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def _prepare_sale(
+    actor: User, exhibitor: Exhibitor, order: Any, fingerprint: str, at: datetime, now: datetime
+) -> _Prepared:
+    """Check and price the sale made at ``at`` (an offline sale: when the tablet recorded
+    it), received ``now``; every row to write, as plain values."""
+    event: Event = exhibitor.event
+    made_offline = order.offline is not None
+    wanted: dict[int, int] = {}
+    for item in order.items:
+        wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
+    connection = db.session.connection()  # Core on the connection: no ORM bookkeeping
+    products = {row.id: row for row in connection.execute(_CART_PRODUCTS, {"ids": list(wanted)})}
+    for product_id, quantity in wanted.items():
+        product = products.get(product_id)
+        if product is None or product.exhibitor_id != exhibitor.id:
+            raise Invalid(
+                _("Product %(id)s is not sold at this booth.", id=product_id),
+                code="unknown_product",
+                product_id=product_id,
+            )
+        if made_offline:
+            continue  # the goods have left the booth: taken in whatever the stock says
+        if not product.active or product.review_status != APPROVED:
+            raise Conflict(
+                _("%(name)s cannot be sold (not approved or withdrawn).", name=product.name),
+                code="not_sellable",
+                product_id=product_id,
+            )
+        if product.stock < quantity:
+            raise InsufficientStock(
+                _("Only %(n)d of %(name)s in stock.", n=product.stock, name=product.name),
+                product_id=product_id,
+                available=product.stock,
+            )
+
+    for item in order.items:
+        price = products[item.product_id].price
+        if not made_offline and item.unit_price is not None and item.unit_price != price:
+            raise Conflict(
+                _(
+                    "The price of %(name)s changed to %(price)s: check the sale again.",
+                    name=products[item.product_id].name,
+                    price=price,
+                ),
+                code="price_changed",
+                product_id=item.product_id,
+                price=price,
+            )
+    try:
+        cart = pricing.price_cart(
+            [
+                pricing.LineInput(
+                    unit_price=(
+                        item.unit_price if made_offline else products[item.product_id].price
+                    ),
+                    quantity=item.quantity,
+                    discount_percent=item.discount_percent,
+                    discount_amount=item.discount_amount,
+                )
+                for item in order.items
+            ],
+            order_discount_amount=order.discount_amount,
+            order_discount_percent=order.discount_percent,
+            tax_rate_percent=exhibitor.tax_rate_percent if exhibitor.tax_registered else 0,
+        )
+        settlement = pricing.settle(
+            cart.total, [pricing.PaymentInput(p.method, p.amount) for p in order.payments]
+        )
+    except pricing.PricingError as exc:
+        raise _pricing_error(exc) from None
+    limit = event.cashier_discount_limit_percent
+    if actor.is_cashier and not pricing.discount_within(cart, limit):
+        raise Forbidden(
+            _("A cashier may give at most %(n)d %% discount. Ask the manager.", n=limit),
+            code="discount_limit_exceeded",
+            limit_percent=limit,
+        )
+
+    shift_id, late = offline.shift_of(exhibitor.id, order, at, now, event.timezone)
+    buyer = order.buyer
+    sale = {
+        "event_id": event.id,
+        "exhibitor_id": exhibitor.id,
+        "status": COMPLETED,
+        "cashier_id": actor.id,
+        "shift_id": shift_id,
+        "created_at": at,
+        "business_date": local_day(at, event.timezone),
+        "business_hour": local_hour(at, event.timezone),
+        "subtotal": cart.subtotal,
+        "line_discount_total": cart.line_discount_total,
+        "order_discount": cart.order_discount,
+        "discount_total": cart.discount_total,
+        "tax_total": cart.tax_total,
+        "tax_rate_percent": exhibitor.tax_rate_percent if exhibitor.tax_registered else 0,
+        "total": cart.total,
+        "paid": settlement.paid,
+        "change": settlement.change,
+        "refunded_total": 0,
+        "buyer_name": (buyer.name or "") if buyer else "",
+        "buyer_phone": (buyer.phone or "") if buyer else "",
+        "buyer_email": (buyer.email or "") if buyer else "",
+        "buyer_origin": buyer.origin if buyer else None,
+        "public_token": offline.token_of(order) or secrets.token_urlsafe(24),
+        "voided_at": None,
+        "void_reason": "",
+        "device_code": order.offline.device if made_offline else None,
+        "offline_number": order.offline.number if made_offline else None,
+        "synced_at": now if made_offline else None,
+        "late": late,
+    }
+    lines = []
+    for number, (item, priced) in enumerate(zip(order.items, cart.lines, strict=True), start=1):
+        product = products[item.product_id]
+        lines.append(
+            {
+                "line_no": number,
+                "product_id": product.id,
+                "sku": product.sku,
+                "name": product.name,
+                "category": product.category,
+                "unit_price": priced.unit_price,
+                "quantity": priced.quantity,
+                "discount_percent": (
+                    str(item.discount_percent) if item.discount_percent is not None else None
+                ),
+                "discount": priced.discount,
+                "total": priced.total,
+                "order_discount_share": priced.order_share,
+                "net": priced.net,
+                "tax": priced.tax,
+                "refunded_quantity": 0,
+                "catalogue_price": (
+                    product.price if made_offline and priced.unit_price != product.price else None
+                ),
+                "short_by": 0,
+            }
+        )
+    payments = [
+        {"method": p.method, "amount": p.amount, "change": change, "reference": p.reference}
+        for p, change in zip(order.payments, settlement.change_by_payment, strict=True)
+    ]
+    return _Prepared(
+        exhibitor_id=exhibitor.id,
+        event_id=event.id,
+        booth=exhibitor.booth,
+        timezone=event.timezone,
+        user_id=actor.id,
+        username=actor.username,
+        fingerprint=fingerprint,
+        sale=sale,
+        lines=lines,
+        payments=payments,
+        takes=[(pid, qty, products[pid].name) for pid, qty in sorted(wanted.items())],
+        made_offline=made_offline,
+        register=order.till or "",
+        opening_float=(order.offline.opening_float or 0) if made_offline else 0,
+        movements_at=now,
+    )
+
+
+_INSERT_SALE = sa.insert(Sale).returning(Sale.id)
+_INSERT_LINES = sa.insert(SaleLine)
+_INSERT_PAYMENTS = sa.insert(Payment)
+_INSERT_MOVEMENTS = sa.insert(StockMovement)
+_INSERT_KEY = sa.insert(IdempotencyKey)
+
+
+def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
+    """The write phase: few statements, built once, on the transaction's connection."""
+    # BEGIN IMMEDIATE on SQLite. A twin request with the same key that committed while
+    # we were reading is caught by the key's unique index at the end (or, if it took
+    # the last piece, by the stock): record_sale then answers with the twin's answer.
+    connection = db.session.connection()
+    stock_after: dict[int, int] = {}
+    short: dict[int, int] = {}
+    for product_id, quantity, name in p.takes:
+        if p.made_offline:
+            after = connection.execute(
+                TAKE_STOCK_ANYWAY, {"product_id": product_id, "quantity": quantity}
+            ).scalar_one()
+            short[product_id] = min(quantity, max(0, -after))
+        else:
+            after = connection.execute(
+                TAKE_STOCK, {"product_id": product_id, "quantity": quantity}
+            ).scalar()
+        if after is None:
+            available = connection.execute(
+                sa.select(Product.stock).where(Product.id == product_id)
+            ).scalar()
+            raise InsufficientStock(
+                _("Only %(n)d of %(name)s in stock.", n=available or 0, name=name),
+                product_id=product_id,
+                available=available,
+            )
+        stock_after[product_id] = after
+
+    seq = next_number(p.exhibitor_id, SALE_COUNTER)
+    sale = dict(p.sale, receipt_seq=seq, receipt_number=receipt_number(p.booth, seq))
+    if sale["shift_id"] is None:
+        sale["shift_id"] = ensure_open_shift(
+            p.exhibitor_id, p.register, p.user_id, p.opening_float, sale["created_at"]
+        )
+    lines = p.lines
+    if short:
+        lines = [dict(line) for line in p.lines]
+        for line in lines:  # the shortfall is told on the product's first line
+            line["short_by"], short[line["product_id"]] = short.get(line["product_id"], 0), 0
+    sale_id = connection.execute(_INSERT_SALE, sale).scalar_one()
+    sale["id"] = sale_id
+    connection.execute(_INSERT_LINES, [dict(line, sale_id=sale_id) for line in lines])
+    connection.execute(_INSERT_PAYMENTS, [dict(pay, sale_id=sale_id) for pay in p.payments])
+    connection.execute(
+        _INSERT_MOVEMENTS,
+        [
+            {
+                "product_id": product_id,
+                "exhibitor_id": p.exhibitor_id,
+                "kind": "sale",
+                "delta": -quantity,
+                "stock_after": stock_after[product_id],
+                "reason": sale["offline_number"] or "",
+                "user_id": p.user_id,
+                "sale_id": sale_id,
+                "refund_id": None,
+                "at": p.movements_at,
+            }
+            for product_id, quantity, _name in p.takes
+        ],
+    )
+    deltas = rollups.Deltas(p.event_id, p.exhibitor_id)
+    rollups.add_sale(deltas, sale, lines, p.payments)
+    deltas.write(connection)
+    body = sale_body(sale, lines, p.payments, cashier=p.username, timezone=p.timezone)
+    connection.execute(
+        _INSERT_KEY,
+        {
+            "exhibitor_id": p.exhibitor_id,
+            "key": key,
+            "fingerprint": p.fingerprint,
+            "user_id": p.user_id,
+            "sale_id": sale_id,
+            "response_status": 201,
+            "response_body": body,
+            "created_at": sale["created_at"],
+        },
+    )
+    return SaleAnswer(201, body)
+
+
+# --- finding sales ----------------------------------------------------------------------
+
+
+def get_sale(actor: User, sale_id: int, action: Action = Action.VIEW) -> Sale:
+    """Raises NotFound for an unknown sale, Forbidden for another exhibitor's."""
+    sale = db.session.get(Sale, sale_id)
+    if sale is None:
+        raise NotFound(_("No such sale."))
+    permissions.require(actor, action, sale.exhibitor)
+    return sale
+
+
+def list_sales(
+    actor: User, *, exhibitor_id: int | None = None, day: date | None = None
+) -> list[Sale]:
+    """Sales of one event-local day (default: today at the exhibitor's event), newest
+    last. Raises Forbidden/NotFound for an exhibitor outside the actor's rights."""
+    query = sa.select(Sale).join(Exhibitor, Exhibitor.id == Sale.exhibitor_id)
+    if exhibitor_id is not None:
+        exhibitor = get_exhibitor(actor, exhibitor_id)
+        query = query.where(Sale.exhibitor_id == exhibitor.id)
+        timezone = exhibitor.event.timezone
+    else:
+        query = query.where(permissions.exhibitor_scope(actor))
+        event = actor.exhibitor.event if actor.exhibitor_id else None
+        timezone = event.timezone if event else "UTC"
+    day = day or local_day(utcnow(), timezone)
+    query = query.where(Sale.business_date == day)
+    return list(db.session.scalars(query.order_by(Sale.id)))
