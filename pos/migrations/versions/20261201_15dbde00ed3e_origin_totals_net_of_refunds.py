@@ -8,8 +8,8 @@ changes). A database without any rollups is left alone: `pos init-db` fills all 
 after the upgrade.
 
 Revision ID: 15dbde00ed3e
-Revises: 269fc3240944
-Create Date: 2026-11-29 10:00:00.000000
+Revises: 6a1f0c2d9e51
+Create Date: 2026-12-01 13:00:00.000000
 
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "15dbde00ed3e"
-down_revision = "269fc3240944"
+down_revision = "6a1f0c2d9e51"
 branch_labels = None
 depends_on = None
 
