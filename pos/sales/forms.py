@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -34,3 +35,10 @@ class ShiftCloseForm(FlaskForm):
         validators=[InputRequired(message=_l("Enter the amount counted.")), NumberRange(min=0)],
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])
+
+
+class WaitingSalesForm(FlaskForm):
+    file = FileField(
+        _l('File of waiting sales (from a tablet\'s "Export waiting sales")'),
+        validators=[FileRequired(message=_l("Choose the file."))],
+    )

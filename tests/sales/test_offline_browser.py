@@ -201,7 +201,7 @@ def test_two_tablets_selling_the_last_painting_offline_both_arrive_and_the_manag
         sign_in(page, server, "manager-a03")
         page.wait_for_url(re.compile(r"/day$"))
         issues = page.locator("#offline-issues")
-        assert "Sold with too little stock" in issues.inner_text()
+        assert "Terjual melebihi stok" in issues.inner_text()  # sold with too little stock
         assert painting in issues.inner_text()
         page.screenshot(path=str(tmp_path / "day-conflict.png"), full_page=True)
         assert problems.seen == []

@@ -339,7 +339,7 @@ function renderCart() {
     minus.addEventListener("click", () => changeQuantity(index, -1));
     plus.addEventListener("click", () => changeQuantity(index, +1));
     plus.disabled = inCart(line.product) >= available(line.product);
-    discount.addEventListener("click", () => askLineDiscount(index));
+    discount.addEventListener("click", () => askDiscount(index));
     remove.addEventListener("click", () => { state.cart.splice(index, 1); changed(); });
     list.append(
       el(
@@ -436,40 +436,69 @@ function withinLimit(gross, discountAmount) {
   return cfg.role !== "cashier" || discountAmount * 100 <= gross * cfg.discountLimit;
 }
 
-function askLineDiscount(index) {
-  const line = state.cart[index];
-  const answer = window.prompt(t("discount_prompt"));
-  if (answer === null) return;
-  const discount = parseDiscount(answer);
-  if (discount === undefined) return window.alert(t("discount_invalid"));
-  const trial = { ...line, discount };
+// Discounts are typed in a dialog: a percentage ("10%") or an amount ("25.000"), with
+// quick percentages; a cashier's discount is held to the event's limit.
+let discountTarget = null; // a cart line's index, or "order"
+
+function askDiscount(target) {
+  if (!state.cart.length) return;
+  discountTarget = target;
+  const current = target === "order" ? state.orderDiscount : state.cart[target].discount;
+  $("discount-title").textContent = target === "order" ? t("order_discount_prompt") : t("discount_prompt");
+  $("discount-input").value = !current ? "" : current.percent !== undefined ? `${current.percent}%` : money(current.amount).replace(/^(Rp|IDR)\s?/, "");
+  $("discount-error").hidden = true;
+  $("discount-dialog").showModal();
+  $("discount-input").focus();
+}
+
+function discountProblem(target, discount) {
+  // Why this discount cannot be given, or "" when it can.
+  if (discount === undefined) return t("discount_invalid");
+  if (!discount) return "";
+  if (target === "order") {
+    const previous = state.orderDiscount;
+    state.orderDiscount = discount;
+    const sums = totals();
+    state.orderDiscount = previous;
+    const afterLines = sums.lines.reduce((sum, l) => sum + l.total, 0);
+    const order = sums.discount - sums.lines.reduce((sum, l) => sum + l.discount, 0);
+    if (discount.amount > afterLines) return t("discount_invalid");
+    if (!withinLimit(afterLines, order)) return t("over_limit", { n: cfg.discountLimit });
+    return "";
+  }
+  const line = state.cart[target];
   const gross = line.product.price * line.quantity;
-  if (discount && lineDiscount(trial) > gross) return window.alert(t("discount_invalid"));
-  if (discount && !withinLimit(gross, lineDiscount(trial))) return window.alert(t("over_limit", { n: cfg.discountLimit }));
-  line.discount = discount;
+  const amount = lineDiscount({ ...line, discount });
+  if (amount > gross) return t("discount_invalid");
+  if (!withinLimit(gross, amount)) return t("over_limit", { n: cfg.discountLimit });
+  return "";
+}
+
+function applyDiscount(text) {
+  const discount = parseDiscount(text);
+  const problem = discountProblem(discountTarget, discount);
+  if (problem) {
+    $("discount-error").textContent = problem;
+    $("discount-error").hidden = false;
+    return;
+  }
+  if (discountTarget === "order") state.orderDiscount = discount;
+  else state.cart[discountTarget].discount = discount;
+  $("discount-dialog").close();
   changed();
 }
 
-function askOrderDiscount() {
-  if (!state.cart.length) return;
-  const answer = window.prompt(t("order_discount_prompt"));
-  if (answer === null) return;
-  const discount = parseDiscount(answer);
-  if (discount === undefined) return window.alert(t("discount_invalid"));
-  const previous = state.orderDiscount;
-  state.orderDiscount = discount;
-  const sums = totals();
-  const afterLines = sums.lines.reduce((s, l) => s + l.total, 0);
-  const order = sums.discount - sums.lines.reduce((s, l) => s + l.discount, 0);
-  if (discount && (discount.amount > afterLines)) {
-    state.orderDiscount = previous;
-    return window.alert(t("discount_invalid"));
+$("discount-apply").addEventListener("click", () => applyDiscount($("discount-input").value));
+$("discount-remove").addEventListener("click", () => applyDiscount(""));
+$("discount-cancel").addEventListener("click", () => $("discount-dialog").close());
+$("discount-input").addEventListener("keydown", (event) => {
+  if (event.key === "Enter") {
+    event.preventDefault();
+    applyDiscount($("discount-input").value);
   }
-  if (!withinLimit(afterLines, order)) {
-    state.orderDiscount = previous;
-    return window.alert(t("over_limit", { n: cfg.discountLimit }));
-  }
-  renderCart();
+});
+for (const quick of document.querySelectorAll("#discount-quick button")) {
+  quick.addEventListener("click", () => applyDiscount(quick.dataset.value));
 }
 
 // --- search and scanning ----------------------------------------------------------------
@@ -511,7 +540,7 @@ for (const chip of document.querySelectorAll("#category-chips .chip")) {
   });
 }
 
-$("order-discount").addEventListener("click", askOrderDiscount);
+$("order-discount").addEventListener("click", () => askDiscount("order"));
 $("clear").addEventListener("click", () => {
   state.cart = [];
   state.orderDiscount = null;
@@ -914,9 +943,32 @@ function showAttention() {
   const list = $("attention-list");
   list.replaceChildren();
   for (const entry of state.attention) {
-    list.append(el("li", {}, el("strong", { class: "mono" }, entry.number), " · ", money(entry.body.payments.reduce((s, p) => s + p.amount, 0)), el("br"), el("span", { class: "hint" }, entry.message)));
+    const paid = entry.body.payments.reduce((s, p) => s + p.amount, 0);
+    const item = el("li", { class: "attention-item", "data-number": entry.number },
+      el("strong", { class: "mono" }, entry.number), " · ", money(paid), el("br"),
+      el("span", { class: "hint" }, entry.message));
+    if (cfg.role !== "cashier") {
+      // A manager may discard it, with a reason the server keeps in the audit log.
+      const reason = el("input", { type: "text", "aria-label": t("discard_reason"), placeholder: t("discard_reason") });
+      const discard = el("button", { type: "button", class: "btn btn-small" }, t("discard"));
+      discard.addEventListener("click", () => discardWaiting(entry, reason.value.trim(), item));
+      item.append(el("div", { class: "amount-row" }, reason, discard));
+    }
+    list.append(item);
   }
   $("attention-dialog").showModal();
+}
+
+async function discardWaiting(entry, reason, item) {
+  if (!reason) return item.querySelector("input").focus();
+  const answer = await api("POST", "/api/v1/sales/discards", { exhibitor_id: cfg.exhibitorId, number: entry.number, reason, sale: entry.body }).catch(() => null);
+  if (answer?.status === 204) {
+    await storage.forget(entry.key);
+    await refreshOutbox();
+    item.remove();
+  } else {
+    item.append(el("p", { class: "flash flash-error" }, answer?.payload?.message || t("network")));
+  }
 }
 
 async function exportWaiting() {
