@@ -1,8 +1,9 @@
-"""Integer money: half-up rounding, percentages, proportional allocation, tax, formatting.
+"""Integer money: half-up rounding, percentages, proportional allocation, tax.
 
 Amounts are integers in the currency's smallest unit in use (IDR: whole rupiah).
 Fractions are exact (``fractions.Fraction``) until the one place each rule rounds,
-so no float ever touches money. Every rounding rule of the product lives here.
+so no float ever touches money. Every rounding rule of the product lives here; how
+money is written for a reader lives in pos/formats.py.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from numbers import Rational
 
-from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
+from babel.numbers import get_currency_precision
 
 Percent = int | Decimal | Fraction
 
@@ -69,18 +70,6 @@ def included_tax(total: int, rate_percent: Percent) -> int:
 def minor_digits(currency: str) -> int:
     """Digits after the decimal point of the unit money is counted in (IDR: 0)."""
     return get_currency_precision(currency)
-
-
-def format_money(amount: int, currency: str = "IDR", locale: str = "id") -> str:
-    """Money as people write it: ``Rp1.250.000`` in Indonesian, ``IDR 1,250,000`` in English."""
-    digits = minor_digits(currency)
-    value = Decimal(amount).scaleb(-digits)
-    text = format_currency(value, currency, locale=locale)
-    symbol = get_currency_symbol(currency, locale)
-    # Where the locale has no symbol of its own, the ISO code stands apart from the digits.
-    if symbol == currency:
-        text = text.replace(symbol, symbol + "\u00a0", 1).replace("\u00a0\u00a0", "\u00a0")
-    return text
 
 
 # An amount as people type it in whole rupiah: the digits, grouped in threes by dots or

@@ -1,4 +1,4 @@
-"""Integer money rules, without an app: rounding, percentages, allocation, tax, formatting."""
+"""Integer money rules, without an app: rounding, percentages, allocation, tax."""
 
 from decimal import Decimal
 from fractions import Fraction
@@ -8,7 +8,6 @@ import pytest
 from pos.money import (
     AmountError,
     allocate,
-    format_money,
     included_tax,
     parse_amount,
     percent_of,
@@ -64,12 +63,6 @@ def test_included_tax_is_the_total_minus_the_rounded_base():
     # 450,000 × 100 / 111 = 405,405.4… → base 405,405, PPN 44,595
     assert included_tax(450_000, 11) == 44_595
     assert included_tax(450_000, 0) == 0
-
-
-def test_money_is_written_as_indonesians_and_english_speakers_write_it():
-    assert format_money(1_250_000, "IDR", "id") == "Rp1.250.000"
-    assert format_money(1_250_000, "IDR", "en") == "IDR\u00a01,250,000"
-    assert format_money(12_345, "USD", "en") == "$123.45"
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from pos.db import utcnow
 from pos.extensions import db
+from pos.formats import format_money
 from pos.inventory.models import Product, StockMovement
-from pos.money import format_money
 from pos.sales.models import Refund, Sale, SaleLine, Shift
 from pos.sales.service import local_day
 from tests import factories
@@ -73,7 +73,8 @@ def facts(html: str) -> list[tuple[str, str]]:
 def stat(html: str, label: str) -> str:
     """The figure of one stat card of the day page."""
     match = re.search(
-        rf'<div class="stat card"><span>{re.escape(label)}</span><strong>(.*?)</strong>', html
+        rf'<div class="stat card[^"]*"><span>{re.escape(label)}</span><strong[^>]*>(.*?)</strong>',
+        html,
     )
     assert match, f"the page has no {label!r} figure"
     return strip_tags(match.group(1))
