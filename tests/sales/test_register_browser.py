@@ -350,6 +350,9 @@ def test_the_first_sale_of_a_closed_register_asks_its_float_once_and_discounts_i
         page.fill("#shift-float", "200.000")
         page.tap("#shift-open-confirm")
         page.locator("#checkout").wait_for()
+        page.tap('.method[data-method="qris"]')
+        assert not page.locator("#quick-cash").is_visible()  # no cash notes for QRIS
+        page.tap('.method[data-method="cash"]')
         page.tap("#quick-cash button >> nth=0")
         page.tap("#complete")
         page.wait_for_selector("#done[open]")
