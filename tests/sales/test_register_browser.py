@@ -368,3 +368,57 @@ def test_the_first_sale_of_a_closed_register_asks_its_float_once_and_discounts_i
     assert [(s["opening_float"], s["expected_cash"]) for s in shifts["items"]] == [
         (200_000, 627_500)
     ]
+
+
+def test_a_new_booth_is_told_how_to_start_and_its_products_sort_as_people_count(browser, server):
+    # Issue: a booth with no products showed an empty grid with no hint; the grid sorted
+    # names as text ("326, 350, 374, 38").
+    organizer = bearer(server, "organizer")
+    _, booth = call(
+        server, "POST", "/api/v1/exhibitors", {"name": "Galeri Baru", "booth": "Z99"}, organizer
+    )
+    password = "a-long-password-9"
+    call(
+        server,
+        "POST",
+        "/api/v1/users",
+        {
+            "username": "cashier-z99",
+            "password": password,
+            "role": "cashier",
+            "exhibitor_id": booth["id"],
+            "locale": "en",
+        },
+        organizer,
+    )
+    context = browser.new_context(**TABLET, locale="en-US")
+    try:
+        page = context.new_page()
+        sign_in(page, server, "cashier-z99", password)
+        page.wait_for_selector("#register[data-ready]")
+        assert page.locator("#catalogue-message").inner_text() == (
+            "This booth has no products on sale yet. Add them under Products."
+        )
+        for number in (374, 38, 350, 326):
+            status, _ = call(
+                server,
+                "POST",
+                "/api/v1/products",
+                {
+                    "exhibitor_id": booth["id"],
+                    "sku": f"PC-{number}",
+                    "name": f"Postcard {number}",
+                    "category": "other",
+                    "price": 10_000,
+                    "stock": 5,
+                },
+                organizer,
+            )
+            assert status == 201
+        page.reload()
+        page.wait_for_selector("#register[data-ready]")
+        names = page.locator(".product-tile .tile-name").all_inner_texts()
+        assert names == ["Postcard 38", "Postcard 326", "Postcard 350", "Postcard 374"]
+        assert page.locator("#catalogue-message").inner_text() == ""
+    finally:
+        context.close()
