@@ -48,6 +48,20 @@ def stock_of(server, booth: str) -> dict[str, int]:
     return {p["sku"]: p["stock"] for p in products["items"]}
 
 
+def keys_of_sales_sent(context) -> list[str]:
+    """The Idempotency-Keys of the sales that reached the server and were answered."""
+    posted: list[str] = []
+    context.on(
+        "requestfinished",
+        lambda r: (
+            posted.append(r.headers.get("idempotency-key"))
+            if r.method == "POST" and r.url.endswith("/api/v1/sales")
+            else None
+        ),
+    )
+    return posted
+
+
 def open_register(context, server, username):
     page = context.new_page()
     page.set_default_timeout(20_000)
@@ -82,15 +96,7 @@ def test_the_register_sells_twenty_sales_offline_and_sends_them_once_in_order(
     before_sales = len(sales_of(server, "D02"))
     before_stock = stock_of(server, "D02")
     context = browser.new_context(**TABLET, locale="id-ID")
-    posted: list[str] = []
-    context.on(
-        "requestfinished",  # reached the server and answered
-        lambda r: (
-            posted.append(r.headers.get("idempotency-key"))
-            if r.method == "POST" and r.url.endswith("/api/v1/sales")
-            else None
-        ),
-    )
+    posted = keys_of_sales_sent(context)
     try:
         page = open_register(context, server, "cashier-d02")
         context.set_offline(True)
@@ -134,15 +140,7 @@ def test_the_register_sells_twenty_sales_offline_and_sends_them_once_in_order(
 def test_two_tabs_of_one_tablet_never_send_a_sale_twice(browser, server):
     before = len(sales_of(server, "C07"))
     context = browser.new_context(**TABLET, locale="en-US")
-    posted: list[str] = []
-    context.on(
-        "requestfinished",  # reached the server and answered
-        lambda r: (
-            posted.append(r.headers.get("idempotency-key"))
-            if r.method == "POST" and r.url.endswith("/api/v1/sales")
-            else None
-        ),
-    )
+    posted = keys_of_sales_sent(context)
     try:
         first = open_register(context, server, "cashier-c07")
         context.set_offline(True)

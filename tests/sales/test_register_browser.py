@@ -32,6 +32,17 @@ def b12_sales(server) -> list[dict]:
     return sales["items"]
 
 
+def register_page(context, server, username, password="demo", language=None):
+    """A signed-in register, ready (its catalogue, shift and device known)."""
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, server, username, password)
+    if language:
+        page.tap(f'form.lang button[value="{language}"]')
+    page.wait_for_selector("#register[data-ready]")
+    return page
+
+
 def ring_up(page) -> None:
     page.wait_for_selector(f'.product-tile[data-sku="{RING}"]')
     page.tap(f'.product-tile[data-sku="{RING}"]')
@@ -217,9 +228,7 @@ def test_the_total_and_pay_stay_in_sight_with_a_long_cart_on_every_screen(
 def test_the_cart_survives_a_reload_and_the_language_switch(browser, server):
     context = browser.new_context(**TABLET, locale="id-ID")
     try:
-        page = context.new_page()
-        sign_in(page, server, "cashier-b12")
-        page.wait_for_selector("#register[data-ready]")
+        page = register_page(context, server, "cashier-b12")
         page.tap(f'.product-tile[data-sku="{RING}"]')
         page.tap(f'.product-tile[data-sku="{EARRINGS}"]')
         page.reload()
@@ -240,10 +249,7 @@ def test_the_cart_survives_a_reload_and_the_language_switch(browser, server):
 def test_an_unknown_scanned_code_is_named_and_the_field_is_ready_for_the_next(browser, server):
     context = browser.new_context(**TABLET, locale="en-US")
     try:
-        page = context.new_page()
-        sign_in(page, server, "cashier-b12")
-        page.tap('form.lang button[value="en"]')
-        page.wait_for_selector("#register[data-ready]")
+        page = register_page(context, server, "cashier-b12", language="en")
         tiles = page.locator(".product-tile").count()
         page.fill("#search", "XYZ-999")
         page.press("#search", "Enter")
@@ -265,11 +271,7 @@ def test_a_sale_refused_for_stock_names_the_product_and_marks_its_line(browser, 
     try:
         pages = []
         for tablet in tablets:
-            page = tablet.new_page()
-            sign_in(page, server, "cashier-b12")
-            page.tap('form.lang button[value="en"]')
-            page.wait_for_selector("#register[data-ready]")
-            pages.append(page)
+            pages.append(register_page(tablet, server, "cashier-b12", language="en"))
         one_of_a_kind = pages[0].eval_on_selector_all(
             ".product-tile:not([disabled])",
             "tiles => tiles.filter(t => t.querySelector('.tile-stock').textContent"
@@ -295,10 +297,7 @@ def test_a_sale_refused_for_stock_names_the_product_and_marks_its_line(browser, 
 def test_when_the_session_ends_the_register_asks_to_sign_in_and_keeps_the_cart(browser, server):
     context = browser.new_context(**TABLET, locale="en-US")
     try:
-        page = context.new_page()
-        sign_in(page, server, "cashier-b12")
-        page.tap('form.lang button[value="en"]')
-        page.wait_for_selector("#register[data-ready]")
+        page = register_page(context, server, "cashier-b12", language="en")
         page.tap(f'.product-tile[data-sku="{EARRINGS}"]')
         context.clear_cookies()  # signed out elsewhere, or the session expired
         page.tap("#pay")
