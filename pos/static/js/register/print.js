@@ -388,12 +388,26 @@ function fitPage(doc, widthMm) {
 
 // --- the server's PDFs ---------------------------------------------------------------
 
-function refusal(doc) {
-  // The API answers a refusal as JSON {"error", "message"}; show its message.
+// GET `url` from this server: {ok, answer} (its JSON, or null); rejects a PrintError
+// ("network") when nothing answers.
+async function askServer(url) {
+  let response;
   try {
-    return JSON.parse(doc.body.textContent).message || "";
+    response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
   } catch {
-    return "";
+    throw new PrintError("network");
+  }
+  return { ok: response.ok, answer: await response.json().catch(() => null) };
+}
+
+async function whyNot(url) {
+  // A refusal (JSON {"error", "message"}) cannot be read in the frame: the app's pages may
+  // frame its PDFs only. Ask once more, by fetch, for the server's words.
+  try {
+    const { ok, answer } = await askServer(url);
+    return ok ? new PrintError("not_a_document") : new PrintError("refused", answer?.message || "");
+  } catch (error) {
+    return error;
   }
 }
 
@@ -409,11 +423,9 @@ function openInTab(url) {
 // when the server refuses (its message) or does not answer.
 export function printPdf(url) {
   if (!pdfPrintsInPlace()) return openInTab(url);
-  return openFrame("0", "0", { src: url }).then((frame) => {
-    const doc = frame.contentDocument; // null if the answer was not ours to read
-    if (doc?.contentType !== "application/pdf") {
-      throw new PrintError(doc ? "refused" : "not_a_document", doc ? refusal(doc) : "");
-    }
+  return openFrame("0", "0", { src: url }).then(async (frame) => {
+    // A PDF, or else an answer the frame may not show (a refusal, a sign-in page).
+    if (frame.contentDocument?.contentType !== "application/pdf") throw await whyNot(url);
     frame.contentWindow.focus();
     frame.contentWindow.print();
     return "printed";
@@ -421,14 +433,8 @@ export function printPdf(url) {
 }
 
 async function receiptContent(url) {
-  let response;
-  try {
-    response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  } catch {
-    throw new PrintError("network");
-  }
-  const answer = await response.json().catch(() => null);
-  if (!response.ok || !answer) throw new PrintError("refused", answer?.message || "");
+  const { ok, answer } = await askServer(url);
+  if (!ok || !answer) throw new PrintError("refused", answer?.message || "");
   return answer;
 }
 
