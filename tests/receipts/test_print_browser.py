@@ -443,3 +443,60 @@ def test_the_html_receipt_of_a_recorded_sale_says_what_its_pdf_says(browser, ser
     for figure in ("Rp450.000", "Rp500.000", "Rp50.000", sale["receipt_number"], "Kasir B12"):
         assert figure in pdf and figure in text, figure
     assert len(opened) == 1
+
+
+def test_print_js_writes_money_tax_and_time_as_the_server_does(browser, server):
+    """The tablet's own arithmetic and writing for an offline receipt, against the
+    figures pos/money.py and the PDF receipt give."""
+    context, _opened = tablet(browser, locale="id-ID")
+    try:
+        page = context.new_page()
+        page.goto(server + "/login")
+        answers = page.evaluate(
+            """async () => {
+              const p = await import("/static/js/register/print.js");
+              const receipt = p.offlineReceipt(
+                {locale: "id", currency: "IDR", timezone: "Asia/Makassar", zone_name: "WITA",
+                 tax_rate_percent: 0, methods: {cash: "Tunai"}, labels: {}, cashier: "Made",
+                 public_base: "http://192.168.1.10:5000", event_name: "", exhibitor_name: "",
+                 booth: "B12"},
+                {offline_number: "B12-T2-0001", recorded_at: "2026-09-06T15:59:00Z",
+                 public_token: "tok", order_discount: 5000,
+                 lines: [{name: "a", quantity: 3, unit_price: 45000, discount: 13500}],
+                 payments: [{method: "cash", amount: 200000}]});
+              return {
+                tax: [p.includedTax(796500, 11), p.includedTax(100000, 11), p.includedTax(3, 100),
+                      p.includedTax(180000, 0)],
+                money: [p.money(1250000, "IDR", "id"), p.money(1250000, "IDR", "en"),
+                        p.money(0, "IDR", "id")],
+                when: p.localTime("2026-09-06T15:59:00Z", "Asia/Makassar", "WITA"),
+                receipt: [receipt.subtotal, receipt.line_discount_total, receipt.order_discount,
+                          receipt.total, receipt.tax_total, receipt.change, receipt.lines[0].total,
+                          receipt.payments[0].label, receipt.qr_url, receipt.when,
+                          receipt.tax_lines],
+                paper: (() => { p.choosePaper("58mm"); return p.paperSetting(); })(),
+                refused: (() => {
+                  try { p.choosePaper("a4"); return "taken"; } catch (e) { return e.name; }
+                })(),
+              };
+            }"""
+        )
+    finally:
+        context.close()
+    assert answers["tax"] == [78_932, 9_910, 1, 0]  # 3 × 100 / 200 = 1.5 rounds up to 2
+    assert answers["money"] == ["Rp1.250.000", "IDR\u00a01,250,000", "Rp0"]
+    assert answers["when"] == "06/09/2026 23:59 WITA"
+    assert answers["receipt"] == [
+        135_000,  # 3 × 45,000
+        13_500,
+        5_000,
+        116_500,
+        0,
+        83_500,  # 200,000 − 116,500
+        121_500,
+        "Tunai",
+        "http://192.168.1.10:5000/r/tok",
+        "06/09/2026 23:59 WITA",
+        False,
+    ]
+    assert answers["paper"] == "58mm" and answers["refused"] == "RangeError"
