@@ -500,3 +500,29 @@ def test_print_js_writes_money_tax_and_time_as_the_server_does(browser, server):
         False,
     ]
     assert answers["paper"] == "58mm" and answers["refused"] == "RangeError"
+
+
+def test_the_qr_code_for_the_done_screen_reads_as_the_buyers_link(browser, server, tmp_path):
+    """qrDataUrl: the buyer's link as an image the register can show while offline."""
+    context, _opened = tablet(browser, locale="id-ID")
+    try:
+        page = context.new_page()
+        page.goto(server + "/login")
+        page.evaluate(
+            """async (link) => {
+              const p = await import("/static/js/register/print.js");
+              const image = document.createElement("img");
+              image.id = "qr";
+              image.width = image.height = 240;
+              const shown = new Promise((resolve) => image.addEventListener("load", resolve));
+              image.src = p.qrDataUrl(link);
+              document.body.prepend(image);
+              await shown;
+            }""",
+            f"{server}/r/Zx9-Yw8_Vu7Ts6Rq5Po4Nm",
+        )
+        picture = tmp_path / "done-qr.png"
+        page.locator("#qr").screenshot(path=str(picture))
+    finally:
+        context.close()
+    assert decoded_qr(picture) == f"{server}/r/Zx9-Yw8_Vu7Ts6Rq5Po4Nm"
