@@ -91,9 +91,7 @@ def sell_live(client, booth) -> dict:
 
 
 @pytest.mark.parametrize("paper", ["80mm", "58mm", "a4"])
-def test_an_offline_sale_that_arrived_prints_its_receipt_and_offline_numbers(
-    client, booth, paper
-):
+def test_an_offline_sale_that_arrived_prints_its_receipt_and_offline_numbers(client, booth, paper):
     sale = send_offline_sale(client, booth)
     assert sale["receipt_number"] == "B12-000001"
     headers = factories.auth_headers(client, booth.cashier)

@@ -217,7 +217,8 @@ def test_after_a_refund_the_sale_page_offers_its_refund_note_first(client, a):
     refund_id = parse_qs(location.query)["refund"][0]
     html = text(client.get(f"{location.path}?{location.query}"))
     note = f"/api/v1/refunds/{refund_id}/receipt.pdf"
-    assert re.search(rf'<button[^>]*class="btn btn-small btn-primary" data-print-pdf="{note}">', html)
+    button = rf'<button[^>]*class="btn btn-small btn-primary" data-print-pdf="{note}">'
+    assert re.search(button, html)
     assert "Print refund note" in html
     headers = factories.auth_headers(client, a.manager)
     assert client.get(note, headers=headers).mimetype == "application/pdf"
