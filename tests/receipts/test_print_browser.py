@@ -133,6 +133,17 @@ def tablet(browser, **options):
     return context, opened
 
 
+def signed_in(context, base: str, username: str) -> tuple:
+    """A new tab of the tablet with ``username`` signed in, on their landing page, and
+    the script errors and failed loads it meets."""
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    problems = PageProblems(page)
+    sign_in(page, base, username)
+    page.wait_for_url(re.compile(r"/register$" if "cashier" in username else r"/day$"))
+    return page, problems
+
+
 def wait_for_prints(page, count: int) -> list[dict]:
     page.wait_for_function("n => window.__prints.length >= n", arg=count)
     return page.evaluate("window.__prints")
@@ -166,11 +177,7 @@ def test_a_cashier_reprints_a_copy_from_the_recent_sales_in_place(browser, serve
     sale = sell_ring(server, "print-recent-1")
     context, opened = tablet(browser, locale="id-ID")
     try:
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        problems = PageProblems(page)
-        sign_in(page, server, "cashier-b12")
-        page.wait_for_url(re.compile(r"/register$"))
+        page, problems = signed_in(context, server, "cashier-b12")
         page.goto(server + "/register/recent")
         reprint_button(page, sale["receipt_number"]).tap()
         (printed,) = wait_for_prints(page, 1)
@@ -210,11 +217,7 @@ def test_a_manager_prints_the_refund_note_from_the_sale_page_in_place(browser, s
     assert status == 201, refund
     context, opened = tablet(browser, locale="id-ID")
     try:
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        problems = PageProblems(page)
-        sign_in(page, server, "manager-b12")
-        page.wait_for_url(re.compile(r"/day$"))
+        page, problems = signed_in(context, server, "manager-b12")
         page.goto(f"{server}/sales/{sale['id']}")
         page.locator(f'li[data-refund="{refund["refund_number"]}"] button').tap()
         (printed,) = wait_for_prints(page, 1)
@@ -236,10 +239,7 @@ def test_a_refused_reprint_says_so_and_prints_nothing(browser, server):
     sale = sell_ring(server, "print-refused-1")
     context, opened = tablet(browser, locale="id-ID")
     try:
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        sign_in(page, server, "cashier-b12")
-        page.wait_for_url(re.compile(r"/register$"))
+        page, _problems = signed_in(context, server, "cashier-b12")
         page.goto(f"{server}/sales/{sale['id']}")
         # Signed out meanwhile (another tab, an expired session): the server refuses.
         context.clear_cookies()
@@ -264,11 +264,7 @@ def test_where_pdfs_do_not_print_in_place_the_copy_prints_as_html(browser, serve
     sale = sell_ring(server, f"print-html-{len(user_agent)}")
     context, opened = tablet(browser, locale="id-ID", user_agent=user_agent)
     try:
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        problems = PageProblems(page)
-        sign_in(page, server, "cashier-b12")
-        page.wait_for_url(re.compile(r"/register$"))
+        page, problems = signed_in(context, server, "cashier-b12")
         page.goto(server + "/register/recent")
         reprint_button(page, sale["receipt_number"]).tap()
         (printed,) = wait_for_prints(page, 1)
@@ -285,10 +281,7 @@ def test_chrome_on_an_ipad_opens_the_pdf_in_a_new_tab(browser, server):
     sale = sell_ring(server, "print-crios-1")
     context, opened = tablet(browser, locale="id-ID", user_agent=IPAD_CHROME)
     try:
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        sign_in(page, server, "cashier-b12")
-        page.wait_for_url(re.compile(r"/register$"))
+        page, _problems = signed_in(context, server, "cashier-b12")
         page.goto(server + "/register/recent")
         with context.expect_page() as tab:
             reprint_button(page, sale["receipt_number"]).tap()
@@ -348,13 +341,9 @@ def test_the_receipt_of_an_offline_sale_is_drawn_on_the_tablet_without_the_netwo
     context_data = receipt_context(root, base)
     context, opened = tablet(browser, locale="id-ID")
     try:
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        problems = PageProblems(page)
+        page, problems = signed_in(context, base, "cashier-b12")
         failed: list[str] = []
         page.on("requestfailed", lambda request: failed.append(request.url))
-        sign_in(page, base, "cashier-b12")
-        page.wait_for_url(re.compile(r"/register$"))
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()
         assert page.evaluate("Boolean(navigator.serviceWorker.controller)")
@@ -419,10 +408,7 @@ def test_the_html_receipt_of_a_recorded_sale_says_what_its_pdf_says(browser, ser
     cashier = bearer(server, "cashier-b12")
     context, opened = tablet(browser, locale="id-ID")
     try:
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        sign_in(page, server, "cashier-b12")
-        page.wait_for_url(re.compile(r"/register$"))
+        page, _problems = signed_in(context, server, "cashier-b12")
         text = page.evaluate(
             """async (id) => {
               const print = await import("/static/js/register/print.js");

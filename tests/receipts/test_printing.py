@@ -12,6 +12,7 @@ import pytest
 
 from pos.receipts.service import register_receipt_context
 from tests import factories
+from tests.factories import device_code
 
 
 @pytest.fixture
@@ -37,20 +38,10 @@ def pdftotext(content: bytes) -> str:
     return done.stdout.decode()
 
 
-def device(client, user, exhibitor_id) -> str:
-    answer = client.post(
-        "/api/v1/devices",
-        json={"exhibitor_id": exhibitor_id},
-        headers=factories.auth_headers(client, user),
-    )
-    assert answer.status_code == 201, answer.get_json()
-    return answer.get_json()["device"]
-
-
 def send_offline_sale(client, booth, *, number_seq=7, tendered=250_000) -> dict:
     """Two of the booth's 100,000 product, 10 % off the line, paid 250,000 in cash on
     tablet T1 twenty minutes ago, as the register sends it once the Wi-Fi is back."""
-    code = device(client, booth.cashier, booth.exhibitor.id)
+    code = device_code(client, booth.cashier, booth.exhibitor.id)
     body = {
         "exhibitor_id": booth.exhibitor.id,
         "items": [
@@ -105,7 +96,7 @@ def test_an_offline_sale_that_arrived_prints_its_receipt_and_offline_numbers(cli
 
 def test_the_offline_number_is_printed_in_the_exhibitors_receipt_language(client, event):
     english = factories.Booth(event, "E1", receipt_language="en")
-    code = device(client, english.cashier, english.exhibitor.id)
+    code = device_code(client, english.cashier, english.exhibitor.id)
     body = {
         "exhibitor_id": english.exhibitor.id,
         "items": [{"product_id": english.product.id, "quantity": 1, "unit_price": 100_000}],

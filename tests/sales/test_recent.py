@@ -54,10 +54,7 @@ def sell(client, booth, quantity=1, **extra) -> dict:
 
 
 def sell_offline(client, booth, *, seq, made_at) -> dict:
-    headers = factories.auth_headers(client, booth.cashier)
-    code = client.post(
-        "/api/v1/devices", json={"exhibitor_id": booth.exhibitor.id}, headers=headers
-    ).get_json()["device"]
+    code = factories.device_code(client, booth.cashier, booth.exhibitor.id)
     return sell(
         client,
         booth,
