@@ -9,7 +9,7 @@ TLS    ?=
 # PostgreSQL server for the second test run (trust auth, database `test`).
 POS_PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint install install-run translations db clean
+.PHONY: run test lint install install-run translations messages db clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ install: $(VENV)/.installed-test
 	$(COMPILE_TRANSLATIONS)
 
 translations: install-run
+
+# After adding or changing texts: the catalogue gets the new strings to translate.
+messages: install-run
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o /tmp/pos-messages.pot . > /dev/null
+	$(BIN)/pybabel update -i /tmp/pos-messages.pot -d pos/translations --ignore-obsolete
 
 db: install-run
 	$(BIN)/pos init-db

@@ -1,17 +1,23 @@
-"""Languages (Bahasa Indonesia and English), and money and time shown for the locale."""
+"""Languages (Bahasa Indonesia and English): the reader's locale, and the formats of
+pos/formats.py handed to the templates as filters with that locale."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from pos.money import format_money
+from pos.formats import (
+    format_count,
+    format_day,
+    format_deduction,
+    format_difference,
+    format_moment,
+    format_money,
+)
 
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
@@ -41,19 +47,36 @@ def money(amount: int | None, currency: str = "IDR", locale: str | None = None) 
     return format_money(amount, currency, locale or locale_code())
 
 
+def deduction(amount: int | None, currency: str = "IDR", locale: str | None = None) -> str:
+    """An amount taken off: ``−Rp10.000`` (pos/formats.py)."""
+    if amount is None:
+        return ""
+    return format_deduction(amount, currency, locale or locale_code())
+
+
+def difference(amount: int | None, currency: str = "IDR", locale: str | None = None) -> str:
+    if amount is None:
+        return ""
+    return format_difference(amount, currency, locale or locale_code())
+
+
+def count(value: int | None, locale: str | None = None) -> str:
+    return "" if value is None else format_count(value, locale or locale_code())
+
+
 def local_datetime(
     value: datetime | None, timezone: str, fmt: str = "medium", locale: str | None = None
 ) -> str:
     """A stored UTC time shown in the event's timezone, formatted for the locale."""
     if value is None:
         return ""
-    return format_datetime(value, fmt, tzinfo=ZoneInfo(timezone), locale=locale or locale_code())
+    return format_moment(value, timezone, locale or locale_code(), fmt)
 
 
 def local_date(value: date | None, fmt: str = "medium", locale: str | None = None) -> str:
     if value is None:
         return ""
-    return format_date(value, fmt, locale=locale or locale_code())
+    return format_day(value, locale or locale_code(), fmt)
 
 
 def register_i18n(app: Flask) -> None:
@@ -62,6 +85,9 @@ def register_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     login_manager.login_message = _l("Please sign in to continue.")
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["deduction"] = deduction
+    app.jinja_env.filters["difference"] = difference
+    app.jinja_env.filters["count"] = count
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals["locale_code"] = locale_code

@@ -1,19 +1,24 @@
-"""Integer money: half-up rounding, percentages, proportional allocation, tax, formatting.
+"""Integer money: half-up rounding, percentages, proportional allocation, tax.
 
 Amounts are integers in the currency's smallest unit in use (IDR: whole rupiah).
 Fractions are exact (``fractions.Fraction``) until the one place each rule rounds,
-so no float ever touches money. Every rounding rule of the product lives here.
+so no float ever touches money. Every rounding rule of the product lives here; how
+money is written for a reader lives in pos/formats.py.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Rational
 
-from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
+from babel.numbers import get_currency_precision
 
 Percent = int | Decimal | Fraction
+
+# The largest amount anyone may type or send: a trillion rupiah, far above any sale.
+MAX_MONEY = 10**12
 
 
 def round_half_up(value: Rational | int) -> int:
@@ -67,13 +72,51 @@ def minor_digits(currency: str) -> int:
     return get_currency_precision(currency)
 
 
-def format_money(amount: int, currency: str = "IDR", locale: str = "id") -> str:
-    """Money as people write it: ``Rp1.250.000`` in Indonesian, ``IDR 1,250,000`` in English."""
-    digits = minor_digits(currency)
-    value = Decimal(amount).scaleb(-digits)
-    text = format_currency(value, currency, locale=locale)
-    symbol = get_currency_symbol(currency, locale)
-    # Where the locale has no symbol of its own, the ISO code stands apart from the digits.
-    if symbol == currency:
-        text = text.replace(symbol, symbol + "\u00a0", 1).replace("\u00a0\u00a0", "\u00a0")
-    return text
+# An amount as people type it in whole rupiah: the digits, grouped in threes by dots or
+# by commas (one kind in one amount) or not grouped, optionally after "Rp", "Rp." or
+# "IDR" and optionally followed by a zero fraction (",00", ".00") or ",-".
+_AMOUNT = re.compile(
+    r"""
+    (?P<sign>[-\u2212])?\s*
+    (?:rp\.?|idr)?\s*
+    (?P<minus>[-\u2212])?\s*
+    (?P<whole>[0-9]+|[0-9]{1,3}(?P<sep>[.,])[0-9]{3}(?:(?P=sep)[0-9]{3})*)
+    (?:(?P<point>[.,])(?P<fraction>[0-9]{2}|-))?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+class AmountError(ValueError):
+    """Typed text that is no amount. ``reason``: "unreadable", "negative" or "too_large"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_amount(text: str) -> int:
+    """Whole rupiah from an amount typed as the app prints it, or as people write it.
+
+    ``660.000``, ``660,000``, ``660000``, ``Rp660.000``, ``Rp 660.000``, ``Rp. 660.000,-``,
+    ``IDR 660,000`` and ``660.000,00`` are all 660000. As in the register's
+    ``parseAmount`` every dot and comma between digits groups thousands (rupiah have no
+    cents), but unlike it this refuses what it would misread: separators that do not
+    group threes (``4.50``: four and a half thousand, or four and a half?), a fraction
+    that is not zero, letters, and a minus sign. For a currency with cents this rule
+    would be wrong; every event's money here is counted in whole units.
+
+    Raises AmountError("unreadable" | "negative" | "too_large").
+    """
+    match = _AMOUNT.fullmatch(" ".join(str(text).split()))  # any spaces, NBSP too
+    if match is None:
+        raise AmountError("unreadable")
+    point, fraction = match["point"], match["fraction"]
+    if point and fraction != "-" and (point == match["sep"] or fraction.strip("0")):
+        raise AmountError("unreadable")  # 1.000.00, 4,50: not whole rupiah as written
+    if match["sign"] or match["minus"]:
+        raise AmountError("negative")
+    whole = match["whole"]
+    if len(whole) > 20 or int(whole.replace(".", "").replace(",", "")) > MAX_MONEY:
+        raise AmountError("too_large")
+    return int(whole.replace(".", "").replace(",", ""))

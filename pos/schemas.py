@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, StringConstraints
 
-MAX_MONEY = 10**12
+from pos.money import MAX_MONEY
 
 # Money: an integer count of the currency's smallest unit in use (IDR: rupiah).
 Money = Annotated[int, Field(ge=0, le=MAX_MONEY, description="Integer, smallest currency unit")]

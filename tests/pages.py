@@ -41,6 +41,20 @@ def field_errors(html: str, name: str) -> list[str]:
     raise AssertionError(f"the page has no field named {name!r}")
 
 
+def input_tag(html: str, name: str) -> str:
+    """The ``<input>`` tag named ``name``, to read its type and attributes."""
+    tag = re.search(rf'<input\b[^>]*\bname="{re.escape(name)}"[^>]*>', html)
+    if tag is None:
+        raise AssertionError(f"the page has no input named {name!r}")
+    return tag[0]
+
+
+def field_value(html: str, name: str) -> str:
+    """What the input named ``name`` holds when the page opens."""
+    value = re.search(r'\bvalue="([^"]*)"', input_tag(html, name))
+    return unescape(value[1]) if value else ""
+
+
 def flashes(html: str, category: str) -> list[str]:
     return [
         unescape(m).strip()

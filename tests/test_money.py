@@ -1,11 +1,18 @@
-"""Integer money rules, without an app: rounding, percentages, allocation, tax, formatting."""
+"""Integer money rules, without an app: rounding, percentages, allocation, tax."""
 
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
-from pos.money import allocate, format_money, included_tax, percent_of, round_half_up
+from pos.money import (
+    AmountError,
+    allocate,
+    included_tax,
+    parse_amount,
+    percent_of,
+    round_half_up,
+)
 
 
 @pytest.mark.parametrize(
@@ -58,7 +65,60 @@ def test_included_tax_is_the_total_minus_the_rounded_base():
     assert included_tax(450_000, 0) == 0
 
 
-def test_money_is_written_as_indonesians_and_english_speakers_write_it():
-    assert format_money(1_250_000, "IDR", "id") == "Rp1.250.000"
-    assert format_money(1_250_000, "IDR", "en") == "IDR\u00a01,250,000"
-    assert format_money(12_345, "USD", "en") == "$123.45"
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "660.000",  # as the app prints it in Indonesian
+        "660,000",  # ... and in English
+        "660000",
+        "Rp660.000",
+        "Rp 660.000",
+        "rp660.000",
+        "Rp. 660.000,-",
+        "Rp 660.000.-",
+        "IDR 660,000",
+        "IDR\u00a0660,000",  # copied from a page: a no-break space
+        "660.000,00",
+        "660,000.00",
+        "  660.000 ",
+    ],
+)
+def test_an_amount_typed_as_people_write_rupiah_is_read_as_whole_rupiah(typed):
+    assert parse_amount(typed) == 660_000
+
+
+def test_a_larger_amount_with_several_groups_is_read_whole():
+    assert parse_amount("4.500.000") == 4_500_000
+    assert parse_amount("Rp1.250.000") == 1_250_000
+    assert parse_amount("0") == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("", "unreadable"),
+        ("abc", "unreadable"),
+        ("12abc", "unreadable"),  # the register's parseAmount would take 12
+        ("Rp", "unreadable"),
+        ("4.50", "unreadable"),  # not thousands: four and a half what?
+        ("4,5", "unreadable"),
+        ("4.0", "unreadable"),
+        ("1.0000", "unreadable"),
+        ("1.000,000", "unreadable"),  # two kinds of grouping in one amount
+        ("1.000.00", "unreadable"),
+        ("660.000,50", "unreadable"),  # rupiah have no cents
+        ("660 000", "unreadable"),
+        ("\u0663\u0660\u0660", "unreadable"),  # Arabic-Indic digits
+        ("-5", "negative"),
+        ("-660.000", "negative"),
+        ("\u2212660.000", "negative"),  # the minus sign, as a word processor writes it
+        ("-Rp660.000", "negative"),
+        ("Rp -660.000", "negative"),
+        ("1.000.000.000.001", "too_large"),  # above a trillion
+        ("9" * 5000, "too_large"),
+    ],
+)
+def test_text_that_is_no_whole_amount_is_refused_with_the_reason(typed, reason):
+    with pytest.raises(AmountError) as refused:
+        parse_amount(typed)
+    assert refused.value.reason == reason

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from pos.forms import PosForm
 
 ROLE_LABELS = {"organizer": _l("Organizer"), "manager": _l("Manager"), "cashier": _l("Cashier")}
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PosForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     next = HiddenField()
 
 
-class PinSwitchForm(FlaskForm):
+class PinSwitchForm(PosForm):
     user_id = HiddenField(validators=[DataRequired()])
     pin = PasswordField(
         _l("PIN"),
@@ -24,14 +25,14 @@ class PinSwitchForm(FlaskForm):
     )
 
 
-class PinForm(FlaskForm):
+class PinForm(PosForm):
     pin = PasswordField(
         _l("New PIN (4–6 digits)"),
         validators=[DataRequired(), Regexp(r"^[0-9]{4,6}$", message=_l("A PIN is 4 to 6 digits."))],
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(PosForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=2, max=80)])
     display_name = StringField(
         _l("Name shown on receipts"), validators=[Optional(), Length(max=120)]
@@ -46,7 +47,7 @@ class UserForm(FlaskForm):
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(PosForm):
     password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(min=4, max=200)]
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,19 +14,19 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from pos.forms import MoneyField, PosForm
 from pos.inventory.attributes import CATEGORY_LABELS
 
 
-class ProductForm(FlaskForm):
+class ProductForm(PosForm):
     sku = StringField(_l("SKU"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     category = SelectField(
         _l("Category"),
         choices=[SelectChoice(slug, label) for slug, label in CATEGORY_LABELS.items()],
     )
-    price = IntegerField(
-        _l("Price (whole rupiah)"),
-        validators=[InputRequired(message=_l("Enter a price.")), NumberRange(min=0)],
+    price = MoneyField(
+        _l("Price (whole rupiah)"), validators=[InputRequired(message=_l("Enter a price."))]
     )
     stock = IntegerField(
         _l("Stock"),
@@ -43,7 +42,7 @@ class ProductForm(FlaskForm):
     remove_photo = BooleanField(_l("Remove the photo"))
 
 
-class StockAdjustmentForm(FlaskForm):
+class StockAdjustmentForm(PosForm):
     delta = IntegerField(
         _l("Change (+ received, − taken out)"),
         validators=[InputRequired(message=_l("Enter a number."))],
@@ -51,16 +50,16 @@ class StockAdjustmentForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PosForm):
     file = FileField(
         _l("Spreadsheet (CSV or XLSX)"),
         validators=[FileRequired(message=_l("Choose the file to import."))],
     )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PosForm):
     note = TextAreaField(_l("Note for the booth"), validators=[Optional(), Length(max=1000)])
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(PosForm):
     photo = FileField(_l("Photo"), validators=[FileRequired(message=_l("Take or choose a photo."))])

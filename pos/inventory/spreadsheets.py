@@ -20,6 +20,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from pos.inventory.attributes import ATTRIBUTES, CATEGORY_LABELS
+from pos.money import AmountError, parse_amount
 
 REQUIRED = ("sku", "name", "category", "price", "stock")
 OPTIONAL = ("one_of_a_kind", "low_stock_threshold", "description")
@@ -136,6 +137,17 @@ def _whole(text: str) -> int | None:
     return int(text.replace(".", "").replace(",", ""))
 
 
+def _amount(text: str) -> int | None:
+    """A price as the money fields read it: 450000, 450.000, 450,000 or Rp450.000 (as
+    Excel writes a rupiah cell into a CSV); a workbook's number cell as the number."""
+    if isinstance(text, Number):
+        return _whole(text)
+    try:
+        return parse_amount(text)
+    except AmountError:
+        return None
+
+
 def parse_catalogue(content: bytes) -> Parsed:
     """Rows of product fields, or errors naming row and column. Never raises."""
     parsed = Parsed()
@@ -193,8 +205,8 @@ def _read_row(number: int, cells: dict[str, str], parsed: Parsed, seen: dict[str
         "name": cells["name"],
         "category": cells["category"].lower(),
     }
-    for column in ("price", "stock"):
-        value = _whole(cells[column])
+    for column, read in (("price", _amount), ("stock", _whole)):
+        value = read(cells[column])
         if value is None:
             errors.append(
                 (
@@ -238,7 +250,7 @@ def column_guide() -> list[tuple[str, bool, str, str]]:
         ("sku", True, _("Your code for the item, unique at the booth; no spaces."), "SR-925-01"),
         ("name", True, _("The name on the receipt."), "Cincin Perak Motif Jawan"),
         ("category", True, categories, "jewellery"),
-        ("price", True, _("Whole rupiah: 450000, 450.000 or 450,000."), "450000"),
+        ("price", True, _("Whole rupiah: 450000, 450.000, 450,000 or Rp450.000."), "450000"),
         ("stock", True, _("How many are here now (0 or 1 for one of a kind)."), "6"),
         ("one_of_a_kind", False, _("yes or no (ya or tidak)."), "no"),
         ("low_stock_threshold", False, _("Flag the item as low at this stock."), "2"),

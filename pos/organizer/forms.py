@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,12 +14,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from pos.forms import MoneyField, PosForm
 
 RECEIPT_LANGUAGE_CHOICES = [SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")]
 
 
-class EventForm(FlaskForm):
+class EventForm(PosForm):
     name = StringField(_l("Event name"), validators=[DataRequired(), Length(max=200)])
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     starts_on = DateField(_l("First day"), validators=[Optional()])
@@ -36,11 +37,9 @@ class EventForm(FlaskForm):
     cashier_discount_limit_percent = IntegerField(
         _l("Largest discount a cashier may give (%)"),
         default=10,
-        validators=[DataRequired(message=_l("Enter a number.")), NumberRange(0, 100)],
+        validators=[InputRequired(message=_l("Enter a number.")), NumberRange(0, 100)],
     )
-    booth_fee = IntegerField(
-        _l("Booth fee"), default=0, validators=[Optional(), NumberRange(min=0)]
-    )
+    booth_fee = MoneyField(_l("Booth fee"), default=0, validators=[Optional()])
     commission_percent = DecimalField(
         _l("Commission on net sales (%)"),
         places=2,
@@ -49,7 +48,7 @@ class EventForm(FlaskForm):
     )
 
 
-class ExhibitorForm(FlaskForm):
+class ExhibitorForm(PosForm):
     name = StringField(_l("Business name"), validators=[DataRequired(), Length(max=200)])
     booth = StringField(_l("Booth code"), validators=[DataRequired(), Length(max=20)])
     owner_name = StringField(_l("Owner"), validators=[Optional(), Length(max=200)])

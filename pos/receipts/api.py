@@ -10,11 +10,9 @@ from pos.auth import permissions
 from pos.auth.permissions import Action
 from pos.errors import NotFound
 from pos.extensions import db
-from pos.inventory.service import list_products
-from pos.organizer.service import get_exhibitor
 from pos.receipts import service
 from pos.receipts.schemas import LabelQuery, ReceiptOut, ReceiptQuery
-from pos.receipts.tags import Tag, render_tags
+from pos.receipts.tags import render_tags
 from pos.sales.models import Refund
 from pos.sales.service import get_sale
 
@@ -87,40 +85,24 @@ def refund_note(user, refund_id: int, query: ReceiptQuery):
     bp,
     "/products/labels.pdf",
     "GET",
-    summary="An A4 sheet of price tags with a Code 128 barcode of each SKU",
+    summary="A4 sheets of price tags with a Code 128 barcode of each SKU, for the products "
+    "on sale (include_unsellable=1: the others too)",
     query=LabelQuery,
     content_type="application/pdf",
-    errors=(404,),
+    errors=(404, 422),
 )
 def price_tags(user, query: LabelQuery):
     exhibitor_id = exhibitor_in_question(user, query.exhibitor_id)
-    exhibitor = get_exhibitor(user, exhibitor_id, Action.MANAGE)
-    products = list_products(user, exhibitor_id=exhibitor.id)
-    if query.ids:
-        wanted = query.product_ids()
-        products = [p for p in products if p.id in wanted]
-        if len(products) != len(wanted):
-            raise NotFound(_("Some of those products are not at this booth."))
-    tags = [tag_for(product) for product in products]
-    content = render_tags(tags, currency=exhibitor.event.currency, locale=exhibitor.receipt_language)
-    return pdf_response(content, f"tags-{exhibitor.booth}.pdf")
-
-
-def tag_for(product) -> Tag:
-    attributes = product.attributes or {}
-    details = []
-    if product.category == "painting":
-        details = [
-            attributes.get("artist", ""),
-            ", ".join(str(v) for v in (attributes.get("medium"), attributes.get("year")) if v),
-        ]
-        if attributes.get("width_cm") and attributes.get("height_cm"):
-            details.append(f"{attributes['width_cm']} × {attributes['height_cm']} cm")
-    return Tag(
-        name=product.name,
-        sku=product.sku,
-        price=product.price,
-        exhibitor=product.exhibitor.name,
-        large=product.one_of_a_kind and product.category == "painting",
-        details=[d for d in details if d],
+    exhibitor, tags = service.price_tags(
+        user,
+        exhibitor_id,
+        ids=query.product_ids() if query.ids else None,
+        include_unsellable=query.include_unsellable,
     )
+    content = render_tags(
+        tags,
+        currency=exhibitor.event.currency,
+        locale=exhibitor.receipt_language,
+        sheet=query.sheet,
+    )
+    return pdf_response(content, f"tags-{exhibitor.booth}.pdf")

@@ -24,7 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from pos.money import format_money
+from pos.formats import format_deduction, format_money
 
 FONT, BOLD = "PosSans", "PosSans-Bold"
 SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")
@@ -106,6 +106,9 @@ class ReceiptData:
 
     def money(self, amount: int) -> str:
         return format_money(amount, self.currency, self.locale)
+
+    def deduction(self, amount: int) -> str:
+        return format_deduction(amount, self.currency, self.locale)
 
 
 # --- text measuring ---------------------------------------------------------------------
@@ -325,15 +328,15 @@ def _receipt_on_roll(data: ReceiptData, paper: str) -> bytes:
             data.money(line.quantity * line.unit_price),
         )
         if line.discount:
-            roll.pair(f"  {labels['discount']}", f"−{data.money(line.discount)}")
+            roll.pair(f"  {labels['discount']}", data.deduction(line.discount))
             roll.pair(f"  {labels['amount']}", data.money(line.total))
     roll.rule()
     if data.line_discount_total or data.order_discount:
         roll.pair(labels["subtotal"], data.money(data.subtotal))
     if data.line_discount_total:
-        roll.pair(labels["line_discounts"], f"−{data.money(data.line_discount_total)}")
+        roll.pair(labels["line_discounts"], data.deduction(data.line_discount_total))
     if data.order_discount:
-        roll.pair(labels["order_discount"], f"−{data.money(data.order_discount)}")
+        roll.pair(labels["order_discount"], data.deduction(data.order_discount))
     roll.pair(labels["total"], data.money(data.total), bold=True, size=roll.size * 1.35)
     if data.tax_lines:
         roll.pair(labels["dpp"], data.money(data.total - data.tax_total))
@@ -454,7 +457,7 @@ def _receipt_on_a4(data: ReceiptData) -> bytes:
         c.drawRightString(columns["qty"], y, str(line.quantity))
         c.drawRightString(columns["price"], y, data.money(line.unit_price))
         c.drawRightString(
-            columns["disc"], y, f"−{data.money(line.discount)}" if line.discount else ""
+            columns["disc"], y, data.deduction(line.discount) if line.discount else ""
         )
         c.drawRightString(width - margin, y, data.money(line.total))
         for name in names:
@@ -468,11 +471,9 @@ def _receipt_on_a4(data: ReceiptData) -> bytes:
     if data.line_discount_total or data.order_discount:
         summary.append((labels["subtotal"], data.money(data.subtotal), False))
     if data.line_discount_total:
-        summary.append(
-            (labels["line_discounts"], f"−{data.money(data.line_discount_total)}", False)
-        )
+        summary.append((labels["line_discounts"], data.deduction(data.line_discount_total), False))
     if data.order_discount:
-        summary.append((labels["order_discount"], f"−{data.money(data.order_discount)}", False))
+        summary.append((labels["order_discount"], data.deduction(data.order_discount), False))
     summary.append((labels["total"], data.money(data.total), True))
     if data.tax_lines:
         summary.append((labels["dpp"], data.money(data.total - data.tax_total), False))

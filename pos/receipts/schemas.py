@@ -16,7 +16,19 @@ class ReceiptQuery(QuerySchema):
 
 class LabelQuery(QuerySchema):
     exhibitor_id: int | None = None
-    ids: str = Field("", description="Comma-separated product ids; all the booth's products when empty")
+    ids: str = Field(
+        "", description="Comma-separated product ids; all the booth's products when empty"
+    )
+    include_unsellable: bool = Field(
+        False,
+        description="1 prints tags for products not on sale too (sold out, awaiting review, "
+        "rejected); by default only what can be sold gets a tag",
+    )
+    sheet: Literal["plain", "labels"] = Field(
+        "plain",
+        description="plain: A4 paper filled with both sizes, cut along the dashed lines; "
+        "labels: each size on its own pages, on 3 × 7 and 2 × 4 label sheets",
+    )
 
     def product_ids(self) -> set[int]:
         try:

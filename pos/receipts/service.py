@@ -11,22 +11,24 @@ leave a torn file.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from pos.auth.permissions import Action
 from pos.db import utcnow
 from pos.errors import Invalid, NotFound
 from pos.extensions import db
+from pos.formats import format_stamp, zone_name
+from pos.inventory.service import list_products
 from pos.organizer.models import Exhibitor
+from pos.organizer.service import get_exhibitor
 from pos.receipts import pdf
+from pos.receipts.tags import Tag
 from pos.sales.models import METHOD_LABELS, VOIDED, Refund, Sale
 from pos.storage import write_atomically
 
@@ -38,14 +40,6 @@ def check_format(paper: str | None) -> str:
     if paper not in pdf.FORMATS:
         raise Invalid(_("Receipts print as 80mm, 58mm or a4."), field="format")
     return paper
-
-
-def local_time(moment: datetime, timezone: str, locale: str) -> str:
-    """``06/09/2025 10:15 WITA``: the zone as Indonesians name it, in either language."""
-    zone = ZoneInfo(timezone)
-    stamp = format_datetime(moment, "dd/MM/yyyy HH:mm", tzinfo=zone, locale=locale)
-    name = format_datetime(moment, "z", tzinfo=zone, locale="id")
-    return f"{stamp} {name}"
 
 
 def labels() -> dict[str, str]:
@@ -100,9 +94,8 @@ def receipt_data(sale: Sale, *, url_root: str, copy: bool = False) -> pdf.Receip
         if sale.status == VOIDED:
             marks.append(words["void"])
         if copy:
-            marks.append(
-                f"{words['copy']} · {words['printed']} {local_time(utcnow(), event.timezone, language)}"
-            )
+            printed = format_stamp(utcnow(), event.timezone, language)
+            marks.append(f"{words['copy']} · {words['printed']} {printed}")
         method_names = {slug: str(label) for slug, label in METHOD_LABELS.items()}
     return pdf.ReceiptData(
         locale=language,
@@ -114,7 +107,7 @@ def receipt_data(sale: Sale, *, url_root: str, copy: bool = False) -> pdf.Receip
         address=exhibitor.address if exhibitor.tax_registered else "",
         npwp=exhibitor.npwp if exhibitor.tax_registered else "",
         number=sale.receipt_number,
-        when=local_time(sale.created_at, event.timezone, language),
+        when=format_stamp(sale.created_at, event.timezone, language),
         cashier=sale.cashier.name,
         lines=[
             pdf.DocLine(
@@ -168,8 +161,8 @@ def register_receipt_context(
         "locale": language,
         "currency": event.currency,
         "timezone": event.timezone,
-        # The zone as Indonesians name it (WITA), as the server prints it.
-        "zone_name": format_datetime(utcnow(), "z", tzinfo=ZoneInfo(event.timezone), locale="id"),
+        # The zone as Indonesians name it (WITA), as format_stamp prints it.
+        "zone_name": zone_name(utcnow(), event.timezone),
         "event_name": event.name,
         "exhibitor_name": exhibitor.name,
         "booth": exhibitor.booth,
@@ -197,7 +190,7 @@ def refund_data(refund: Refund, *, url_root: str) -> pdf.ReceiptData:
         reference = _(
             "For sale %(number)s of %(when)s. Reason: %(reason)s",
             number=sale.receipt_number,
-            when=local_time(sale.created_at, event.timezone, language),
+            when=format_stamp(sale.created_at, event.timezone, language),
             reason=refund.reason,
         )
         title = _("Refund note")
@@ -210,7 +203,7 @@ def refund_data(refund: Refund, *, url_root: str) -> pdf.ReceiptData:
         region=exhibitor.region,
         npwp=exhibitor.npwp if exhibitor.tax_registered else "",
         number=refund.refund_number,
-        when=local_time(refund.created_at, event.timezone, language),
+        when=format_stamp(refund.created_at, event.timezone, language),
         cashier=refund.user.name,
         lines=[
             pdf.DocLine(
@@ -218,7 +211,9 @@ def refund_data(refund: Refund, *, url_root: str) -> pdf.ReceiptData:
                 sku=lines[rl.sale_line_id].sku,
                 quantity=rl.quantity,
                 unit_price=lines[rl.sale_line_id].unit_price,
-                discount=0,
+                # What the buyer got off these units (their share of the discounts), so
+                # the note's line reads price × quantity − discount = amount refunded.
+                discount=lines[rl.sale_line_id].unit_price * rl.quantity - rl.amount,
                 total=rl.amount,
             )
             for rl in refund.lines
@@ -278,3 +273,54 @@ def sale_by_token(token: str) -> Sale:
     if sale is None:
         raise NotFound(_("This receipt link is not valid."))
     return sale
+
+
+# --- price tags --------------------------------------------------------------------------
+
+
+def price_tags(
+    actor, exhibitor_id: int, *, ids: set[int] | None = None, include_unsellable: bool = False
+) -> tuple[Exhibitor, list[Tag]]:
+    """The booth's price tags: of the products on sale (approved, active, in stock), or
+    with ``include_unsellable`` of every active product; ``ids`` narrows them down.
+
+    Raises Forbidden unless the actor manages the booth, NotFound when ``ids`` names a
+    product that is not the booth's, Invalid (nothing_to_print) when no product is left.
+    """
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.MANAGE)
+    products = list_products(actor, exhibitor_id=exhibitor.id)
+    if ids is not None:
+        products = [p for p in products if p.id in ids]
+        if len(products) != len(ids):
+            raise NotFound(_("Some of those products are not at this booth."))
+    if not include_unsellable:
+        products = [p for p in products if p.sellable and p.stock > 0]
+    if not products:
+        raise Invalid(
+            _("None of these products is on sale (sold out or not approved); "
+              "include_unsellable=1 prints their tags anyway."),
+            code="nothing_to_print",
+        )  # fmt: skip
+    return exhibitor, [tag_for(product) for product in products]
+
+
+def tag_for(product) -> Tag:
+    """A product's tag; a one-of-a-kind painting gets the large one with its artist,
+    medium, year and size."""
+    attributes = product.attributes or {}
+    details = []
+    if product.category == "painting":
+        details = [
+            attributes.get("artist", ""),
+            ", ".join(str(v) for v in (attributes.get("medium"), attributes.get("year")) if v),
+        ]
+        if attributes.get("width_cm") and attributes.get("height_cm"):
+            details.append(f"{attributes['width_cm']} × {attributes['height_cm']} cm")
+    return Tag(
+        name=product.name,
+        sku=product.sku,
+        price=product.price,
+        exhibitor=product.exhibitor.name,
+        large=product.one_of_a_kind and product.category == "painting",
+        details=[d for d in details if d],
+    )

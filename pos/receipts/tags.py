@@ -12,11 +12,28 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from pos.money import format_money
+from pos.formats import format_money
 from pos.receipts.pdf import BOLD, FONT, register_fonts, wrap
 
-SMALL = (3, 7, 63.5 * mm, 38.1 * mm)  # columns, rows, width, height (a common label sheet)
-LARGE = (2, 4, 99.1 * mm, 67.7 * mm)
+
+@dataclass(frozen=True)
+class Size:
+    """A tag's size, and how many fit a sheet (as on the matching label sheet)."""
+
+    columns: int
+    rows: int
+    width: float
+    height: float
+
+    def left(self) -> float:
+        return (A4[0] - self.columns * self.width) / 2
+
+
+SMALL = Size(3, 7, 63.5 * mm, 38.1 * mm)  # a common 21-up label sheet (L7160)
+LARGE = Size(2, 4, 99.1 * mm, 67.7 * mm)  # an 8-up sheet (L7165)
+# The small grid's top and bottom margins; large tags share them on plain paper.
+MARGIN = (A4[1] - SMALL.rows * SMALL.height) / 2
+SHEETS = ("plain", "labels")
 
 
 @dataclass(frozen=True)
@@ -29,22 +46,39 @@ class Tag:
     details: list[str] = field(default_factory=list)  # artist, medium, size (large tags)
 
 
-def _grid(canvas: Canvas, spec, tags: list[Tag], draw) -> None:
-    columns, rows, width, height = spec
-    page_width, page_height = A4
-    left = (page_width - columns * width) / 2
-    top = page_height - (page_height - rows * height) / 2
-    for index, tag in enumerate(tags):
-        slot = index % (columns * rows)
-        if index and slot == 0:
-            canvas.showPage()
-        x = left + (slot % columns) * width
-        y = top - (slot // columns + 1) * height
-        canvas.setDash(2, 3)
-        canvas.setLineWidth(0.3)
-        canvas.rect(x, y, width, height)
-        canvas.setDash()
-        draw(canvas, tag, x, y, width, height)
+Placed = tuple["Tag", Size, float, float]  # the tag, its size, x and y of its lower left
+
+
+def _top(size: Size, sheet: str) -> float:
+    """Where the first row starts; the bottom margin is the same as the top one."""
+    if sheet == "labels":  # the label sheet's own grid, centred on the page
+        return A4[1] - (A4[1] - size.rows * size.height) / 2
+    return A4[1] - MARGIN
+
+
+def layout(tags: list[Tag], sheet: str = "plain") -> list[list[Placed]]:
+    """Where each tag goes, page by page: the ordinary tags first, three to a row, then
+    the large ones, two to a row. On plain paper (cut along the dashed lines) the large
+    rows follow the small ones on the same page while they fit, so a sheet is filled;
+    on label sheets (``labels``) each size starts its own page, on its own grid."""
+    pages: list[list[Placed]] = []
+    y: float | None = None  # the top of the next row on the current page
+    for size, group in ((SMALL, [t for t in tags if not t.large]),
+                        (LARGE, [t for t in tags if t.large])):  # fmt: skip
+        if not group:
+            continue
+        if sheet == "labels":
+            y = None
+        top = _top(size, sheet)
+        bottom = A4[1] - top
+        for start in range(0, len(group), size.columns):
+            if y is None or y - size.height < bottom - 0.01:
+                pages.append([])
+                y = top
+            for column, tag in enumerate(group[start : start + size.columns]):
+                pages[-1].append((tag, size, size.left() + column * size.width, y - size.height))
+            y -= size.height
+    return pages
 
 
 def _barcode(canvas: Canvas, sku: str, x: float, y: float, width: float, height: float) -> None:
@@ -91,8 +125,8 @@ def _large(c: Canvas, tag: Tag, x: float, y: float, width: float, height: float,
     c.drawCentredString(x + width / 2, y + pad, tag.sku)
 
 
-def render_tags(tags: list[Tag], *, currency: str, locale: str) -> bytes:
-    """A4 sheets of price tags: the ordinary ones first, then the large ones."""
+def render_tags(tags: list[Tag], *, currency: str, locale: str, sheet: str = "plain") -> bytes:
+    """A4 sheets of price tags (see ``layout``), each in a dashed box to cut along."""
     register_fonts()
 
     def money(amount: int) -> str:
@@ -101,14 +135,14 @@ def render_tags(tags: list[Tag], *, currency: str, locale: str) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
     canvas.setTitle("Price tags")
-    small = [t for t in tags if not t.large]
-    large = [t for t in tags if t.large]
-    if small:
-        _grid(canvas, SMALL, small, lambda c, t, *box: _small(c, t, *box, money))
-    if large:
-        if small:
-            canvas.showPage()
-        _grid(canvas, LARGE, large, lambda c, t, *box: _large(c, t, *box, money))
-    canvas.showPage()
+    for page in layout(tags, sheet) or [[]]:
+        for tag, size, x, y in page:
+            canvas.setDash(2, 3)
+            canvas.setLineWidth(0.3)
+            canvas.rect(x, y, size.width, size.height)
+            canvas.setDash()
+            draw = _large if size is LARGE else _small
+            draw(canvas, tag, x, y, size.width, size.height, money)
+        canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import force_locale
 from flask_login import current_user
 
+from pos.formats import format_stamp
 from pos.receipts import service
 from pos.receipts.api import pdf_response
 from pos.sales.models import METHOD_LABELS
@@ -35,7 +36,7 @@ def public_receipt(token: str):
             exhibitor=exhibitor,
             event=exhibitor.event,
             methods=METHOD_LABELS,
-            when=service.local_time(
+            when=format_stamp(
                 sale.created_at, exhibitor.event.timezone, exhibitor.receipt_language
             ),
             language=exhibitor.receipt_language,

@@ -1,12 +1,19 @@
-"""JSON reports: /api/v1/reports/daily (and .csv beside it)."""
+"""Reports under /api/v1/reports: JSON, and beside it PDF, CSV and XLSX."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
 
 from pos.api import endpoint, exhibitor_in_question
-from pos.reports import service
-from pos.reports.schemas import DailyQuery, DailySummary, EventQuery, EventReport
+from pos.reports import exports, service
+from pos.reports.schemas import (
+    DailyExportQuery,
+    DailyQuery,
+    DailySummary,
+    EventExportQuery,
+    EventQuery,
+    EventReport,
+)
 
 bp = Blueprint("reports_api", __name__)
 
@@ -33,14 +40,14 @@ def daily(user, query: DailyQuery):
     bp,
     "/reports/daily.csv",
     "GET",
-    summary="The daily summary as CSV",
-    query=DailyQuery,
+    summary="The daily summary as CSV (machine column names; lang=id|en for people)",
+    query=DailyExportQuery,
     content_type="text/csv",
     errors=(404,),
 )
-def daily_csv(user, query: DailyQuery):
+def daily_csv(user, query: DailyExportQuery):
     summary = _summary(user, query)
-    response = Response(service.daily_summary_csv(summary), mimetype="text/csv")
+    response = Response(exports.daily_summary_csv(summary, query.lang), mimetype="text/csv")
     filename = f"daily-{summary['booth']}-{summary['date']}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -88,29 +95,31 @@ def _download(content, mimetype: str, filename: str) -> Response:
     bp,
     "/reports/event.csv",
     "GET",
-    summary="One row per exhibitor per day of the event, as CSV (organizers)",
-    query=EventQuery,
+    summary="One row per exhibitor per day of the event, as CSV (organizers; machine "
+    "column names, lang=id|en for people)",
+    query=EventExportQuery,
     content_type="text/csv",
     errors=(404,),
 )
-def event_csv(user, query: EventQuery):
+def event_csv(user, query: EventExportQuery):
     event, rows = service.event_rows(user, query.event_id)
-    return _download(service.rows_csv(rows), "text/csv", f"event-{event.id}.csv")
+    return _download(exports.event_rows_csv(rows, query.lang), "text/csv", f"event-{event.id}.csv")
 
 
 @endpoint(
     bp,
     "/reports/event.xlsx",
     "GET",
-    summary="One row per exhibitor per day of the event, as an Excel workbook (organizers)",
-    query=EventQuery,
+    summary="One row per exhibitor per day of the event, as an Excel workbook (organizers; "
+    "machine column names, lang=id|en for people)",
+    query=EventExportQuery,
     content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     errors=(404,),
 )
-def event_xlsx(user, query: EventQuery):
+def event_xlsx(user, query: EventExportQuery):
     event, rows = service.event_rows(user, query.event_id)
     return _download(
-        service.rows_xlsx(event, rows),
+        exports.event_rows_xlsx(event, rows, query.lang),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"event-{event.id}.xlsx",
     )

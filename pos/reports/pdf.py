@@ -1,10 +1,14 @@
-"""The daily summary on A4 with reportlab: headline figures, sales by hour and by
-category as charts (reportlab graphics), payment methods, products, and a line to sign.
-Data in, PDF bytes out; text is placed in table cells as plain strings, never markup."""
+"""The reports on A4 with reportlab: the daily summary, the day close (Z report), the
+settlement statement and the event report, with charts (reportlab graphics) and lines
+to sign. Data in, PDF bytes out; text is placed in table cells as plain strings, never
+markup. Money, signs, counts and dates are written by pos/formats.py for the reader's
+locale: amounts taken off (discounts, refunds) with the minus sign, days as the reader
+writes them."""
 
 from __future__ import annotations
 
 import io
+from functools import partial
 from typing import Any
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -12,9 +16,16 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from pos.money import format_money
+from pos.formats import (
+    format_count,
+    format_day,
+    format_deduction,
+    format_difference,
+    format_money,
+)
 from pos.receipts.pdf import BOLD, FONT, register_fonts
 
 BRAND = colors.HexColor("#0f5c5a")
@@ -65,13 +76,51 @@ def _table(
     header: bool = True,
     numeric_from: int = 1,
     numeric_to: int = -1,
+    signatures: list[tuple[str, float]] | None = None,
+    gap: float = 14 * mm,
+    keep_last: int = 3,
+    spans: tuple[int, ...] | list[int] = (),
 ) -> Table:
-    """A plain table; columns numeric_from..numeric_to (amounts) are right-aligned."""
+    """A plain table; columns numeric_from..numeric_to (amounts) are right-aligned.
+
+    ``signatures`` (texts and their share of the width) puts the lines to sign under the
+    table, in one last row spanning it, which never parts from the table's last
+    ``keep_last`` rows: the signatures never stand alone on a page (a long table still
+    flows over pages, its header repeated). Rows in ``spans`` hold one text across the
+    table's width."""
+    body = len(rows)
+    if signatures:
+        inner = sum(widths) - 12  # the spanning cell's own padding, 6 pt each side
+        lines = Table(
+            [[text for text, _share in signatures]], [inner * share for _t, share in signatures]
+        )
+        lines.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, -1), FONT, 9),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("TOPPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
+    rows = [
+        [
+            _fit(cell, BOLD if header and r == 0 else FONT, sum(widths) if r in spans else width)
+            if isinstance(cell, str)
+            else cell
+            for cell, width in zip(row, widths, strict=True)
+        ]
+        for r, row in enumerate(rows)
+    ]
+    if signatures:
+        rows = [*rows, [[Spacer(0, gap), lines]] + [""] * (len(widths) - 1)]
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
     style = [
         ("FONT", (0, 0), (-1, -1), FONT, 9),
-        ("ALIGN", (numeric_from, 0), (numeric_to, -1), "RIGHT"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID),
+        ("ALIGN", (numeric_from, 0), (numeric_to, body - 1), "RIGHT"),
+        ("LINEBELOW", (0, 0), (-1, body - 1), 0.3, GRID),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]
     if header:
@@ -79,7 +128,37 @@ def _table(
             ("FONT", (0, 0), (-1, 0), BOLD, 9),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
         ]
+    style += [("SPAN", (0, r), (-1, r)) for r in spans]
+    if signatures:
+        style += [
+            ("SPAN", (0, body), (-1, body)),
+            ("TOPPADDING", (0, body), (-1, body), 0),
+            ("NOSPLIT", (0, max(body - keep_last, 0)), (-1, body)),
+        ]
     table.setStyle(TableStyle(style))
+    return table
+
+
+def _fit(text: str, font: str, width: float) -> str:
+    """A cell's text in lines that fit its column (reportlab draws one line per "\n"),
+    broken between words only: an amount or a code is never cut."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and stringWidth(f"{lines[-1]} {word}", font, 9) <= width - 12:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def _figures(rows: list[list[str]], size: float) -> Table:
+    """The headline figures: label and amount, label and amount; the first amount large.
+    The amount columns hold Rp54.154.747.500 (or IDR 54,154,747,500) at that size."""
+    widths = [WIDTH * 0.25, WIDTH * 0.3, WIDTH * 0.27, WIDTH * 0.18]
+    table = _table(rows, widths, header=False)
+    table.setStyle(
+        TableStyle([("FONT", (0, 0), (1, 0), BOLD, size), ("ALIGN", (2, 0), (2, -1), "LEFT")])
+    )
     return table
 
 
@@ -123,11 +202,11 @@ def render_daily_summary(summary: dict[str, Any], words: dict[str, str], locale:
     """``words``: the page's labels in the reader's language (category and method names
     under ``category:<slug>`` and ``method:<slug>``)."""
     register_fonts()
+    money = partial(format_money, currency=summary["currency"], locale=locale)
+    minus = partial(format_deduction, currency=summary["currency"], locale=locale)
+    count = partial(format_count, locale=locale)
 
-    def money(amount: int) -> str:
-        return format_money(amount, summary["currency"], locale)
-
-    title = f"{words['title']} {summary['booth']} {summary['date']}"
+    title = f"{words['title']} {summary['booth']} {summary['date_label']}"
     width = WIDTH
     story: list[Any] = []
     head = _heading(
@@ -138,21 +217,22 @@ def render_daily_summary(summary: dict[str, Any], words: dict[str, str], locale:
     )
     story += [head, Spacer(0, 4 * mm)]
     figures = [
-        [words["net"], money(summary["net"]), words["transactions"], str(summary["transactions"])],
-        [words["gross"], money(summary["gross"]), words["items_sold"], str(summary["items_sold"])],
         [
-            words["discounts"],
-            f"−{money(summary['discounts'])}",
-            words["voids"],
-            money(summary["voids"]),
+            words["net"],
+            money(summary["net"]),
+            words["transactions"],
+            count(summary["transactions"]),
         ],
-        [words["refunds"], f"−{money(summary['refunds'])}", words["tax"], money(summary["tax"])],
+        [
+            words["gross"],
+            money(summary["gross"]),
+            words["items_sold"],
+            count(summary["items_sold"]),
+        ],
+        [words["discounts"], minus(summary["discounts"]), words["voids"], money(summary["voids"])],
+        [words["refunds"], minus(summary["refunds"]), words["tax"], money(summary["tax"])],
     ]
-    figure_table = _table(figures, [width * 0.25] * 4, header=False)
-    figure_table.setStyle(
-        TableStyle([("FONT", (0, 0), (1, 0), BOLD, 11), ("ALIGN", (2, 0), (2, -1), "LEFT")])
-    )
-    story += [figure_table, Spacer(0, 5 * mm)]
+    story += [_figures(figures, 11), Spacer(0, 5 * mm)]
     story += [
         _table([[words["by_hour"]]], [width], header=True),
         _hour_chart(summary["by_hour"], width),
@@ -178,22 +258,18 @@ def render_daily_summary(summary: dict[str, Any], words: dict[str, str], locale:
             [width * 0.7, width * 0.3],
         ),
         Spacer(0, 5 * mm),
-        _table(
-            [[words["sku"], words["product"], words["quantity"], words["amount"]]]
-            + [
-                [row["sku"], row["name"][:70], str(row["quantity"]), money(row["amount"])]
-                for row in summary["by_product"]
-            ],
-            [width * 0.18, width * 0.52, width * 0.1, width * 0.2],
-            numeric_from=2,
-        ),
-        Spacer(0, 14 * mm),
-        _table(
-            [[words["signature"], "", words["printed"]]],
-            [width * 0.4, width * 0.2, width * 0.4],
-            header=False,
-        ),
     ]
+    products = _table(
+        [[words["sku"], words["product"], words["quantity"], words["amount"]]]
+        + [
+            [row["sku"], row["name"][:70], count(row["quantity"]), money(row["amount"])]
+            for row in summary["by_product"]
+        ],
+        [width * 0.18, width * 0.52, width * 0.1, width * 0.2],
+        numeric_from=2,
+        signatures=[(words["signature"], 0.6), (words["printed"], 0.4)],
+    )
+    story.append(products)
     return _build(story, title)
 
 
@@ -205,7 +281,11 @@ def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) 
     def money(amount: int | None) -> str:
         return "" if amount is None else format_money(amount, close["currency"], locale)
 
-    title = f"{words['title']} {close['booth']} {close['date']}"
+    def difference(amount: int | None) -> str:
+        return "" if amount is None else format_difference(amount, close["currency"], locale)
+
+    minus = partial(format_deduction, currency=close["currency"], locale=locale)
+    title = f"{words['title']} {close['booth']} {close['date_label']}"
     width = WIDTH
     summary = close["summary"]
     head = _heading(
@@ -213,23 +293,22 @@ def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) 
     )
     story: list[Any] = [head, Spacer(0, 4 * mm)]
     story.append(
-        _table(
+        _figures(
             [
                 [
                     words["net"],
                     money(summary["net"]),
                     words["transactions"],
-                    str(summary["transactions"]),
+                    format_count(summary["transactions"], locale),
                 ],
                 [
                     words["refunds"],
-                    money(summary["refunds"]),
+                    minus(summary["refunds"]),
                     words["voids"],
                     money(summary["voids"]),
                 ],
             ],
-            [width * 0.25] * 4,
-            header=False,
+            9,
         )
     )
     story.append(Spacer(0, 4 * mm))
@@ -257,13 +336,19 @@ def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) 
                 money(s["opening_float"]),
                 money(s["expected_cash"]),
                 money(s["counted_cash"]),
-                money(s["difference"]),
+                difference(s["difference"]),
             ]
         )
+    spans = []
     if len(shift_rows) == 1:
         shift_rows.append([words["no_shift"], "", "", "", ""])
+        spans = [1]
     story.append(
-        _table(shift_rows, [width * 0.28, width * 0.18, width * 0.18, width * 0.18, width * 0.18])
+        _table(
+            shift_rows,
+            [width * 0.28, width * 0.18, width * 0.18, width * 0.18, width * 0.18],
+            spans=spans,
+        )
     )
     story.append(Spacer(0, 4 * mm))
     void_rows = [[words["voids"], words["time"], words["amount"], words["reason"], words["by"]]]
@@ -297,14 +382,8 @@ def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) 
             [width * 0.25, width * 0.08, width * 0.15, width * 0.32, width * 0.2],
             numeric_from=2,
             numeric_to=2,
-        )
-    )
-    story.append(Spacer(0, 16 * mm))
-    story.append(
-        _table(
-            [[words["cashier_signature"], "", words["manager_signature"]]],
-            [width * 0.45, width * 0.1, width * 0.45],
-            header=False,
+            signatures=[(words["cashier_signature"], 0.55), (words["manager_signature"], 0.45)],
+            gap=16 * mm,
         )
     )
     return _build(story, title)
@@ -315,8 +394,8 @@ def render_settlement(statement: dict[str, Any], words: dict[str, str], locale: 
     what it owes the organizer, with lines for both to sign."""
     register_fonts()
 
-    def money(amount: int) -> str:
-        return format_money(amount, statement["currency"], locale)
+    money = partial(format_money, currency=statement["currency"], locale=locale)
+    minus = partial(format_deduction, currency=statement["currency"], locale=locale)
 
     title = f"{words['title']} {statement['booth']}"
     width = WIDTH
@@ -339,27 +418,25 @@ def render_settlement(statement: dict[str, Any], words: dict[str, str], locale: 
     for day in statement["days"]:
         rows.append(
             [
-                day["date"],
-                str(day["transactions"]),
+                format_day(day["date"], locale),
+                format_count(day["transactions"], locale),
                 money(day["gross"]),
-                money(day["discounts"]),
-                money(day["refunds"]),
+                minus(day["discounts"]),
+                minus(day["refunds"]),
                 money(day["net"]),
             ]
         )
     rows.append(
         [
             words["total"],
-            str(statement["transactions"]),
+            format_count(statement["transactions"], locale),
             money(statement["gross"]),
-            money(statement["discounts"]),
-            money(statement["refunds"]),
+            minus(statement["discounts"]),
+            minus(statement["refunds"]),
             money(statement["net"]),
         ]
     )
-    days = _table(
-        rows, [width * 0.16, width * 0.12, width * 0.18, width * 0.18, width * 0.18, width * 0.18]
-    )
+    days = _table(rows, [width * w for w in (0.15, 0.15, 0.17, 0.17, 0.17, 0.19)])
     days.setStyle(TableStyle([("FONT", (0, -1), (-1, -1), BOLD, 9)]))
     methods = _table(
         [[words["method"], words["amount"]]]
@@ -378,12 +455,14 @@ def render_settlement(statement: dict[str, Any], words: dict[str, str], locale: 
         ],
         [width * 0.7, width * 0.3],
         header=False,
+        signatures=[(words["exhibitor_signature"], 0.55), (words["organizer_signature"], 0.45)],
+        gap=18 * mm,
     )
     owed.setStyle(
         TableStyle(
             [
-                ("FONT", (0, -1), (-1, -1), BOLD, 11),
-                ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black),
+                ("FONT", (0, 3), (-1, 3), BOLD, 11),
+                ("LINEABOVE", (0, 3), (-1, 3), 0.8, colors.black),
             ]
         )
     )
@@ -395,12 +474,6 @@ def render_settlement(statement: dict[str, Any], words: dict[str, str], locale: 
         methods,
         Spacer(0, 5 * mm),
         owed,
-        Spacer(0, 18 * mm),
-        _table(
-            [[words["exhibitor_signature"], "", words["organizer_signature"]]],
-            [width * 0.45, width * 0.1, width * 0.45],
-            header=False,
-        ),
     ]
     return _build(story, title)
 
@@ -411,72 +484,83 @@ def render_event_report(report: dict[str, Any], words: dict[str, str], locale: s
     origin as charts, and the table of exhibitors."""
     register_fonts()
 
-    def money(amount: int) -> str:
-        return format_money(amount, report["currency"], locale)
+    money = partial(format_money, currency=report["currency"], locale=locale)
+    minus = partial(format_deduction, currency=report["currency"], locale=locale)
+    count = partial(format_count, locale=locale)
 
     title = f"{words['title']} {report['event']}"
     width = WIDTH
     head = _heading(report["event"], words["title"], report.get("venue", ""), report["period"])
-    figures = _table(
+    figures = _figures(
         [
             [
                 words["net"],
                 money(report["net"]),
                 words["transactions"],
-                f"{report['transactions']:,}".replace(",", "."),
+                count(report["transactions"]),
             ],
             [
                 words["gross"],
                 money(report["gross"]),
                 words["items_sold"],
-                f"{report['items_sold']:,}".replace(",", "."),
+                count(report["items_sold"]),
             ],
             [
                 words["discounts"],
-                money(report["discounts"]),
+                minus(report["discounts"]),
                 words["exhibitors"],
-                str(report["exhibitors"]),
+                count(report["exhibitors"]),
             ],
-            [words["refunds"], money(report["refunds"]), words["voids"], money(report["voids"])],
+            [words["refunds"], minus(report["refunds"]), words["voids"], money(report["voids"])],
         ],
-        [width * 0.25] * 4,
-        header=False,
-    )
-    figures.setStyle(
-        TableStyle([("FONT", (0, 0), (1, 0), BOLD, 12), ("ALIGN", (2, 0), (2, -1), "LEFT")])
+        12,
     )
     story: list[Any] = [head, Spacer(0, 4 * mm), figures, Spacer(0, 5 * mm)]
     if report["by_day"]:
+        days = list(reversed(report["by_day"]))
         story += [
-            _table(
-                [[words["per_day"], ""]]
-                + [[d["label"], money(d["net"])] for d in report["by_day"]],
-                [width * 0.7, width * 0.3],
+            # Each table with its chart: a chart never opens the next page on its own.
+            KeepTogether(
+                [
+                    _table(
+                        [[words["per_day"], ""]]
+                        + [[format_day(d["date"], locale), money(d["net"])] for d in days[::-1]],
+                        [width * 0.7, width * 0.3],
+                    ),
+                    _category_chart(
+                        [(format_day(d["date"], locale, "short_weekday"), d["net"]) for d in days],
+                        width,
+                    ),
+                ]
             ),
-            _category_chart([(d["label"], d["net"]) for d in reversed(report["by_day"])], width),
             Spacer(0, 3 * mm),
         ]
     for key in ("by_category", "by_region", "by_payment_method", "by_origin"):
         items = sorted(report[key].items(), key=lambda kv: -kv[1])
+        labels = [(words.get(f"{key}:{k}", k), v) for k, v in items]
         story += [
-            _table(
-                [[words[key], ""]] + [[words.get(f"{key}:{k}", k), money(v)] for k, v in items],
-                [width * 0.7, width * 0.3],
+            KeepTogether(
+                [
+                    _table(
+                        [[words[key], ""]] + [[label, money(v)] for label, v in labels],
+                        [width * 0.7, width * 0.3],
+                    ),
+                    _category_chart(labels[::-1], width),
+                ]
             ),
-            _category_chart([(words.get(f"{key}:{k}", k), v) for k, v in reversed(items)], width),
             Spacer(0, 3 * mm),
         ]
     rows = [
         [words["booth"], words["exhibitor"], words["region"], words["transactions"], words["net"]]
     ]
     rows += [
-        [r["booth"], r["name"][:48], r["region"], str(r["transactions"]), money(r["net"])]
+        [r["booth"], r["name"][:48], r["region"], count(r["transactions"]), money(r["net"])]
         for r in report["by_exhibitor"]
     ]
     story.append(
         _table(
             rows,
-            [width * 0.1, width * 0.42, width * 0.16, width * 0.12, width * 0.2],
+            [width * w for w in (0.09, 0.37, 0.16, 0.16, 0.22)],
             numeric_from=3,
         )
     )

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Literal
+
+from pydantic import BaseModel, Field
 
 from pos.api import QuerySchema
+
+LANG_DESCRIPTION = (
+    "Without it, machine column names (stable, never translated). id or en: headers, "
+    "sheet names and labels in that language, a CSV as Excel reads it there (UTF-8 with "
+    "a BOM; semicolons in Indonesian), for people; the pages ask for the reader's language."
+)
 
 
 class DailyQuery(QuerySchema):
     exhibitor_id: int | None = None
     date: str | None = None
+
+
+class DailyExportQuery(DailyQuery):
+    lang: Literal["id", "en"] | None = Field(None, description=LANG_DESCRIPTION)
 
 
 class ProductRow(BaseModel):
@@ -50,6 +62,10 @@ class DailySummary(BaseModel):
 class EventQuery(QuerySchema):
     event_id: int | None = None
     date: str | None = None
+
+
+class EventExportQuery(EventQuery):
+    lang: Literal["id", "en"] | None = Field(None, description=LANG_DESCRIPTION)
 
 
 class ExhibitorRow(BaseModel):

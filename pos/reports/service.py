@@ -3,8 +3,6 @@ reader's rights. Figures come from reports/queries.py."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
@@ -14,8 +12,9 @@ from pos.auth.models import User
 from pos.auth.permissions import Action
 from pos.db import utcnow
 from pos.errors import Invalid
+from pos.formats import format_day
 from pos.organizer.service import get_exhibitor
-from pos.reports import queries
+from pos.reports import exports, queries
 from pos.sales.service import local_day
 
 
@@ -61,26 +60,6 @@ def daily_summary(actor: User, exhibitor_id: int, day: date | None = None) -> di
         "by_product": queries.by_product(scope),
         "by_hour": queries.by_hour(scope),
     }
-
-
-def daily_summary_csv(summary: dict[str, Any]) -> str:
-    """The summary as a spreadsheet: the headline figures, then each breakdown."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["section", "key", "name", "quantity", "amount"])
-    for key in ("transactions", "items_sold"):
-        writer.writerow(["summary", key, "", summary[key], ""])
-    for key in ("gross", "discounts", "voids", "refunds", "tax", "net"):
-        writer.writerow(["summary", key, "", "", summary[key]])
-    for method, amount in summary["by_payment_method"].items():
-        writer.writerow(["payment_method", method, "", "", amount])
-    for category, amount in summary["by_category"].items():
-        writer.writerow(["category", category, "", "", amount])
-    for row in summary["by_product"]:
-        writer.writerow(["product", row["sku"], row["name"], row["quantity"], row["amount"]])
-    for row in summary["by_hour"]:
-        writer.writerow(["hour", f"{row['hour']:02d}", "", row["transactions"], row["amount"]])
-    return out.getvalue()
 
 
 def event_report(
@@ -135,7 +114,6 @@ def event_report(
 
 def daily_summary_pdf(actor: User, summary: dict[str, Any]) -> bytes:
     """The summary printed for the manager to sign, in the reader's language."""
-    from babel.dates import format_date
     from flask_babel import get_locale
 
     from pos.extensions import db
@@ -164,28 +142,23 @@ def daily_summary_pdf(actor: User, summary: dict[str, Any]) -> bytes:
         "quantity": _("Qty"),
         "amount": _("Amount"),
         "signature": _("Manager's signature: ____________________"),
-        "printed": _("Printed %(when)s", when=format_date(utcnow(), "medium", locale=locale)),
+        "printed": _(
+            "Printed %(when)s",
+            when=format_day(local_day(utcnow(), exhibitor.event.timezone), locale),
+        ),
     }
     words |= {f"category:{k}": str(v) for k, v in CATEGORY_LABELS.items()}
     words |= {f"method:{k}": str(v) for k, v in METHOD_LABELS.items()}
     data = summary | {
         "event": exhibitor.event.name,
-        "date_label": format_date(date.fromisoformat(summary["date"]), "full", locale=locale),
+        "date_label": format_day(summary["date"], locale, "full"),
     }
     return render_daily_summary(data, words, locale)
 
 
-EXPORT_COLUMNS = (
-    ["date", "booth", "exhibitor", "region", "sentra", "transactions", "items_sold", "gross"]
-    + ["discounts", "refunds", "net", "tax", "voids"]
-    + [f"paid_{m}" for m in ("cash", "qris", "card", "transfer", "ewallet")]
-    + [f"category_{c}" for c in ("painting", "jewellery", "endek", "craft", "other")]
-)
-
-
 def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list[Any]]]:
-    """The event, and one row per exhibitor per day (EXPORT_COLUMNS), for the ministry's
-    spreadsheets. Organizers only."""
+    """The event, and one row per exhibitor per day (exports.EVENT_COLUMNS), for the
+    ministry's spreadsheets. Organizers only."""
     from pos.auth.permissions import require_organizer
     from pos.organizer.service import current_event, get_event
 
@@ -196,7 +169,7 @@ def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list
     rows = []
     for r in queries.exhibitor_days(queries.Scope(event_id=event.id)):
         rows.append(
-            [r["date"].isoformat(), r["booth"], r["name"], r["region"], r["sentra"]]
+            [r["date"], r["booth"], r["name"], r["region"], r["sentra"]]
             + [
                 r[k]
                 for k in (
@@ -210,54 +183,10 @@ def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list
                     "voids",
                 )
             ]
-            + [r["methods"].get(m, 0) for m in ("cash", "qris", "card", "transfer", "ewallet")]
-            + [
-                r["categories"].get(c, 0)
-                for c in ("painting", "jewellery", "endek", "craft", "other")
-            ]
+            + [r["methods"].get(m, 0) for m in exports.METHODS]
+            + [r["categories"].get(c, 0) for c in exports.CATEGORIES]
         )
     return event, rows
-
-
-def rows_csv(rows: list[list[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def rows_xlsx(event: Any, rows: list[list[Any]]) -> bytes:
-    """The same rows as an Excel workbook: numbers as numbers, money as whole rupiah."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Per booth per day"
-    sheet.append(EXPORT_COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    for index, name in enumerate(EXPORT_COLUMNS, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
-            10, len(name) + 2
-        )
-    info = book.create_sheet("Event")
-    for key, value in (
-        ("event", event.name),
-        ("venue", event.venue),
-        ("timezone", event.timezone),
-        ("currency", event.currency),
-        ("first day", event.starts_on.isoformat() if event.starts_on else ""),
-        ("last day", event.ends_on.isoformat() if event.ends_on else ""),
-    ):
-        info.append([key, value])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def day_close(actor: User, exhibitor_id: int, day: date | None = None) -> dict[str, Any]:
@@ -356,7 +285,6 @@ def day_close(actor: User, exhibitor_id: int, day: date | None = None) -> dict[s
 
 
 def day_close_pdf(close: dict[str, Any]) -> bytes:
-    from babel.dates import format_date
     from flask_babel import get_locale
 
     from pos.reports.pdf import render_day_close
@@ -384,9 +312,7 @@ def day_close_pdf(close: dict[str, Any]) -> bytes:
         "manager_signature": _("Manager: ____________________"),
     }
     words |= {f"method:{k}": str(v) for k, v in METHOD_LABELS.items()}
-    data = close | {
-        "date_label": format_date(date.fromisoformat(close["date"]), "full", locale=locale)
-    }
+    data = close | {"date_label": format_day(close["date"], locale, "full")}
     return render_day_close(data, words, locale)
 
 
@@ -467,7 +393,6 @@ def settlement_pdf(statement: dict[str, Any]) -> bytes:
 
 
 def event_report_pdf(report: dict[str, Any]) -> bytes:
-    from babel.dates import format_date
     from flask_babel import get_locale
 
     from pos.inventory.attributes import CATEGORY_LABELS
@@ -499,17 +424,9 @@ def event_report_pdf(report: dict[str, Any]) -> bytes:
     }
     words |= {f"by_category:{k}": str(v) for k, v in CATEGORY_LABELS.items()}
     words |= {f"by_payment_method:{k}": str(v) for k, v in METHOD_LABELS.items()}
-    period = (
-        format_date(date.fromisoformat(report["date"]), "full", locale=locale)
-        if report["date"]
-        else _("Whole event")
-    )
+    period = format_day(report["date"], locale, "full") if report["date"] else _("Whole event")
     data = report | {
         "period": period,
         "by_origin": {k: v["amount"] for k, v in report["by_origin"].items()},
-        "by_day": [
-            d | {"label": format_date(date.fromisoformat(d["date"]), "EEE d MMM", locale=locale)}
-            for d in report["by_day"]
-        ],
     }
     return render_event_report(data, words, locale)

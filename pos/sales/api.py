@@ -14,6 +14,7 @@ from pos.sales import offline, service
 from pos.sales.schemas import (
     DeviceIn,
     DeviceOut,
+    DiscardIn,
     RefundIn,
     RefundOut,
     SaleIn,
@@ -26,6 +27,8 @@ from pos.sales.schemas import (
     ShiftOut,
     ShiftQuery,
     VoidIn,
+    WaitingSalesIn,
+    WaitingSalesOut,
 )
 from pos.sales.signals import sale_recorded
 
@@ -187,3 +190,34 @@ def register_device(user, body: DeviceIn):
     device = offline.register_device(user, body.exhibitor_id)
     db.session.commit()
     return offline.device_json(device), 201
+
+
+@endpoint(
+    bp,
+    "/sales/import",
+    "POST",
+    summary="Take in a tablet's exported waiting sales (managers), each with its own key",
+    body=WaitingSalesIn,
+    response=WaitingSalesOut,
+    errors=(404,),
+    deferred_write=True,
+)
+def import_waiting_sales(user, body: WaitingSalesIn):
+    results = offline.import_waiting_sales(user, body.exhibitor_id, body.model_dump())
+    db.session.commit()
+    return {"items": results}
+
+
+@endpoint(
+    bp,
+    "/sales/discards",
+    "POST",
+    summary="Record a refused offline sale the manager discards on the tablet",
+    body=DiscardIn,
+    status=204,
+    errors=(404,),
+)
+def discard_waiting_sale(user, body: DiscardIn):
+    offline.record_discard(user, body.exhibitor_id, body.number, body.reason, body.sale)
+    db.session.commit()
+    return "", 204

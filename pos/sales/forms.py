@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from pos.forms import MoneyField, PosForm
 from pos.sales.models import METHOD_LABELS
 
 
-class VoidForm(FlaskForm):
+class VoidForm(PosForm):
     reason = StringField(
         _l("Reason"),
         validators=[DataRequired(message=_l("Give a reason.")), Length(max=500)],
     )
 
 
-class RefundForm(FlaskForm):
+class RefundForm(PosForm):
     """The quantities come as fields named qty-<sale line id>; this form is the rest."""
 
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
@@ -28,9 +29,16 @@ class RefundForm(FlaskForm):
     )
 
 
-class ShiftCloseForm(FlaskForm):
-    counted_cash = IntegerField(
+class ShiftCloseForm(PosForm):
+    counted_cash = MoneyField(
         _l("Cash counted in the drawer"),
-        validators=[InputRequired(message=_l("Enter the amount counted.")), NumberRange(min=0)],
+        validators=[InputRequired(message=_l("Enter the amount counted."))],
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])
+
+
+class WaitingSalesForm(PosForm):
+    file = FileField(
+        _l('File of waiting sales (from a tablet\'s "Export waiting sales")'),
+        validators=[FileRequired(message=_l("Choose the file."))],
+    )

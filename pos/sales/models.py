@@ -334,8 +334,10 @@ class DailyRollup(Model):
     dimension "total" (key ""): transactions, items, gross, discounts, refunds, tax (net
     of refunded tax), voids, and amount = net. "method" (key: the method): amount = money
     kept. "category": amount and items. "origin" (key domestic, foreign or unknown):
-    transactions and amount. ("hour" is allowed but not kept: a booth's hours are read
-    from its day's sales.)
+    transactions and amount. Every dimension's amounts add up to the day's net: a
+    refund comes off the group of the sale it refunds (its lines' categories, its
+    buyer's origin) and off the method the money went back by. ("hour" is allowed but
+    not kept: a booth's hours are read from its day's sales.)
     """
 
     __tablename__ = "daily_rollup"

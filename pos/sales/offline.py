@@ -20,11 +20,13 @@ offline rules it calls.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pydantic
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -231,4 +233,90 @@ def arrived_late(exhibitor_id: int, day: date, timezone: str) -> list[Sale]:
             )
             .order_by(Sale.synced_at)
         )
+    )
+
+
+# --- a tablet's waiting sales, by file ---------------------------------------------------
+
+
+def import_waiting_sales(actor: User, exhibitor_id: int, document: Any) -> list[dict[str, Any]]:
+    """Take in the waiting sales a tablet exported (its "Export waiting sales" file), each
+    as if the tablet had sent it: the same Idempotency-Key, so a sale that reached the
+    server meanwhile is not recorded twice. Each sale is its own transaction, committed
+    here; a refused one is reported with its reason and the others go on.
+
+    Raises Forbidden/NotFound (the booth is not the actor's to manage), Invalid (not such
+    a file, or another booth's).
+    """
+    from pos.errors import PosError
+    from pos.sales.recording import record_sale
+    from pos.sales.schemas import SaleIn
+
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.MANAGE)
+    sales = document.get("sales") if isinstance(document, dict) else None
+    if not isinstance(sales, list) or document.get("exhibitor_id") != exhibitor.id:
+        raise Invalid(
+            _("This is not a file of waiting sales of booth %(booth)s.", booth=exhibitor.booth),
+            code="not_a_waiting_sales_file",
+        )
+    db.session.commit()  # each sale below begins its own transaction
+    results = []
+    for entry in sales:
+        entry = entry if isinstance(entry, dict) else {}
+        number = str(entry.get("number") or "")
+        try:
+            order = SaleIn.model_validate_json(json.dumps(entry.get("body")))
+            answer = record_sale(actor, order, idempotency_key=entry.get("key"))
+            db.session.commit()
+            results.append(
+                {
+                    "number": number,
+                    "recorded": True,
+                    "receipt_number": answer.body["receipt_number"],
+                    "already_there": answer.replayed,
+                    "message": "",
+                }
+            )
+        except PosError as exc:
+            db.session.rollback()
+            results.append(_refused(number, exc.message))
+        except pydantic.ValidationError as exc:
+            db.session.rollback()
+            first = exc.errors(include_url=False)[0]
+            results.append(_refused(number, first["msg"]))
+    audit(
+        "waiting_sales_imported",
+        actor,
+        exhibitor_id=exhibitor.id,
+        recorded=sum(1 for r in results if r["recorded"]),
+        refused=sum(1 for r in results if not r["recorded"]),
+    )
+    return results
+
+
+def _refused(number: str, message: str) -> dict[str, Any]:
+    return {
+        "number": number,
+        "recorded": False,
+        "receipt_number": None,
+        "already_there": False,
+        "message": message,
+    }
+
+
+def record_discard(actor: User, exhibitor_id: int, number: str, reason: str, body: Any) -> None:
+    """A sale the server refused, that the manager discards on the tablet: never silently.
+    The audit log keeps its number, the reason and the sale as the tablet had it.
+    Raises Forbidden (cashiers), NotFound, Invalid (no reason)."""
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.REFUND)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("Give a reason."), field="reason")
+    audit(
+        "offline_sale_discarded",
+        actor,
+        exhibitor_id=exhibitor.id,
+        number=number,
+        reason=reason,
+        sale=body,
     )

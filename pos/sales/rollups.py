@@ -122,13 +122,16 @@ def record_void(sale: Sale) -> None:
 
 def record_refund(refund: Refund, category_amounts: list[tuple[str, int]]) -> None:
     """A refund counts on the day it was issued; ``category_amounts`` are its
-    lines' (category, amount)."""
+    lines' (category, amount). Each breakdown loses the money from the group the
+    refunded sale counted in (its categories, the buyer's origin; the method the money
+    went back by), so every breakdown still adds up to the net."""
     deltas = Deltas(refund.event_id, refund.exhibitor_id)
     day = refund.business_date
     deltas.add(day, "total", "", refunds=refund.amount, tax=-refund.tax, amount=-refund.amount)
     deltas.add(day, "method", refund.method, amount=-refund.amount)
     for category, amount in category_amounts:
         deltas.add(day, "category", category, amount=-amount)
+    deltas.add(day, "origin", refund.sale.buyer_origin or "unknown", amount=-refund.amount)
     deltas.write()
 
 
@@ -218,17 +221,20 @@ def computed(event_id: int | None = None) -> dict[tuple[int, date, str, str], di
         row = rows[(exhibitor_id, day, "origin", origin or "unknown")]
         row["transactions"] += int(count)
         row["amount"] += int(amount)
-    for exhibitor_id, ev, day, method, amount, tax in db.session.execute(
+    # A refund comes off the method the money went back by and the refunded sale's origin.
+    for exhibitor_id, ev, day, method, origin, amount, tax in db.session.execute(
         sa.select(
             Refund.exhibitor_id,
             sa.func.max(Refund.event_id),
             Refund.business_date,
             Refund.method,
+            Sale.buyer_origin,
             sa.func.sum(Refund.amount),
             sa.func.sum(Refund.tax),
         )
+        .join(Sale, Sale.id == Refund.sale_id)
         .where(*scope(Refund))
-        .group_by(Refund.exhibitor_id, Refund.business_date, Refund.method)
+        .group_by(Refund.exhibitor_id, Refund.business_date, Refund.method, Sale.buyer_origin)
     ):
         events[exhibitor_id] = ev
         total = rows[(exhibitor_id, day, "total", "")]
@@ -236,6 +242,7 @@ def computed(event_id: int | None = None) -> dict[tuple[int, date, str, str], di
         total["tax"] -= int(tax)
         total["amount"] -= int(amount)
         rows[(exhibitor_id, day, "method", method)]["amount"] -= int(amount)
+        rows[(exhibitor_id, day, "origin", origin or "unknown")]["amount"] -= int(amount)
     for exhibitor_id, day, category, amount in db.session.execute(
         sa.select(
             Refund.exhibitor_id,

@@ -249,3 +249,29 @@ class DeviceOut(BaseModel):
     device: str
     exhibitor_id: int
     booth: str
+
+
+class WaitingSalesIn(BaseModel):
+    """A tablet's "Export waiting sales" file."""
+
+    exhibitor_id: int
+    sales: Annotated[list[dict], Field(max_length=5000)]
+
+
+class ImportedSaleOut(BaseModel):
+    number: str
+    recorded: bool
+    receipt_number: str | None = None
+    already_there: bool = False
+    message: str = ""
+
+
+class WaitingSalesOut(BaseModel):
+    items: list[ImportedSaleOut]
+
+
+class DiscardIn(InputSchema):
+    exhibitor_id: Id
+    number: OfflineNumber
+    reason: Reason
+    sale: dict = {}

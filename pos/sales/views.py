@@ -3,6 +3,7 @@ manager's day with voids and refunds, and one sale."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -16,7 +17,7 @@ from pos.extensions import db
 from pos.i18n import money
 from pos.inventory.attributes import CATEGORY_LABELS, attribute_labels
 from pos.sales import offline, service
-from pos.sales.forms import RefundForm, ShiftCloseForm, VoidForm
+from pos.sales.forms import RefundForm, ShiftCloseForm, VoidForm, WaitingSalesForm
 from pos.sales.models import COMPLETED, METHOD_LABELS, VOIDED
 from pos.web import booth_in_view, carry_out, saved, show_error, whole_number
 
@@ -71,6 +72,11 @@ def day():
         on = date.fromisoformat(chosen) if chosen else None
     except ValueError:
         abort(404)
+    return _day_page(exhibitor, on, ShiftCloseForm())
+
+
+def _day_page(exhibitor, on: date | None, close_form: ShiftCloseForm) -> str:
+    """The booth's sales of a day (today when ``on`` is None) and its open register."""
     sales = service.list_sales(current_user, exhibitor_id=exhibitor.id, day=on)
     on = on or service.local_day(utcnow(), exhibitor.event.timezone)
     kept = [s for s in sales if s.status != VOIDED]
@@ -89,9 +95,10 @@ def day():
         },
         shift=shift,
         shift_totals=service.shift_totals(shift) if shift else None,
-        close_form=ShiftCloseForm(),
+        close_form=close_form,
         methods=METHOD_LABELS,
         issues=offline.offline_issues(exhibitor.id, on),
+        waiting_form=WaitingSalesForm(),
     )
 
 
@@ -180,6 +187,9 @@ def refund(sale_id: int):
 def close_shift(shift_id: int):
     shift = service.get_shift(current_user, shift_id)
     form = ShiftCloseForm()
+    if not form.validate_on_submit() and may(current_user, Action.REFUND, shift.exhibitor):
+        # The day page again, with the count as it was typed and what is wrong with it.
+        return _day_page(shift.exhibitor, None, form)
     currency = shift.exhibitor.event.currency
     carry_out(
         form,
@@ -193,3 +203,33 @@ def close_shift(shift_id: int):
         ),
     )
     return redirect(url_for("sales.day", exhibitor_id=shift.exhibitor_id))
+
+
+@bp.post("/sales/import")
+@login_required
+def import_waiting_sales():
+    """A tablet's exported waiting sales, taken in by the manager (one sale each)."""
+    exhibitor = booth_in_view(Action.MANAGE)
+    if exhibitor is None:
+        abort(404)
+    form = WaitingSalesForm()
+    back = redirect(url_for("sales.day", exhibitor_id=exhibitor.id))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            show_error(None, PosError(errors[0]))
+        return back
+    try:
+        document = json.loads(form.file.data.read(5_000_000))
+        results = offline.import_waiting_sales(current_user, exhibitor.id, document)
+        db.session.commit()
+    except (ValueError, PosError) as exc:
+        db.session.rollback()
+        message = exc.message if isinstance(exc, PosError) else _("The file is not readable.")
+        show_error(None, PosError(message))
+        return back
+    taken = sum(1 for r in results if r["recorded"] and not r["already_there"])
+    known = sum(1 for r in results if r["already_there"])
+    saved(_("%(taken)s sales taken in, %(known)s were already here.", taken=taken, known=known))
+    for refused in (r for r in results if not r["recorded"]):
+        show_error(None, PosError(f"{refused['number']}: {refused['message']}"))
+    return back

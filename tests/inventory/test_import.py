@@ -52,6 +52,16 @@ def test_an_excel_csv_with_bom_and_semicolons_creates_the_products(client, db, b
     assert kinds == ["opening"]
 
 
+@pytest.mark.parametrize("price", ["Rp450.000", "Rp 450.000", "IDR 450,000", "450.000,00"])
+def test_a_price_cell_written_as_money_is_read_as_the_money_fields_read_it(
+    client, db, booth, price
+):
+    text = f'sku,name,category,price,stock\nSR-9,Cincin Perak,jewellery,"{price}",12\n'
+    response = upload(client, booth.manager, booth.exhibitor.id, text)
+    assert response.status_code == 200, response.get_json()
+    assert products(db, booth.exhibitor.id)["SR-9"].price == 450_000
+
+
 def test_an_export_imports_again_unchanged(client, db, booth):
     headers = factories.auth_headers(client, booth.manager)
     exported = client.get(
@@ -89,6 +99,8 @@ def test_an_import_updates_by_sku_and_ledgers_the_new_stock(client, db, booth):
         ("sku,name,category,price,stock\nA,Bag,craft,1,1\nA,Bag again,craft,1,1\n", 3, "sku"),
         ("sku,name,category,price,stock\nA,Bag,craft,lots,1\n", 2, "price"),
         ("sku,name,category,price,stock\nA,Bag,craft,-5,1\n", 2, "price"),
+        ("sku,name,category,price,stock\nA,Bag,craft,4.50,1\n", 2, "price"),
+        ("sku,name,category,price,stock\nA,Bag,craft,Rp,1\n", 2, "price"),
         ("sku,name,category,price,stock\nA,Bag,craft,10,1.5\n", 2, "stock"),
         ("sku,name,category,price,stock\nA,Bag,boats,10,1\n", 2, "category"),
         ("sku,name,category,price,stock\nA,,craft,10,1\n", 2, "name"),

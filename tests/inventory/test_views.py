@@ -11,10 +11,20 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
+from pos.auth import service as auth_service
 from pos.extensions import db
 from pos.inventory.models import Product, StockMovement
 from tests import factories
-from tests.pages import english, field_errors, flashes, listed_skus, sign_in, text
+from tests.pages import (
+    english,
+    field_errors,
+    field_value,
+    flashes,
+    input_tag,
+    listed_skus,
+    sign_in,
+    text,
+)
 
 
 @pytest.fixture
@@ -331,6 +341,57 @@ def test_negative_or_missing_price_shows_an_error_at_price_and_creates_nothing(c
     response = client.post("/products/new", data=product_form(price=price))
     assert response.status_code != 302
     assert field_errors(text(response), "price")
+    assert booth_state(a.exhibitor.id) == before
+
+
+AMOUNTS_AS_WRITTEN = ["4.500.000", "4500000", "Rp4.500.000", "Rp 4.500.000", "IDR 4,500,000"]
+
+
+@pytest.mark.parametrize("typed", AMOUNTS_AS_WRITTEN)
+def test_a_new_products_price_is_read_as_the_app_prints_money(client, a, typed):
+    sign_in(client, a.manager)
+    price = input_tag(text(client.get("/products/new")), "price")
+    assert 'type="text"' in price and 'inputmode="numeric"' in price
+    response = client.post("/products/new", data=product_form(price=typed))
+    assert response.status_code == 302
+    assert product_by_sku(a.exhibitor.id, "SR-925-01").price == 4_500_000
+
+
+@pytest.mark.parametrize("typed", AMOUNTS_AS_WRITTEN)
+def test_an_edited_price_is_read_as_the_app_prints_money(client, a, typed):
+    sign_in(client, a.manager)
+    product = reloaded(a.product.id)
+    response = client.post(f"/products/{product.id}/edit", data=edit_form(product, price=typed))
+    assert response.status_code == 302
+    assert reloaded(product.id).price == 4_500_000
+
+
+def test_the_edit_form_shows_the_price_as_the_app_prints_it_without_the_currency(client, a):
+    product = factories.make_product(a.exhibitor, a.manager, price=4_500_000)
+    sign_in(client, a.manager)
+    assert field_value(text(client.get(f"/products/{product.id}/edit")), "price") == "4,500,000"
+    auth_service.set_locale(a.manager, "id")
+    db.session.commit()
+    assert field_value(text(client.get(f"/products/{product.id}/edit")), "price") == "4.500.000"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("4.500.00O", "Write the amount like 660,000 or 660000."),
+        ("4.50", "Write the amount like 660,000 or 660000."),
+        ("-4.500.000", "The amount cannot be negative."),
+    ],
+)
+def test_a_price_that_is_no_amount_is_refused_and_stays_in_the_field(client, a, typed, message):
+    sign_in(client, a.manager)
+    before = booth_state(a.exhibitor.id)
+    response = client.post("/products/new", data=product_form(price=typed))
+    assert response.status_code == 200
+    page = text(response)
+    assert field_errors(page, "price") == [message]
+    assert field_value(page, "price") == typed
+    assert field_value(page, "sku") == "SR-925-01"
     assert booth_state(a.exhibitor.id) == before
 
 

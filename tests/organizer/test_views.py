@@ -10,10 +10,11 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
+from pos.auth import service as auth_service
 from pos.extensions import db
 from pos.organizer.models import Event, Exhibitor
 from tests import factories
-from tests.pages import english, field_errors, flashes, sign_in, text
+from tests.pages import english, field_errors, field_value, flashes, input_tag, sign_in, text
 
 
 @pytest.fixture
@@ -256,6 +257,66 @@ def test_new_event_form_creates_the_event_and_makes_it_current(client, organizer
     assert "Gelar Karya IKM Nasional" in text(client.get("/events"))
 
 
+BOOTH_FEES_AS_WRITTEN = ["1.500.000", "1500000", "Rp1.500.000", "Rp 1.500.000", "IDR 1,500,000"]
+
+
+def event_named(name: str) -> Event:
+    db.session.rollback()
+    return db.session.scalar(sa.select(Event).where(Event.name == name))
+
+
+@pytest.mark.parametrize("typed", BOOTH_FEES_AS_WRITTEN)
+def test_a_new_events_booth_fee_is_read_as_the_app_prints_money(client, organizer, event, typed):
+    sign_in(client, organizer)
+    fee = input_tag(text(client.get("/events/new")), "booth_fee")
+    assert 'type="text"' in fee and 'inputmode="numeric"' in fee
+    response = client.post("/events/new", data=event_form(booth_fee=typed))
+    assert response.status_code == 302
+    assert event_named("Gelar Karya IKM Nasional").booth_fee == 1_500_000
+
+
+@pytest.mark.parametrize("typed", BOOTH_FEES_AS_WRITTEN)
+def test_an_edited_booth_fee_is_read_as_the_app_prints_money(client, organizer, event, typed):
+    sign_in(client, organizer)
+    response = client.post(
+        f"/events/{event.id}/edit", data=event_form(name="Pameran IKM Uji", booth_fee=typed)
+    )
+    assert response.status_code == 302
+    assert reloaded(Event, event.id).booth_fee == 1_500_000
+
+
+def test_the_event_form_shows_the_booth_fee_as_the_app_prints_it(client, organizer, event):
+    stored = reloaded(Event, event.id)
+    stored.booth_fee = 1_500_000
+    db.session.commit()
+    sign_in(client, organizer)
+    assert field_value(text(client.get(f"/events/{event.id}/edit")), "booth_fee") == "1,500,000"
+    auth_service.set_locale(organizer, "id")
+    db.session.commit()
+    assert field_value(text(client.get(f"/events/{event.id}/edit")), "booth_fee") == "1.500.000"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1,5 juta", "Write the amount like 660,000 or 660000."),
+        ("-500.000", "The amount cannot be negative."),
+    ],
+)
+def test_a_booth_fee_that_is_no_amount_is_refused_and_stays_in_the_field(
+    client, organizer, event, typed, message
+):
+    sign_in(client, organizer)
+    before = count(Event)
+    response = client.post("/events/new", data=event_form(booth_fee=typed))
+    assert response.status_code == 200
+    page = text(response)
+    assert field_errors(page, "booth_fee") == [message]
+    assert field_value(page, "booth_fee") == typed
+    assert field_value(page, "name") == "Gelar Karya IKM Nasional"
+    assert count(Event) == before
+
+
 @pytest.mark.parametrize("timezone", ["Mars/Olympus", "WITA", "Asia/Atlantis"])
 def test_new_event_with_an_unknown_timezone_shows_an_error_at_timezone(
     client, organizer, event, timezone
@@ -347,3 +408,10 @@ def test_signed_out_visitor_is_sent_to_sign_in_from_organizer_pages(client, even
         response = client.get(url)
         assert response.status_code == 302, url
         assert urlsplit(response.location).path == "/login"
+
+
+def test_an_event_whose_cashiers_may_give_no_discount_is_saved_with_0(client, organizer, event):
+    sign_in(client, organizer)
+    response = client.post("/events/new", data=event_form(cashier_discount_limit_percent="0"))
+    assert response.status_code == 302
+    assert event_named("Gelar Karya IKM Nasional").cashier_discount_limit_percent == 0

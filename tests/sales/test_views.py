@@ -15,12 +15,12 @@ import sqlalchemy as sa
 
 from pos.db import utcnow
 from pos.extensions import db
+from pos.formats import format_money
 from pos.inventory.models import Product, StockMovement
-from pos.money import format_money
 from pos.sales.models import Refund, Sale, SaleLine, Shift
 from pos.sales.service import local_day
 from tests import factories
-from tests.pages import english, flashes, sign_in, text
+from tests.pages import english, field_errors, field_value, flashes, input_tag, sign_in, text
 
 TIMEZONE = "Asia/Makassar"
 
@@ -73,7 +73,8 @@ def facts(html: str) -> list[tuple[str, str]]:
 def stat(html: str, label: str) -> str:
     """The figure of one stat card of the day page."""
     match = re.search(
-        rf'<div class="stat card"><span>{re.escape(label)}</span><strong>(.*?)</strong>', html
+        rf'<div class="stat card[^"]*"><span>{re.escape(label)}</span><strong[^>]*>(.*?)</strong>',
+        html,
     )
     assert match, f"the page has no {label!r} figure"
     return strip_tags(match.group(1))
@@ -704,18 +705,77 @@ def test_closing_a_closed_register_again_shows_an_error_and_changes_nothing(clie
 
 
 def test_closing_the_register_without_a_count_is_refused(client, a):
-    opened = client.post(
-        "/api/v1/shifts",
-        json={"exhibitor_id": a.exhibitor.id, "opening_float": 50_000},
-        headers=api_headers(client, a.cashier),
-    )
-    shift_id = opened.get_json()["id"]
+    shift_id = open_register(client, a)
     sign_in(client, a.manager)
-    response = client.post(f"/shifts/{shift_id}/close", data={"counted_cash": ""})
-    assert response.status_code == 302
-    assert "Enter the amount counted." in flashes(text(client.get(response.location)), "error")
+    response = client.post(f"/shifts/{shift_id}/close", data={"counted_cash": " "})
+    assert response.status_code == 200
+    assert field_errors(text(response), "counted_cash") == ["Enter the amount counted."]
     shift = reloaded(Shift, shift_id)
     assert (shift.closed_at, shift.counted_cash) == (None, None)
+
+
+def open_register(client, booth, opening_float: int = 50_000) -> int:
+    """The booth's register opened by its cashier (through the API, as the register
+    page does); its shift's id."""
+    opened = client.post(
+        "/api/v1/shifts",
+        json={"exhibitor_id": booth.exhibitor.id, "opening_float": opening_float},
+        headers=api_headers(client, booth.cashier),
+    )
+    assert opened.status_code == 201, opened.get_json()
+    return opened.get_json()["id"]
+
+
+@pytest.mark.parametrize(
+    "typed", ["660.000", "660000", "Rp660.000", "Rp 660.000", "IDR 660,000", "660,000"]
+)
+def test_the_cash_counted_is_read_as_the_app_prints_money(client, a, typed):
+    shift_id = open_register(client, a)
+    sign_in(client, a.manager)
+    day = text(client.get("/day"))
+    assert 'type="text"' in input_tag(day, "counted_cash")  # type=number mangles 660.000
+    assert 'inputmode="numeric"' in input_tag(day, "counted_cash")
+
+    response = client.post(f"/shifts/{shift_id}/close", data={"counted_cash": typed})
+    assert response.status_code == 302
+    assert reloaded(Shift, shift_id).counted_cash == 660_000
+    assert flashes(text(client.get(response.location)), "success") == [
+        f"Register closed. Expected {idr(50_000)}, counted {idr(660_000)}."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("660.00O", "Write the amount like 660,000 or 660000."),  # a letter O for a zero
+        ("6.60.000", "Write the amount like 660,000 or 660000."),
+        ("-660.000", "The amount cannot be negative."),
+    ],
+)
+def test_a_count_that_is_no_amount_is_refused_and_stays_in_the_field(client, a, typed, message):
+    shift_id = open_register(client, a)
+    sign_in(client, a.manager)
+    response = client.post(
+        f"/shifts/{shift_id}/close", data={"counted_cash": typed, "note": "evening count"}
+    )
+    assert response.status_code == 200
+    page = text(response)
+    assert field_errors(page, "counted_cash") == [message]
+    assert field_value(page, "counted_cash") == typed
+    assert field_value(page, "note") == "evening count"
+    shift = reloaded(Shift, shift_id)
+    assert (shift.closed_at, shift.counted_cash) == (None, None)
+
+
+def test_a_cashiers_refused_count_is_flashed_without_showing_the_day(client, a):
+    shift_id = open_register(client, a)
+    sign_in(client, a.cashier)
+    response = client.post(f"/shifts/{shift_id}/close", data={"counted_cash": "abc"})
+    assert response.status_code == 302  # the day is a manager's page
+    assert flashes(text(client.get("/products")), "error") == [
+        "Write the amount like 660,000 or 660000."
+    ]
+    assert reloaded(Shift, shift_id).closed_at is None
 
 
 def test_a_manager_cannot_close_another_booths_register(client, a, b):

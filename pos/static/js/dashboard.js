@@ -12,10 +12,13 @@ const REFRESH_MS = 5000;
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 
+// As pos/formats.py writes money: Rp1.250.000, IDR 1,250,000, and below zero with the
+// minus sign (−Rp10.000), never a hyphen.
 function money(amount) {
-  const n = amount.toLocaleString(cfg.locale === "id" ? "id-ID" : "en-US", { maximumFractionDigits: 0 });
-  if (cfg.currency === "IDR") return cfg.locale === "id" ? `Rp${n}` : `IDR\u00a0${n}`;
-  return `${cfg.currency} ${n}`;
+  const n = Math.abs(amount).toLocaleString(cfg.locale === "id" ? "id-ID" : "en-US", { maximumFractionDigits: 0 });
+  const sign = amount < 0 ? "\u2212" : "";
+  if (cfg.currency === "IDR") return sign + (cfg.locale === "id" ? `Rp${n}` : `IDR\u00a0${n}`);
+  return `${sign}${cfg.currency}\u00a0${n}`;
 }
 
 function bar(fraction) {
@@ -49,8 +52,12 @@ function splits(list, entries, label) {
 }
 
 function render(today, whole) {
-  $("today-net").textContent = money(today.net);
-  $("event-net").textContent = money(whole.net);
+  const figures = [money(today.net), money(whole.net)];
+  [$("today-net").textContent, $("event-net").textContent] = figures;
+  // The amounts shrink as far as the longer needs, as templates/_figures.html sizes them.
+  const n = Math.max(...figures.map((text) => text.length));
+  const size = n > 17 ? "longest" : n > 14 ? "longer" : n > 11 ? "long" : "";
+  $("figures").className = `stat-row ${size}`.trim();
   $("today-transactions").textContent = today.transactions.toLocaleString(cfg.locale);
   $("today-items").textContent = today.items_sold.toLocaleString(cfg.locale);
   $("today-booths").textContent = `${today.exhibitors - today.exhibitors_without_sales.length} / ${today.exhibitors}`;

@@ -9,6 +9,7 @@
 // tablet is offline, the sale is kept on the tablet with its offline number and sent by
 // the one sender (register/sync.js). The buyer token made before the live send lets the
 // server recognise the same sale coming back from the outbox: it is recorded once.
+import { cameraAvailable, scan } from "./register/camera.js";
 import * as storage from "./register/storage.js";
 import { postJson, sendWaiting, verdict } from "./register/sync.js";
 
@@ -25,6 +26,7 @@ const cfg = {
   text: JSON.parse(root.dataset.text),
 };
 cfg.booth = root.dataset.booth;
+cfg.timezone = root.dataset.timezone || undefined;
 let csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const CART_KEY = `pameran-cart-${cfg.exhibitorId}`;
@@ -91,6 +93,10 @@ function parseAmount(text) {
   const value = Number(raw.replace(/[^0-9.,]/g, "").replace(",", "."));
   return raw && Number.isFinite(value) ? Math.round(value * scale) : NaN;
 }
+
+// Times on the event's clocks (a tablet may be set to another zone).
+const clockFormat = new Intl.DateTimeFormat(cfg.locale, { hour: "2-digit", minute: "2-digit", timeZone: cfg.timezone });
+const clock = (moment) => clockFormat.format(moment);
 
 function t(key, values = {}) {
   return cfg.text[key].replace(/\{(\w+)\}/g, (_m, name) => values[name]);
@@ -339,7 +345,7 @@ function renderCart() {
     minus.addEventListener("click", () => changeQuantity(index, -1));
     plus.addEventListener("click", () => changeQuantity(index, +1));
     plus.disabled = inCart(line.product) >= available(line.product);
-    discount.addEventListener("click", () => askLineDiscount(index));
+    discount.addEventListener("click", () => askDiscount(index));
     remove.addEventListener("click", () => { state.cart.splice(index, 1); changed(); });
     list.append(
       el(
@@ -364,7 +370,7 @@ function renderShift() {
   const status = $("shift-status");
   if (state.shift) {
     const opened = new Date(state.shift.opened_at);
-    const time = opened.toLocaleTimeString(cfg.locale, { hour: "2-digit", minute: "2-digit" });
+    const time = clock(opened);
     status.textContent = t("shift_open", { time });
     status.className = "shift-status open";
     $("open-shift").hidden = true;
@@ -436,40 +442,69 @@ function withinLimit(gross, discountAmount) {
   return cfg.role !== "cashier" || discountAmount * 100 <= gross * cfg.discountLimit;
 }
 
-function askLineDiscount(index) {
-  const line = state.cart[index];
-  const answer = window.prompt(t("discount_prompt"));
-  if (answer === null) return;
-  const discount = parseDiscount(answer);
-  if (discount === undefined) return window.alert(t("discount_invalid"));
-  const trial = { ...line, discount };
+// Discounts are typed in a dialog: a percentage ("10%") or an amount ("25.000"), with
+// quick percentages; a cashier's discount is held to the event's limit.
+let discountTarget = null; // a cart line's index, or "order"
+
+function askDiscount(target) {
+  if (!state.cart.length) return;
+  discountTarget = target;
+  const current = target === "order" ? state.orderDiscount : state.cart[target].discount;
+  $("discount-title").textContent = target === "order" ? t("order_discount_prompt") : t("discount_prompt");
+  $("discount-input").value = !current ? "" : current.percent !== undefined ? `${current.percent}%` : money(current.amount).replace(/^(Rp|IDR)\s?/, "");
+  $("discount-error").hidden = true;
+  $("discount-dialog").showModal();
+  $("discount-input").focus();
+}
+
+function discountProblem(target, discount) {
+  // Why this discount cannot be given, or "" when it can.
+  if (discount === undefined) return t("discount_invalid");
+  if (!discount) return "";
+  if (target === "order") {
+    const previous = state.orderDiscount;
+    state.orderDiscount = discount;
+    const sums = totals();
+    state.orderDiscount = previous;
+    const afterLines = sums.lines.reduce((sum, l) => sum + l.total, 0);
+    const order = sums.discount - sums.lines.reduce((sum, l) => sum + l.discount, 0);
+    if (discount.amount > afterLines) return t("discount_invalid");
+    if (!withinLimit(afterLines, order)) return t("over_limit", { n: cfg.discountLimit });
+    return "";
+  }
+  const line = state.cart[target];
   const gross = line.product.price * line.quantity;
-  if (discount && lineDiscount(trial) > gross) return window.alert(t("discount_invalid"));
-  if (discount && !withinLimit(gross, lineDiscount(trial))) return window.alert(t("over_limit", { n: cfg.discountLimit }));
-  line.discount = discount;
+  const amount = lineDiscount({ ...line, discount });
+  if (amount > gross) return t("discount_invalid");
+  if (!withinLimit(gross, amount)) return t("over_limit", { n: cfg.discountLimit });
+  return "";
+}
+
+function applyDiscount(text) {
+  const discount = parseDiscount(text);
+  const problem = discountProblem(discountTarget, discount);
+  if (problem) {
+    $("discount-error").textContent = problem;
+    $("discount-error").hidden = false;
+    return;
+  }
+  if (discountTarget === "order") state.orderDiscount = discount;
+  else state.cart[discountTarget].discount = discount;
+  $("discount-dialog").close();
   changed();
 }
 
-function askOrderDiscount() {
-  if (!state.cart.length) return;
-  const answer = window.prompt(t("order_discount_prompt"));
-  if (answer === null) return;
-  const discount = parseDiscount(answer);
-  if (discount === undefined) return window.alert(t("discount_invalid"));
-  const previous = state.orderDiscount;
-  state.orderDiscount = discount;
-  const sums = totals();
-  const afterLines = sums.lines.reduce((s, l) => s + l.total, 0);
-  const order = sums.discount - sums.lines.reduce((s, l) => s + l.discount, 0);
-  if (discount && (discount.amount > afterLines)) {
-    state.orderDiscount = previous;
-    return window.alert(t("discount_invalid"));
+$("discount-apply").addEventListener("click", () => applyDiscount($("discount-input").value));
+$("discount-remove").addEventListener("click", () => applyDiscount(""));
+$("discount-cancel").addEventListener("click", () => $("discount-dialog").close());
+$("discount-input").addEventListener("keydown", (event) => {
+  if (event.key === "Enter") {
+    event.preventDefault();
+    applyDiscount($("discount-input").value);
   }
-  if (!withinLimit(afterLines, order)) {
-    state.orderDiscount = previous;
-    return window.alert(t("over_limit", { n: cfg.discountLimit }));
-  }
-  renderCart();
+});
+for (const quick of document.querySelectorAll("#discount-quick button")) {
+  quick.addEventListener("click", () => applyDiscount(quick.dataset.value));
 }
 
 // --- search and scanning ----------------------------------------------------------------
@@ -479,29 +514,50 @@ $("search").addEventListener("input", (event) => {
   renderGrid();
 });
 
-$("search").addEventListener("keydown", (event) => {
-  // A barcode scanner types the SKU and Enter.
-  if (event.key !== "Enter") return;
-  event.preventDefault();
-  const code = event.target.value.trim().toLowerCase();
-  if (!code) return;
-  const product = state.products.find((p) => p.sku.toLowerCase() === code);
+function scanned(code) {
+  // A code from the scanner (typed, then Enter) or the camera: the item goes into the
+  // cart, or the register says which code it does not know; the field is cleared either
+  // way, ready for the next scan.
+  const product = state.products.find((p) => p.sku.toLowerCase() === code.toLowerCase());
+  $("search").value = "";
+  state.query = "";
+  renderGrid();
   if (product) {
     addToCart(product);
-    event.target.value = "";
-    state.query = "";
     $("catalogue-message").textContent = "";
   } else {
-    // Say which code was not found, and clear the field for the next scan.
-    const typed = event.target.value.trim();
-    event.target.value = "";
-    state.query = "";
-    renderGrid();
-    $("catalogue-message").textContent = t("scanned_unknown", { sku: typed });
-    return;
+    $("catalogue-message").textContent = t("scanned_unknown", { sku: code });
   }
-  renderGrid();
+}
+
+$("search").addEventListener("keydown", (event) => {
+  if (event.key !== "Enter") return;
+  event.preventDefault();
+  const code = event.target.value.trim();
+  if (code) scanned(code);
 });
+
+let cameraScan = null;
+
+$("camera").hidden = !cameraAvailable();
+$("camera").addEventListener("click", async () => {
+  cameraScan = new AbortController();
+  $("camera-error").hidden = true;
+  $("camera-dialog").showModal();
+  try {
+    const code = await scan($("camera-video"), cameraScan.signal);
+    $("camera-dialog").close();
+    if (code) scanned(code);
+  } catch {
+    $("camera-error").textContent = t("camera_failed");
+    $("camera-error").hidden = false;
+  }
+});
+$("camera-close").addEventListener("click", () => {
+  cameraScan?.abort();
+  $("camera-dialog").close();
+});
+$("camera-dialog").addEventListener("close", () => cameraScan?.abort());
 
 for (const chip of document.querySelectorAll("#category-chips .chip")) {
   chip.addEventListener("click", () => {
@@ -511,7 +567,7 @@ for (const chip of document.querySelectorAll("#category-chips .chip")) {
   });
 }
 
-$("order-discount").addEventListener("click", askOrderDiscount);
+$("order-discount").addEventListener("click", () => askDiscount("order"));
 $("clear").addEventListener("click", () => {
   state.cart = [];
   state.orderDiscount = null;
@@ -797,6 +853,7 @@ function saleDone(sale, entry) {
   $("show-receipt").href = sale.public_receipt_url;
   $("done-qr").src = entry ? "" : `${sale.public_receipt_url}/qr.svg`;
   $("done-qr").hidden = Boolean(entry);
+  $("done-qr-hint").hidden = Boolean(entry);
   const phone = ((sale.buyer || {}).phone || "").replace(/[^0-9]/g, "").replace(/^0/, "62");
   const link = new URL(sale.public_receipt_url, window.location.origin).href;
   $("share-whatsapp").hidden = !phone;
@@ -860,7 +917,7 @@ function renderStatus() {
     $("connection-text").textContent = t("signed_out");
     $("sign-in-again").hidden = false;
   } else {
-    const age = state.catalogueAge ? new Date(state.catalogueAge).toLocaleTimeString(cfg.locale, { hour: "2-digit", minute: "2-digit" }) : "—";
+    const age = state.catalogueAge ? clock(new Date(state.catalogueAge)) : "—";
     $("connection-text").textContent = t("offline", { time: age });
     $("sign-in-again").hidden = true;
   }
@@ -914,9 +971,32 @@ function showAttention() {
   const list = $("attention-list");
   list.replaceChildren();
   for (const entry of state.attention) {
-    list.append(el("li", {}, el("strong", { class: "mono" }, entry.number), " · ", money(entry.body.payments.reduce((s, p) => s + p.amount, 0)), el("br"), el("span", { class: "hint" }, entry.message)));
+    const paid = entry.body.payments.reduce((s, p) => s + p.amount, 0);
+    const item = el("li", { class: "attention-item", "data-number": entry.number },
+      el("strong", { class: "mono" }, entry.number), " · ", money(paid), el("br"),
+      el("span", { class: "hint" }, entry.message));
+    if (cfg.role !== "cashier") {
+      // A manager may discard it, with a reason the server keeps in the audit log.
+      const reason = el("input", { type: "text", "aria-label": t("discard_reason"), placeholder: t("discard_reason") });
+      const discard = el("button", { type: "button", class: "btn btn-small" }, t("discard"));
+      discard.addEventListener("click", () => discardWaiting(entry, reason.value.trim(), item));
+      item.append(el("div", { class: "amount-row" }, reason, discard));
+    }
+    list.append(item);
   }
   $("attention-dialog").showModal();
+}
+
+async function discardWaiting(entry, reason, item) {
+  if (!reason) return item.querySelector("input").focus();
+  const answer = await api("POST", "/api/v1/sales/discards", { exhibitor_id: cfg.exhibitorId, number: entry.number, reason, sale: entry.body }).catch(() => null);
+  if (answer?.status === 204) {
+    await storage.forget(entry.key);
+    await refreshOutbox();
+    item.remove();
+  } else {
+    item.append(el("p", { class: "flash flash-error" }, answer?.payload?.message || t("network")));
+  }
 }
 
 async function exportWaiting() {
@@ -941,6 +1021,19 @@ new ResizeObserver(([entry]) => {
   document.documentElement.style.setProperty("--cart-height", `${Math.ceil(entry.borderBoxSize[0].blockSize)}px`);
 }).observe(document.querySelector(".cart"));
 
+async function keepThisPage() {
+  // The service worker keeps the register as it last served it, but a page reached by a
+  // redirect (after signing in, or switching the language) never passed through it: keep
+  // this page now, so that the next load works without the network.
+  if (!("caches" in window) || !navigator.onLine) return;
+  try {
+    const response = await fetch(location.href, { credentials: "same-origin" });
+    if (response.ok && !response.redirected) await (await caches.open("pameran-pages")).put(location.href, response);
+  } catch {
+    // offline after all: the copy kept before stays
+  }
+}
+
 async function start() {
   $("complete").dataset.label = $("complete").textContent;
   renderCart();
@@ -949,8 +1042,10 @@ async function start() {
   await loadProducts();
   await loadShift();
   await device;
+  await keepThisPage();
   const persistent = await storage.persistStorage().catch(() => false);
-  $("storage-warning").hidden = persistent;
+  $("storage-warning").hidden = persistent || !window.isSecureContext;
+  $("insecure-warning").hidden = window.isSecureContext;
   root.dataset.ready = "1";
   kickSender();
   setInterval(() => { if (document.visibilityState === "visible" && state.online) refreshCatalogue(); }, 20000);

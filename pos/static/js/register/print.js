@@ -98,7 +98,7 @@ export function includedTax(total, ratePercent) {
   return total - Math.floor((2 * total * 100 + divisor) / (2 * divisor));
 }
 
-// "06/09/2025 10:15 WITA", as pos/receipts/service.py local_time.
+// "06/09/2025 10:15 WITA", as pos/formats.py format_stamp.
 export function localTime(moment, timeZone, zoneName) {
   const parts = {};
   const format = new Intl.DateTimeFormat("en-GB", {
