@@ -69,9 +69,13 @@ def format_moment(value: datetime, timezone: str, locale: str = "id", style: str
     return format_datetime(value, style, tzinfo=ZoneInfo(timezone), locale=locale)
 
 
+def zone_name(value: datetime, timezone: str) -> str:
+    """The event's zone at ``value`` as Indonesians name it, in either language: ``WITA``."""
+    return format_datetime(value, "z", tzinfo=ZoneInfo(timezone), locale="id")
+
+
 def format_stamp(value: datetime, timezone: str, locale: str = "id") -> str:
     """A document's time: ``06/09/2025 10:15 WITA`` (the zone as Indonesians name it, in
     either language)."""
-    zone = ZoneInfo(timezone)
-    stamp = format_datetime(value, "dd/MM/yyyy HH:mm", tzinfo=zone, locale=locale)
-    return f"{stamp} {format_datetime(value, 'z', tzinfo=zone, locale='id')}"
+    stamp = format_datetime(value, "dd/MM/yyyy HH:mm", tzinfo=ZoneInfo(timezone), locale=locale)
+    return f"{stamp} {zone_name(value, timezone)}"

@@ -69,6 +69,15 @@ def auth_headers(client, user: User, password: str = PASSWORD) -> dict[str, str]
     return {"Authorization": f"Bearer {token_for(client, user, password)}"}
 
 
+def device_code(client, user: User, exhibitor_id: int) -> str:
+    """A new device code of the booth (T1, T2, …), as a tablet gets it."""
+    answer = client.post(
+        "/api/v1/devices", json={"exhibitor_id": exhibitor_id}, headers=auth_headers(client, user)
+    )
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()["device"]
+
+
 class Booth:
     """An exhibitor with its manager, cashier and a couple of products."""
 

@@ -141,6 +141,7 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/review?status=rejected",
             f"/reports/daily?exhibitor_id={booth}",
             f"/day?exhibitor_id={booth}",
+            f"/register/recent?exhibitor_id={booth}",
             f"/sales/{sale}",
             f"/sales/{sale}/refund",
             "/users",
@@ -157,13 +158,14 @@ def pages_of(role: str, known: dict) -> list[str]:
             f"/products/{product}",
             f"/products/{product}/edit",
             "/reports/daily",
+            "/register/recent",
             f"/sales/{sale}",
             f"/sales/{sale}/refund",
             "/users",
             "/users/new",
             "/switch",
         ]
-    return ["/products", f"/products/{product}", "/switch"]
+    return ["/products", f"/products/{product}", "/register/recent", f"/sales/{sale}", "/switch"]
 
 
 ROLES = {"organizer": "organizer", "manager": "manager-b12", "cashier": "cashier-b12"}

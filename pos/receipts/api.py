@@ -11,7 +11,7 @@ from pos.auth.permissions import Action
 from pos.errors import NotFound
 from pos.extensions import db
 from pos.receipts import service
-from pos.receipts.schemas import LabelQuery, ReceiptQuery
+from pos.receipts.schemas import LabelQuery, ReceiptOut, ReceiptQuery
 from pos.receipts.tags import render_tags
 from pos.sales.models import Refund
 from pos.sales.service import get_sale
@@ -21,6 +21,10 @@ def pdf_response(content: bytes, filename: str) -> Response:
     response = Response(content, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
+    # The app's own pages print a document in place, in a hidden frame
+    # (static/js/register/print.js); no other site may frame it.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
 
 
@@ -42,6 +46,21 @@ def sale_receipt(user, sale_id: int, query: ReceiptQuery):
         sale, paper=query.format, copy=query.reprint, url_root=request.url_root
     )
     return pdf_response(content, f"{sale.receipt_number}.pdf")
+
+
+@endpoint(
+    bp,
+    "/sales/<int:sale_id>/receipt.json",
+    "GET",
+    summary="The receipt's content, for printing it as HTML on a tablet (copy=1 marks a reprint)",
+    query=ReceiptQuery,
+    response=ReceiptOut,
+    errors=(404,),
+)
+def sale_receipt_content(user, sale_id: int, query: ReceiptQuery):
+    sale = get_sale(user, sale_id)
+    data = service.receipt_data(sale, url_root=request.url_root, copy=query.reprint)
+    return ReceiptOut.model_validate(service.receipt_json(data)).model_dump()
 
 
 @endpoint(

@@ -77,7 +77,7 @@ class ReceiptData:
     event_name: str
     exhibitor_name: str
     booth: str
-    number: str
+    number: str  # the booth's receipt number (or a refund note's number)
     when: str
     cashier: str
     lines: list[DocLine]
@@ -96,6 +96,9 @@ class ReceiptData:
     buyer_name: str = ""
     footer: str = ""
     qr_url: str = ""
+    # The tablet's own number of a sale made offline (B12-T1-0007), beside the receipt
+    # number the server gave it.
+    offline_number: str = ""
     marks: list[str] = field(default_factory=list)  # SALINAN …, BATAL
     title: str = ""  # "Receipt" or "Refund note"
     reference_line: str = ""  # a refund note's sale and reason
@@ -311,6 +314,8 @@ def _receipt_on_roll(data: ReceiptData, paper: str) -> bytes:
     if data.title:
         roll.text(data.title, bold=True, align="center")
     roll.pair(labels["number"], data.number, bold=True)
+    if data.offline_number:
+        roll.pair(labels["offline_number"], data.offline_number)
     roll.pair(labels["date"], data.when)
     roll.pair(labels["cashier"], data.cashier)
     if data.reference_line:
@@ -404,11 +409,10 @@ def _receipt_on_a4(data: ReceiptData) -> bytes:
         c.drawRightString(width - margin, right_y, data.title or labels["invoice"])
         right_y -= 6 * mm
         c.setFont(FONT, 9)
-        for text in (
-            f"{labels['number']} {data.number}",
-            data.when,
-            f"{labels['cashier']} {data.cashier}",
-        ):
+        numbers = [f"{labels['number']} {data.number}"]
+        if data.offline_number:
+            numbers.append(f"{labels['offline_number']} {data.offline_number}")
+        for text in (*numbers, data.when, f"{labels['cashier']} {data.cashier}"):
             c.drawRightString(width - margin, right_y, text)
             right_y -= 4.5 * mm
         for mark in data.marks:

@@ -1,10 +1,10 @@
-"""Query shapes of printed documents."""
+"""Query and answer shapes of printed documents."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from pos.api import QuerySchema
 
@@ -35,3 +35,55 @@ class LabelQuery(QuerySchema):
             return {int(part) for part in self.ids.split(",") if part.strip()}
         except ValueError:
             return {-1}
+
+
+class ReceiptLineOut(BaseModel):
+    name: str
+    sku: str
+    quantity: int
+    unit_price: int
+    discount: int
+    total: int
+
+
+class ReceiptPaymentOut(BaseModel):
+    label: str = Field(description="The payment method, in the receipt's language")
+    amount: int
+    reference: str
+
+
+class ReceiptOut(BaseModel):
+    """A receipt's content, already in the exhibitor's receipt language (``labels``):
+    what the PDF is drawn from, for printing it as HTML on a tablet
+    (static/js/register/print.js ``printReceipt``). Money in the currency's smallest
+    unit; ``locale`` and ``currency`` say how to write it."""
+
+    locale: str
+    currency: str
+    event_name: str
+    exhibitor_name: str
+    booth: str
+    number: str = Field(description="The booth's receipt number")
+    offline_number: str = Field(description="The tablet's number of a sale made offline, or ''")
+    when: str = Field(description="Local date and time as printed, e.g. 06/09/2025 10:15 WITA")
+    cashier: str
+    lines: list[ReceiptLineOut]
+    total: int
+    labels: dict[str, str]
+    region: str
+    address: str
+    npwp: str
+    subtotal: int
+    line_discount_total: int
+    order_discount: int
+    tax_total: int
+    tax_rate_percent: int
+    tax_lines: bool
+    payments: list[ReceiptPaymentOut]
+    change: int
+    buyer_name: str
+    footer: str
+    qr_url: str = Field(description="The buyer's link, printed as a QR code")
+    marks: list[str] = Field(description="COPY (with the time of printing), VOID")
+    title: str
+    reference_line: str

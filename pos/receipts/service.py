@@ -10,7 +10,9 @@ leave a torn file.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,7 +23,7 @@ from pos.auth.permissions import Action
 from pos.db import utcnow
 from pos.errors import Invalid, NotFound
 from pos.extensions import db
-from pos.formats import format_stamp
+from pos.formats import format_stamp, zone_name
 from pos.inventory.service import list_products
 from pos.organizer.models import Exhibitor
 from pos.organizer.service import get_exhibitor
@@ -48,6 +50,7 @@ def labels() -> dict[str, str]:
         "refund_note": _("Refund note"),
         "booth": _("Booth"),
         "number": _("No."),
+        "offline_number": _("Offline no."),
         "date": _("Date"),
         "cashier": _("Cashier"),
         "discount": _("Discount"),
@@ -72,9 +75,13 @@ def labels() -> dict[str, str]:
     }
 
 
+def public_base(url_root: str) -> str:
+    """Where buyers' links point: the configured PUBLIC_URL, else this server."""
+    return (current_app.config.get("PUBLIC_URL") or url_root).rstrip("/")
+
+
 def public_url(sale: Sale, url_root: str) -> str:
-    base = current_app.config.get("PUBLIC_URL") or url_root
-    return base.rstrip("/") + f"/r/{sale.public_token}"
+    return public_base(url_root) + f"/r/{sale.public_token}"
 
 
 def receipt_data(sale: Sale, *, url_root: str, copy: bool = False) -> pdf.ReceiptData:
@@ -127,9 +134,48 @@ def receipt_data(sale: Sale, *, url_root: str, copy: bool = False) -> pdf.Receip
         buyer_name=sale.buyer_name,
         footer=event.receipt_footer,
         qr_url=public_url(sale, url_root),
+        offline_number=sale.offline_number or "",
         labels=words,
         marks=marks,
     )
+
+
+def receipt_json(data: pdf.ReceiptData) -> dict[str, Any]:
+    """A receipt's content as JSON, for printing it as HTML on the tablet (print.js):
+    the same fields the PDF is drawn from, money as integers."""
+    return dataclasses.asdict(data)
+
+
+def register_receipt_context(
+    exhibitor: Exhibitor, *, cashier: str, url_root: str
+) -> dict[str, Any]:
+    """What the register needs to print a receipt of a sale made offline, before the
+    server has seen it (static/js/register/print.js ``offlineReceipt``): the header, the
+    footer, the tax rate, and every printed word in the exhibitor's receipt language."""
+    event = exhibitor.event
+    language = exhibitor.receipt_language
+    with force_locale(language):
+        words = labels()
+        methods = {slug: str(label) for slug, label in METHOD_LABELS.items()}
+    return {
+        "locale": language,
+        "currency": event.currency,
+        "timezone": event.timezone,
+        # The zone as Indonesians name it (WITA), as format_stamp prints it.
+        "zone_name": zone_name(utcnow(), event.timezone),
+        "event_name": event.name,
+        "exhibitor_name": exhibitor.name,
+        "booth": exhibitor.booth,
+        "region": exhibitor.region,
+        "address": exhibitor.address if exhibitor.tax_registered else "",
+        "npwp": exhibitor.npwp if exhibitor.tax_registered else "",
+        "tax_rate_percent": exhibitor.tax_rate_percent if exhibitor.tax_registered else 0,
+        "footer": event.receipt_footer,
+        "cashier": cashier,
+        "public_base": public_base(url_root),
+        "labels": words,
+        "methods": methods,
+    }
 
 
 def refund_data(refund: Refund, *, url_root: str) -> pdf.ReceiptData:

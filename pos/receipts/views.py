@@ -1,4 +1,5 @@
-"""The buyer's receipt without an account: /r/<token>, its PDF and its QR code."""
+"""The buyer's receipt without an account: /r/<token>, its PDF and its QR code; and
+what the register page needs to print a receipt on the tablet."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import segno
 from flask import Blueprint, Response, render_template, request
 from flask_babel import force_locale
+from flask_login import current_user
 
 from pos.formats import format_stamp
 from pos.receipts import service
@@ -59,3 +61,13 @@ def public_receipt_qr(token: str):
         buffer, kind="svg", scale=8, border=4, xmldecl=False, svgns=True, title=sale.receipt_number
     )
     return _private(Response(buffer.getvalue(), mimetype="image/svg+xml"))
+
+
+@bp.app_template_global()
+def register_receipt_context(exhibitor) -> dict:
+    """The receipt's header and words for the register page, which prints the receipt of
+    a sale made offline on the tablet (static/js/register/print.js). In the template:
+    ``data-receipt="{{ register_receipt_context(exhibitor)|tojson|forceescape }}"``."""
+    return service.register_receipt_context(
+        exhibitor, cashier=current_user.name, url_root=request.url_root
+    )

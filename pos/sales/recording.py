@@ -611,3 +611,19 @@ def list_sales(
     day = day or local_day(utcnow(), timezone)
     query = query.where(Sale.business_date == day)
     return list(db.session.scalars(query.order_by(Sale.id)))
+
+
+def recent_sales(actor: User, exhibitor_id: int, *, limit: int = 30) -> list[Sale]:
+    """The booth's latest sales of its event-local today, the last made first (at most
+    ``limit``): what a cashier reprints from. Raises Forbidden/NotFound for an exhibitor
+    outside the actor's rights."""
+    exhibitor = get_exhibitor(actor, exhibitor_id)
+    today = local_day(utcnow(), exhibitor.event.timezone)
+    return list(
+        db.session.scalars(
+            sa.select(Sale)
+            .where(Sale.exhibitor_id == exhibitor.id, Sale.business_date == today)
+            .order_by(Sale.created_at.desc(), Sale.id.desc())
+            .limit(limit)
+        )
+    )

@@ -23,6 +23,8 @@ from pos.web import booth_in_view, carry_out, saved, show_error, whole_number
 
 bp = Blueprint("sales", __name__)
 
+RECENT_SALES = 30  # on the recent-sales page
+
 
 @bp.get("/register")
 @login_required
@@ -37,6 +39,24 @@ def register():
         categories=CATEGORY_LABELS,
         attribute_labels=attribute_labels(),
         methods=METHOD_LABELS,
+        may_refund=may(current_user, Action.REFUND, exhibitor),
+    )
+
+
+@bp.get("/register/recent")
+@login_required
+def recent():
+    """Today's latest sales of the booth, each with a reprint: for the cashier whose
+    buyer wants the previous receipt again."""
+    exhibitor = booth_in_view(Action.VIEW)
+    if exhibitor is None:
+        return redirect(url_for("organizer.exhibitors"))
+    return render_template(
+        "sales/recent.html",
+        exhibitor=exhibitor,
+        event=exhibitor.event,
+        sales=service.recent_sales(current_user, exhibitor.id, limit=RECENT_SALES),
+        limit=RECENT_SALES,
         may_refund=may(current_user, Action.REFUND, exhibitor),
     )
 
@@ -97,6 +117,8 @@ def sale(sale_id: int):
         void_form=VoidForm(),
         can_void=may_refund and item.status == COMPLETED,
         can_refund=may_refund and item.status not in (VOIDED, "refunded"),
+        # The refund just recorded: its note is offered for printing first.
+        fresh_refund=whole_number(request.args.get("refund")),
     )
 
 
@@ -150,7 +172,7 @@ def refund(sale_id: int):
                     show_error(form, exc)
                 else:
                     saved(_("Refund %(number)s recorded.", number=done.refund_number))
-                    return redirect(url_for("sales.sale", sale_id=sale_id))
+                    return redirect(url_for("sales.sale", sale_id=sale_id, refund=done.id))
     return render_template(
         "sales/refund.html",
         sale=item,

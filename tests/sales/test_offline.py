@@ -15,6 +15,7 @@ from pos.inventory.service import stock_ledger_differences
 from pos.sales.models import Sale, Shift
 from pos.sales.rollups import differences as rollup_differences
 from tests import factories
+from tests.factories import device_code as device
 
 WITA = ZoneInfo("Asia/Makassar")
 
@@ -31,16 +32,6 @@ def booth(event):
 
 def token() -> str:
     return uuid.uuid4().hex + uuid.uuid4().hex[:8]  # 160 random-looking bits, URL-safe
-
-
-def device(client, user, exhibitor_id):
-    answer = client.post(
-        "/api/v1/devices",
-        json={"exhibitor_id": exhibitor_id},
-        headers=factories.auth_headers(client, user),
-    )
-    assert answer.status_code == 201, answer.get_json()
-    return answer.get_json()["device"]
 
 
 def offline_sale(booth, code, seq, *, product=None, price=None, quantity=1, at=None, **extra):
