@@ -347,6 +347,7 @@ def test_the_receipt_of_an_offline_sale_is_drawn_on_the_tablet_without_the_netwo
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()
         assert page.evaluate("Boolean(navigator.serviceWorker.controller)")
+        page.wait_for_selector("#register[data-ready]")  # done with the server for now
         context.set_offline(True)
         page.reload()  # the register, from the tablet
         page.wait_for_selector("#connection:not([hidden])")
@@ -512,3 +513,36 @@ def test_the_qr_code_for_the_done_screen_reads_as_the_buyers_link(browser, serve
     finally:
         context.close()
     assert decoded_qr(picture) == f"{server}/r/Zx9-Yw8_Vu7Ts6Rq5Po4Nm"
+
+
+def test_a_sale_made_offline_shows_its_qr_code_and_prints_in_one_tap(
+    browser, served_demo, tmp_path
+):
+    """The register's done screen offline: the buyer's QR code drawn on the tablet, and
+    Print receipt printing the tablet's receipt with the offline number, in place."""
+    base, _root = served_demo
+    context, opened = tablet(browser, locale="id-ID")
+    try:
+        page, _problems = signed_in(context, base, "cashier-b12")
+        page.wait_for_selector("#register[data-ready][data-device]")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        context.set_offline(True)
+        page.reload()
+        page.wait_for_selector("#register[data-ready]")
+        page.tap(f'.product-tile[data-sku="{RING}"]')
+        page.tap("#pay")
+        page.tap("#complete")
+        page.wait_for_selector("#done[open]")
+        number = page.locator("#done-number").inner_text()
+        assert re.fullmatch(r"B12-T\d+-0001", number)
+        picture = tmp_path / "done-qr.png"
+        page.locator("#done-qr").screenshot(path=str(picture))
+        link = decoded_qr(picture)
+        page.tap("#print-receipt")
+        (printed,) = wait_for_prints(page, 1)
+        assert len(opened) == 1  # no new tab: only the register itself
+    finally:
+        context.close()
+    assert re.fullmatch(rf"{re.escape(base)}/r/[A-Za-z0-9_-]{{22,}}", link)
+    assert printed["type"] == "text/html"
+    assert number in printed["text"] and "Rp450.000" in printed["text"]

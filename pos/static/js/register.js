@@ -10,6 +10,7 @@
 // the one sender (register/sync.js). The buyer token made before the live send lets the
 // server recognise the same sale coming back from the outbox: it is recorded once.
 import { cameraAvailable, scan } from "./register/camera.js";
+import { offlineReceipt, paperSetting, printReceipt, printSaleReceipt, qrDataUrl } from "./register/print.js";
 import * as storage from "./register/storage.js";
 import { postJson, sendWaiting, verdict } from "./register/sync.js";
 
@@ -27,6 +28,7 @@ const cfg = {
 };
 cfg.booth = root.dataset.booth;
 cfg.timezone = root.dataset.timezone || undefined;
+const receiptContext = JSON.parse(root.dataset.receipt);
 let csrfToken = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const CART_KEY = `pameran-cart-${cfg.exhibitorId}`;
@@ -834,6 +836,30 @@ function refused(error) {
   showError(error.message || t("network"));
 }
 
+// The receipt of the last sale, printed from the tablet in one tap (register/print.js):
+// the server's receipt once it has the sale, else the tablet's own, offline number and
+// all, drawn from what the cart held.
+let printLast = null;
+
+function offlineReceiptOf(entry) {
+  const sums = totals(); // the cart still holds the sale
+  return offlineReceipt(receiptContext, {
+    offline_number: entry.number,
+    recorded_at: entry.body.offline.recorded_at,
+    public_token: entry.body.offline.public_token,
+    lines: state.cart.map((line, i) => ({
+      name: line.product.name,
+      sku: line.product.sku,
+      quantity: line.quantity,
+      unit_price: entry.body.items[i].unit_price,
+      discount: sums.lines[i].discount,
+    })),
+    order_discount: sums.discount - sums.lines.reduce((s, l) => s + l.discount, 0),
+    payments: state.payments,
+    buyer_name: entry.body.buyer?.name || "",
+  });
+}
+
 function saleDone(sale, entry) {
   $("checkout").close();
   state.refused.clear();
@@ -846,14 +872,14 @@ function saleDone(sale, entry) {
   const numbers = [sale.receipt_number ? `${t("receipt_number")} ${sale.receipt_number}` : null, sale.offline_number].filter(Boolean);
   $("done-number").textContent = numbers.join(" · ");
   $("done-offline").hidden = !entry;
+  $("done-print-message").hidden = true;
   $("done-change").textContent = money(sale.change);
   $("done-total").textContent = `${money(sale.total)} · ${t("paid")} ${money(sale.paid)}`;
-  $("print-receipt").hidden = !sale.receipt_url;
-  if (sale.receipt_url) $("print-receipt").href = sale.receipt_url;
+  const receipt = entry ? offlineReceiptOf(entry) : null;
+  printLast = receipt ? () => printReceipt(receipt, { paper: paperSetting() }) : () => printSaleReceipt(sale.id, { paper: paperSetting() });
+  $("show-receipt").hidden = Boolean(entry); // the buyer's link works once the sale arrives
   $("show-receipt").href = sale.public_receipt_url;
-  $("done-qr").src = entry ? "" : `${sale.public_receipt_url}/qr.svg`;
-  $("done-qr").hidden = Boolean(entry);
-  $("done-qr-hint").hidden = Boolean(entry);
+  $("done-qr").src = receipt ? qrDataUrl(receipt.qr_url) : `${sale.public_receipt_url}/qr.svg`;
   const phone = ((sale.buyer || {}).phone || "").replace(/[^0-9]/g, "").replace(/^0/, "62");
   const link = new URL(sale.public_receipt_url, window.location.origin).href;
   $("share-whatsapp").hidden = !phone;
@@ -864,6 +890,20 @@ function saleDone(sale, entry) {
   localStorage.removeItem(CART_KEY);
   $("done").showModal();
 }
+
+$("print-receipt").addEventListener("click", async () => {
+  const message = $("done-print-message");
+  message.hidden = true;
+  try {
+    if ((await printLast?.()) === "opened") {
+      message.textContent = t("print_opened");
+      message.hidden = false;
+    }
+  } catch (error) {
+    message.textContent = `${t("print_failed")} ${error.reason === "refused" ? error.message : ""}`.trim();
+    message.hidden = false;
+  }
+});
 
 $("new-sale").addEventListener("click", () => {
   state.payments = [];
