@@ -72,7 +72,10 @@ def _send(app: Flask, sale_id: int, address: str, url_root: str) -> None:
             message["To"] = address
             message.set_content(body)
             message.add_attachment(
-                content, maintype="application", subtype="pdf", filename=f"{sale.receipt_number}.pdf"
+                content,
+                maintype="application",
+                subtype="pdf",
+                filename=f"{sale.receipt_number}.pdf",
             )
             _deliver(app.config, message)
             app.logger.info("receipt %s emailed", sale.receipt_number)

@@ -52,7 +52,12 @@ def test_the_receipt_is_kept_under_the_receipts_folder_and_served_unchanged(clie
     headers = factories.auth_headers(client, booth.cashier)
     first = client.get(sale["receipt_url"], headers=headers)
     assert first.status_code == 200 and first.mimetype == "application/pdf"
-    kept = Path(app.config["RECEIPTS_DIR"]) / str(booth.exhibitor.event_id) / "B12" / f"{sale['receipt_number']}.pdf"
+    kept = (
+        Path(app.config["RECEIPTS_DIR"])
+        / str(booth.exhibitor.event_id)
+        / "B12"
+        / f"{sale['receipt_number']}.pdf"
+    )
     assert kept.read_bytes() == first.data
     again = client.get(sale["receipt_url"], headers=headers)
     assert again.data == first.data
@@ -98,18 +103,33 @@ def test_a_voided_sale_prints_as_void(client, booth):
 def test_a_receipt_prints_in_the_exhibitors_receipt_language(client, event):
     english = factories.Booth(event, "E1", receipt_language="en")
     sale = sell(client, english)
-    text = pdf_text(client.get(sale["receipt_url"], headers=factories.auth_headers(client, english.cashier)).data)
+    text = pdf_text(
+        client.get(
+            sale["receipt_url"], headers=factories.auth_headers(client, english.cashier)
+        ).data
+    )
     assert "Cashier" in text and "Change" in text
     assert "IDR\u00a0180,000" in text or "IDR 180,000" in text
     assert "Kasir" not in text
 
 
 def test_tax_lines_print_only_for_a_tax_registered_exhibitor(client, event, booth):
-    pkp = factories.Booth(event, "P1", tax_registered=True, tax_rate_percent=11, npwp="01.234.567.8-907.000")
-    taxed = pdf_text(client.get(sell(client, pkp)["receipt_url"], headers=factories.auth_headers(client, pkp.cashier)).data)
+    pkp = factories.Booth(
+        event, "P1", tax_registered=True, tax_rate_percent=11, npwp="01.234.567.8-907.000"
+    )
+    taxed = pdf_text(
+        client.get(
+            sell(client, pkp)["receipt_url"], headers=factories.auth_headers(client, pkp.cashier)
+        ).data
+    )
     assert "PPN 11%" in taxed and "DPP" in taxed and "01.234.567.8-907.000" in taxed
     assert "Rp17.838" in taxed  # 180,000 − round(180,000 × 100 / 111)
-    plain = pdf_text(client.get(sell(client, booth)["receipt_url"], headers=factories.auth_headers(client, booth.cashier)).data)
+    plain = pdf_text(
+        client.get(
+            sell(client, booth)["receipt_url"],
+            headers=factories.auth_headers(client, booth.cashier),
+        ).data
+    )
     assert "PPN" not in plain and "DPP" not in plain
 
 
@@ -135,10 +155,14 @@ def test_the_printed_qr_code_leads_the_buyers_phone_to_the_receipt(client, booth
         pytest.skip("needs poppler-utils and zbar-tools (apt-get install poppler-utils zbar-tools)")
     sale = sell(client, booth)
     pdf = tmp_path / "receipt.pdf"
-    pdf.write_bytes(client.get(sale["receipt_url"], headers=factories.auth_headers(client, booth.cashier)).data)
+    pdf.write_bytes(
+        client.get(sale["receipt_url"], headers=factories.auth_headers(client, booth.cashier)).data
+    )
     subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True)
     decoded = subprocess.run(
-        ["zbarimg", "-q", "--raw", str(next(tmp_path.glob("page*.png")))], capture_output=True, text=True
+        ["zbarimg", "-q", "--raw", str(next(tmp_path.glob("page*.png")))],
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     assert decoded == "http://localhost" + sale["public_receipt_url"]
     followed = client.get(decoded.removeprefix("http://localhost"))
@@ -152,7 +176,10 @@ def test_the_public_address_can_be_configured_for_the_qr_code(client, app, booth
 
     sale = sell(client, booth)
     stored = app.extensions["sqlalchemy"].session.get(Sale, sale["id"])
-    assert public_url(stored, "http://localhost/") == "https://struk.pameran.example" + sale["public_receipt_url"]
+    assert (
+        public_url(stored, "http://localhost/")
+        == "https://struk.pameran.example" + sale["public_receipt_url"]
+    )
 
 
 def test_a_refund_note_is_its_own_document(client, booth):
@@ -160,7 +187,10 @@ def test_a_refund_note_is_its_own_document(client, booth):
     manager = factories.auth_headers(client, booth.manager)
     refund = client.post(
         f"/api/v1/sales/{sale['id']}/refunds",
-        json={"lines": [{"product_id": booth.product.id, "quantity": 1}], "reason": "Retak di ujung"},
+        json={
+            "lines": [{"product_id": booth.product.id, "quantity": 1}],
+            "reason": "Retak di ujung",
+        },
         headers=manager,
     ).get_json()
     response = client.get(f"/api/v1/refunds/{refund['id']}/receipt.pdf", headers=manager)
@@ -181,7 +211,10 @@ def test_another_booth_cannot_fetch_a_receipt_or_refund_note(client, booth, othe
     for user in (other.manager, other.cashier):
         headers = factories.auth_headers(client, user)
         assert client.get(sale["receipt_url"], headers=headers).status_code == 403
-        assert client.get(f"/api/v1/refunds/{refund['id']}/receipt.pdf", headers=headers).status_code == 403
+        assert (
+            client.get(f"/api/v1/refunds/{refund['id']}/receipt.pdf", headers=headers).status_code
+            == 403
+        )
     assert client.get(sale["receipt_url"]).status_code == 401
 
 
@@ -200,7 +233,9 @@ def test_simultaneous_first_requests_never_leave_a_torn_file(client, app, booth)
         thread.start()
     for thread in threads:
         thread.join()
-    kept = next(Path(app.config["RECEIPTS_DIR"]).rglob(f"{sale['receipt_number']}.pdf")).read_bytes()
+    kept = next(
+        Path(app.config["RECEIPTS_DIR"]).rglob(f"{sale['receipt_number']}.pdf")
+    ).read_bytes()
     assert kept.startswith(b"%PDF") and kept.rstrip().endswith(b"%%EOF")
     for answer in answers:
         assert sale["receipt_number"] in pdf_text(answer)

@@ -40,7 +40,9 @@ def inbox(app):
 
 
 def sell(client, booth, buyer_email, key=None):
-    headers = factories.auth_headers(client, booth.cashier) | {"Idempotency-Key": key or str(uuid.uuid4())}
+    headers = factories.auth_headers(client, booth.cashier) | {
+        "Idempotency-Key": key or str(uuid.uuid4())
+    }
     body = {
         "exhibitor_id": booth.exhibitor.id,
         "items": [{"product_id": booth.product.id, "quantity": 1}],

@@ -9,15 +9,47 @@ import pytest
 from pypdf import PdfReader
 from reportlab.lib.units import mm
 
-from pos.receipts.pdf import DocLine, DocPayment, ReceiptData, render, wrap, register_fonts, BOLD, FONT
+from pos.receipts.pdf import (
+    BOLD,
+    FONT,
+    DocLine,
+    DocPayment,
+    ReceiptData,
+    register_fonts,
+    render,
+    wrap,
+)
 
 LABELS = {
     key: key.upper()
-    for key in (
-        "receipt invoice refund_note booth number date cashier discount subtotal line_discounts "
-        "order_discount total refund_total dpp ppn reference change buyer scan item qty price "
-        "amount copy void printed"
-    ).split()
+    for key in [
+        "receipt",
+        "invoice",
+        "refund_note",
+        "booth",
+        "number",
+        "date",
+        "cashier",
+        "discount",
+        "subtotal",
+        "line_discounts",
+        "order_discount",
+        "total",
+        "refund_total",
+        "dpp",
+        "ppn",
+        "reference",
+        "change",
+        "buyer",
+        "scan",
+        "item",
+        "qty",
+        "price",
+        "amount",
+        "copy",
+        "void",
+        "printed",
+    ]
 }
 HOSTILE = [
     "<b>Tas & Dompet</b>",
@@ -90,8 +122,16 @@ def test_an_a4_invoice_is_a4_and_flows_onto_more_pages_when_long():
 def test_the_receipt_shows_number_names_totals_payments_and_change(paper):
     text = text_of(render(receipt(), paper))
     for expected in (
-        "B12-000042", "Celuk Silver Ketut Sudana", "Cincin Perak Motif Jawan", "Rp2.650.000",
-        "Rp810.000", "Rp700.000", "Rp50.000", "QR-778", "Ayu", "06/09/2025 10:15 WITA",
+        "B12-000042",
+        "Celuk Silver Ketut Sudana",
+        "Cincin Perak Motif Jawan",
+        "Rp2.650.000",
+        "Rp810.000",
+        "Rp700.000",
+        "Rp50.000",
+        "QR-778",
+        "Ayu",
+        "06/09/2025 10:15 WITA",
     ):
         assert expected in text, (paper, expected)
 
@@ -112,7 +152,9 @@ def test_copy_and_void_marks_are_printed():
 @pytest.mark.parametrize("paper", ["80mm", "58mm", "a4"])
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_and_non_latin_text_prints_literally_in_every_format(paper, name):
-    content = render(receipt(lines=[DocLine(name, "X-1", 1, 1_000, 0, 1_000)], buyer_name=name), paper)
+    content = render(
+        receipt(lines=[DocLine(name, "X-1", 1, 1_000, 0, 1_000)], buyer_name=name), paper
+    )
     text = text_of(content)
     if name.startswith("<"):
         assert name.split()[0] in text  # markup printed as typed, not interpreted
@@ -137,7 +179,23 @@ def test_the_qr_code_on_the_receipt_decodes_to_the_public_link(tmp_path):
     for paper in ("80mm", "58mm", "a4"):
         pdf = tmp_path / f"{paper}.pdf"
         pdf.write_bytes(render(receipt(), paper))
-        subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / paper)], check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "150",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(pdf),
+                str(tmp_path / paper),
+            ],
+            check=True,
+        )
         image = next(tmp_path.glob(f"{paper}-*1.png"))
-        decoded = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True)
+        decoded = subprocess.run(
+            ["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True
+        )
         assert decoded.stdout.strip() == url, (paper, decoded.stderr)
