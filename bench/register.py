@@ -470,6 +470,30 @@ def keystrokes(browser: Any, base: str) -> list[float]:
         context.close()
 
 
+def keystroke_floor(browser: Any, base: str) -> list[float]:
+    """The same nine keystrokes into a lone input on a page with nothing else (the offline
+    page, emptied), timed the same way at CPU ×4: what the browser and this machine take
+    for a keystroke whatever the register does."""
+    context = browser.new_context(**TABLET, locale="id-ID")
+    try:
+        page = context.new_page()
+        page.goto(base + "/offline")
+        page.evaluate(
+            "() => { document.body.replaceChildren();"
+            " const input = document.createElement('input'); input.id = 'search';"
+            " document.body.append(input); }"
+        )
+        page.evaluate(KEY_TIMER)
+        page.focus("#search")
+        throttled(context, page, link=False, cpu=4)
+        for n, char in enumerate(QUERY, start=1):
+            page.keyboard.type(char)
+            page.wait_for_function(f"() => window.__keys.length >= {n}", timeout=60_000)
+        return page.evaluate("window.__keys")
+    finally:
+        context.close()
+
+
 def refresh_cost(browser: Any, base: str, proxy: CountingProxy, log: AccessLog) -> dict[str, Any]:
     """What one refresh of an unchanged catalogue costs while the register is open."""
     context = new_context(browser, base)
@@ -580,6 +604,25 @@ def served(root: Path) -> Iterator[tuple[str, CountingProxy, AccessLog]]:
             proxy.close()
 
 
+MEASURES = {
+    "first_load": lambda browser, base, proxy, log, repeat: first_load(browser, base, proxy, log),
+    "first_tile_ms": lambda browser, base, proxy, log, repeat: {
+        f"cpu{cpu}": [first_tile(browser, base, cpu) for _ in range(repeat)] for cpu in (1, 4)
+    },
+    "keystrokes_ms": lambda browser, base, proxy, log, repeat: [
+        keystrokes(browser, base) for _ in range(repeat)
+    ],
+    "keystroke_floor_ms": lambda browser, base, proxy, log, repeat: [
+        keystroke_floor(browser, base) for _ in range(repeat)
+    ],
+    "refresh": lambda browser, base, proxy, log, repeat: refresh_cost(browser, base, proxy, log),
+    "catalogue_server": lambda browser, base, proxy, log, repeat: catalogue_server_time(base, 10),
+    "offline_reload_ms": lambda browser, base, proxy, log, repeat: {
+        f"cpu{cpu}": offline_reload(browser, base, cpu, repeat) for cpu in (1, 4)
+    },
+}
+
+
 def kb(n: float) -> str:
     return f"{n / 1024:,.1f} KB"
 
@@ -592,39 +635,43 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20251201)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--root", type=Path, help="a folder kept by --keep: its booth is used as it is"
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(MEASURES),
+        help=f"comma-separated, of: {', '.join(MEASURES)} (default: all)",
+    )
     args = parser.parse_args()
     photos = args.products if args.photos is None else args.photos
+    chosen = [m.strip() for m in args.only.split(",") if m.strip()]
+    unknown = set(chosen) - set(MEASURES)
+    if unknown:
+        parser.error(f"unknown measures: {', '.join(sorted(unknown))}")
 
     from playwright.sync_api import sync_playwright
 
-    root = Path(tempfile.mkdtemp(prefix="pos-bench-register-"))
+    root = args.root or Path(tempfile.mkdtemp(prefix="pos-bench-register-"))
     results: dict[str, Any] = {"products": args.products, "photos": photos}
     try:
-        started = time.perf_counter()
-        build_booth(root, args.products, photos, args.seed)
-        print(
-            f"booth {BOOTH}: {args.products} products, {photos} photos, "
-            f"built in {time.perf_counter() - started:.1f} s",
-            flush=True,
-        )
+        if args.root is None:
+            started = time.perf_counter()
+            build_booth(root, args.products, photos, args.seed)
+            print(
+                f"booth {BOOTH}: {args.products} products, {photos} photos, "
+                f"built in {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
         with served(root) as (base, proxy, log), sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
-                results["first_load"] = first_load(browser, base, proxy, log)
-                results["first_tile_ms"] = {
-                    f"cpu{cpu}": [first_tile(browser, base, cpu) for _ in range(args.repeat)]
-                    for cpu in (1, 4)
-                }
-                results["keystrokes_ms"] = [keystrokes(browser, base) for _ in range(args.repeat)]
-                results["refresh"] = refresh_cost(browser, base, proxy, log)
-                results["catalogue_server"] = catalogue_server_time(base, 10)
-                results["offline_reload_ms"] = {
-                    f"cpu{cpu}": offline_reload(browser, base, cpu, args.repeat) for cpu in (1, 4)
-                }
+                for measure in chosen:
+                    results[measure] = MEASURES[measure](browser, base, proxy, log, args.repeat)
             finally:
                 browser.close()
     finally:
-        if args.keep:
+        if args.keep or args.root:
             print(f"kept: {root}")
         else:
             shutil.rmtree(root, ignore_errors=True)
@@ -634,53 +681,77 @@ def main() -> None:
 
 
 def report(results: dict[str, Any]) -> None:
-    load = results["first_load"]
-    keys = [k for round_ in results["keystrokes_ms"] for k in round_]
-    per_round = [sum(round_) for round_ in results["keystrokes_ms"]]
-    rows = [
-        ("first load: bytes on the wire", kb(load["wire_bytes"])),
-        ("first load: requests", str(load["requests"])),
-    ]
-    for kind, entry in sorted(load["by_kind"].items()):
-        rows.append(
-            (f"  {kind}: requests, body bytes", f"{entry['requests']}, {kb(entry['body_bytes'])}")
-        )
-    for cpu, times in results["first_tile_ms"].items():
+    rows: list[tuple[str, str]] = []
+    load = results.get("first_load")
+    if load:
+        rows += [
+            ("first load: bytes on the wire", kb(load["wire_bytes"])),
+            ("first load: requests", str(load["requests"])),
+        ]
+        for kind, entry in sorted(load["by_kind"].items()):
+            rows.append(
+                (
+                    f"  {kind}: requests, body bytes",
+                    f"{entry['requests']}, {kb(entry['body_bytes'])}",
+                )
+            )
+    for cpu, times in results.get("first_tile_ms", {}).items():
         rows.append(
             (
                 f"first tile, 1.5 Mbps / 150 ms, CPU ×{cpu[3:]}",
                 f"{statistics.median(times):,.0f} ms",
             )
         )
-    rows += [
-        ("keystroke, CPU ×4: median", f"{statistics.median(keys):.1f} ms"),
-        ("keystroke, CPU ×4: worst", f"{max(keys):.1f} ms"),
-        (
-            f"nine keystrokes {QUERY!r}, CPU ×4 (median round)",
-            f"{statistics.median(per_round):,.0f} ms",
-        ),
-        ("catalogue refresh, unchanged: bytes on the wire", kb(results["refresh"]["wire_bytes"])),
-    ]
-    server = results["catalogue_server"]
-    rows.append((f"server: {server['path']} full", f"{server['full_ms']:.1f} ms"))
-    if server["unchanged_ms"] is not None:
+    if "keystrokes_ms" in results:
+        keys = [k for round_ in results["keystrokes_ms"] for k in round_]
+        per_round = [sum(round_) for round_ in results["keystrokes_ms"]]
+        rows += [
+            ("keystroke, CPU ×4: median", f"{statistics.median(keys):.1f} ms"),
+            ("keystroke, CPU ×4: worst", f"{max(keys):.1f} ms"),
+            (
+                f"nine keystrokes {QUERY!r}, CPU ×4 (median round)",
+                f"{statistics.median(per_round):,.0f} ms",
+            ),
+        ]
+    if "keystroke_floor_ms" in results:
+        floor = [k for round_ in results["keystroke_floor_ms"] for k in round_]
+        rows += [
+            (
+                "floor: keystroke into a lone input, CPU ×4: median",
+                f"{statistics.median(floor):.1f} ms",
+            ),
+            ("floor: keystroke into a lone input, CPU ×4: worst", f"{max(floor):.1f} ms"),
+        ]
+    if "refresh" in results:
         rows.append(
-            (f"server: {server['path']} unchanged (304)", f"{server['unchanged_ms']:.1f} ms")
+            (
+                "catalogue refresh, unchanged: bytes on the wire",
+                kb(results["refresh"]["wire_bytes"]),
+            )
         )
-    for cpu, times in results["offline_reload_ms"].items():
+    server = results.get("catalogue_server")
+    if server:
+        rows.append((f"server: {server['path']} full", f"{server['full_ms']:.1f} ms"))
+        if server["unchanged_ms"] is not None:
+            rows.append(
+                (f"server: {server['path']} unchanged (304)", f"{server['unchanged_ms']:.1f} ms")
+            )
+    for cpu, times in results.get("offline_reload_ms", {}).items():
         rows.append(
             (f"offline reload to first tile, CPU ×{cpu[3:]}", f"{statistics.median(times):,.0f} ms")
         )
-    width = max(len(name) for name, _value in rows)
+    width = max((len(name) for name, _value in rows), default=0)
     print()
     print(f"Register, {results['products']} products ({results['photos']} with photos)")
     for name, value in rows:
         print(f"  {name:<{width}}  {value:>12}")
-    print()
-    print("first load requests:")
-    for line in load["paths"]:
-        print(f"  {line}")
-    print("refresh requests:", *results["refresh"]["requests"], sep="\n  ")
+    if load:
+        print()
+        print("first load requests:")
+        for line in load["paths"]:
+            print(f"  {line}")
+    if "refresh" in results:
+        print("refresh requests:", *results["refresh"]["requests"], sep="\n  ")
 
 
 if __name__ == "__main__":

@@ -492,3 +492,57 @@ def test_search_finds_by_sku_name_and_attribute_and_says_when_nothing_matches(br
         assert len(hand_woven) >= 3 and shown_skus(page) == hand_woven
     finally:
         context.close()
+
+
+def test_every_product_of_a_large_booth_can_be_reached_by_scrolling(browser, server):
+    # The grid holds a screen's worth of tiles and takes in the next ones as the cashier
+    # scrolls: all of a booth's 150 extra products must still be reachable.
+    manager = bearer(server, "manager-a03")
+    _, exhibitors = call(server, "GET", "/api/v1/exhibitors", headers=manager)
+    a03 = next(e["id"] for e in exhibitors["items"] if e["booth"] == "A03")
+    rows = "\n".join(
+        f"PRINT-{n:03d},Cetak giclée nomor {n},painting,{150 + n}000,5" for n in range(150)
+    )
+    context = browser.new_context(**TABLET, locale="id-ID")
+    try:
+        imported = context.request.post(
+            f"{server}/api/v1/products/import?exhibitor_id={a03}",
+            headers=manager,
+            multipart={
+                "file": {
+                    "name": "cetak.csv",
+                    "mimeType": "text/csv",
+                    "buffer": f"sku,name,category,price,stock\n{rows}\n".encode(),
+                }
+            },
+        )
+        assert imported.status == 200, imported.text()
+        expected = sorted(p["sku"] for p in sellable_products(server, "A03"))
+        assert len(expected) >= 150
+
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        problems = PageProblems(page)
+        sign_in(page, server, "cashier-a03")
+        page.wait_for_selector("#register[data-ready]")
+        for _ in range(40):
+            if len(shown_skus(page)) == len(expected):
+                break
+            page.evaluate(
+                "() => { window.scrollTo(0, document.documentElement.scrollHeight);"
+                " const c = document.querySelector('.catalogue'); c.scrollTop = c.scrollHeight; }"
+            )
+            page.wait_for_timeout(150)
+        assert shown_skus(page) == expected
+        last = page.locator('.product-tile[data-sku="PRINT-149"]')
+        last.scroll_into_view_if_needed()
+        last.tap()
+        assert page.locator("#cart-lines li").count() == 1
+        page.tap("#clear")
+
+        # A new search starts again from the first tiles, and still finds every match.
+        page.fill("#search", "PRINT-14")
+        assert shown_skus(page) == [f"PRINT-{n}" for n in range(140, 150)]
+        assert problems.seen == []
+    finally:
+        context.close()

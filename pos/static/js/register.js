@@ -13,7 +13,7 @@ import { cameraAvailable, scan } from "./register/camera.js";
 import * as storage from "./register/storage.js";
 import { postJson, sendWaiting, verdict } from "./register/sync.js";
 import { fetchCatalogue } from "./register/catalogue.js";
-import { searchText, showProducts } from "./register/grid.js";
+import { holds, searchText, showProducts } from "./register/grid.js";
 
 const root = document.getElementById("register");
 const cfg = {
@@ -245,7 +245,7 @@ function matches(product) {
   if (!state.query) return true;
   // SKU, name and every attribute (artist, motif, material…), choices also by their label;
   // the text is made once per product (register/grid.js).
-  return searchText(product, choiceLabel).includes(state.query.toLowerCase());
+  return holds(product, choiceLabel, state.query);
 }
 
 function choiceLabel(value) {
@@ -306,6 +306,7 @@ function renderGrid() {
       entry.stock.textContent = note.text;
     },
     visible: matches,
+    criteria: () => `${state.category}\n${state.query}`,
   });
   if (!state.products.length && state.catalogueAge) $("catalogue-message").textContent = t("no_products");
   else if (!shown) $("catalogue-message").textContent = t("no_match");
