@@ -5,11 +5,12 @@
   ``Cache-Control: public, max-age=31536000, immutable`` (the browser never asks again;
   a new release has new URLs). Without it, or with an old one, the file is answered
   ``no-cache`` (asked again each time, 304 while unchanged).
-- Files that ES modules import by relative path (``js/register/*.js`` from register.js)
-  cannot carry the query string: the import resolves to the bare path, and a module is
-  loaded once per URL. Their URLs stay bare everywhere (the page's modulepreload links,
-  the service worker's list), so they are revalidated; on the register the service
-  worker serves them from its cache, whose name changes with any file (sales/tablet.py).
+- Files that ES modules import by relative path (``js/register/*.js`` from register.js,
+  the receipt's stylesheet from print.js) cannot carry the query string: the import
+  resolves to the bare path, and a module is loaded once per URL. Their URLs stay bare
+  everywhere (the page's modulepreload links, the service worker's list), so they are
+  revalidated; on the register the service worker serves them from its cache, whose
+  name changes with any file (sales/tablet.py).
 - Vendored libraries are pinned under a versioned folder (``vendor/idb-8.0.4/``): their
   names are versions already, so they are kept a year as they are.
 
@@ -29,8 +30,9 @@ from werkzeug.security import safe_join
 VERSION_ARG = "v"
 A_YEAR = 31_536_000
 IMMUTABLE = f"public, max-age={A_YEAR}, immutable"
-# Imported by ES modules through relative paths: their URLs stay bare (see above).
-IMPORTED_BY_MODULES = ("js/register/",)
+# Imported or fetched by ES modules through relative paths (``import``, ``new URL(...,
+# import.meta.url)``): their URLs stay bare (see above).
+IMPORTED_BY_MODULES = ("js/register/", "css/receipt-print.css")
 PINNED_VENDOR = re.compile(r"^vendor/[^/]+-\d[^/]*/")
 
 

@@ -63,13 +63,14 @@ def test_modules_imported_by_path_keep_bare_urls_and_pinned_vendor_files_are_kep
     assert f'src="/static/js/register.js?v={version_of("js/register.js")}"' in page
     preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', page)
     assert preloaded == [
+        "/static/js/register/camera.js",
         "/static/js/register/storage.js",
         "/static/js/register/sync.js",
         "/static/js/register/catalogue.js",
         "/static/js/register/grid.js",
         "/static/vendor/idb-8.0.4/idb.js",
     ]
-    for name in ("storage", "sync", "catalogue", "grid"):
+    for name in ("camera", "storage", "sync", "catalogue", "grid"):
         assert f'"./register/{name}.js"' in (STATIC / "js/register.js").read_text()
     module = signed_in.get("/static/js/register/storage.js")
     assert module.headers["Cache-Control"] == "no-cache"

@@ -419,6 +419,8 @@ def test_a_new_booth_is_told_how_to_start_and_its_products_sort_as_people_count(
         names = page.locator(".product-tile .tile-name").all_inner_texts()
         assert names == ["Postcard 38", "Postcard 326", "Postcard 350", "Postcard 374"]
         assert page.locator("#catalogue-message").inner_text() == ""
+    finally:
+        context.close()
 
 
 def shown_skus(page) -> list[str]:

@@ -273,8 +273,9 @@ function tileArt(product) {
 }
 
 function renderGrid() {
-  // Tiles are built once per catalogue (register/grid.js); each render only shows, hides
-  // and updates the stock notes that changed.
+  // A tile is built once and the grid holds a screen's worth of the matches, more as the
+  // cashier scrolls (register/grid.js); a render updates only the notes and prices that
+  // changed.
   const shown = showProducts($("grid"), state.products, {
     identity: (p) => `${p.sku}\n${p.name}\n${p.category}\n${p.thumbnail_url || ""}`,
     prepare: (p) => searchText(p, choiceLabel),
