@@ -66,6 +66,8 @@ class EndpointSpec:
     auth: bool = True
     content_type: str = "application/json"
     errors: tuple[int, ...] = ()
+    # Answers carry an ETag; the same version sent back as If-None-Match gives 304.
+    conditional: bool = False
     # The view reads first without SQLite's write lock and takes it itself
     # (db.write_phase) once it knows what to write.
     deferred_write: bool = False
@@ -236,6 +238,16 @@ def openapi_document(app: Flask) -> dict[str, Any]:
                 parameters.append(
                     {"name": name, "in": "query", "required": name in required, "schema": prop}
                 )
+        if spec.conditional:
+            parameters.append(
+                {
+                    "name": "If-None-Match",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "The ETag of an earlier answer",
+                }
+            )
         if parameters:
             operation["parameters"] = parameters
         if spec.body is not None:
@@ -256,6 +268,11 @@ def openapi_document(app: Flask) -> dict[str, Any]:
                 "description": "OK",
                 "content": {spec.content_type: {}},
             }
+        if spec.conditional:
+            responses[str(spec.status)]["headers"] = {
+                "ETag": {"schema": {"type": "string"}, "description": "This answer's version"}
+            }
+            responses["304"] = {"description": "Not modified: the If-None-Match version is current"}
         error_statuses = set(spec.errors)
         if spec.auth:
             error_statuses |= {401, 403}

@@ -67,6 +67,21 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # app's own certificate authority; relative paths are inside the instance folder.
         "TLS_CERT": None,
         "TLS_KEY": None,
+        # Flask-Compress: text answers (pages, JSON, scripts, styles, SVG, CSV) with the
+        # best of zstd, Brotli and gzip the browser accepts; never images or PDFs, which
+        # are compressed already. Below one network packet it gains nothing.
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/manifest+json",
+            "image/svg+xml",
+            "text/csv",
+            "text/plain",
+        ],
+        "COMPRESS_MIN_SIZE": 1024,
     }
 
 

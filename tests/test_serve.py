@@ -131,3 +131,39 @@ def test_a_clones_instance_and_receipts_folders_holding_only_their_readme_just_w
         assert (tmp_path / folder / "README.md").read_bytes() == (
             ROOT / folder / "README.md"
         ).read_bytes()
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "waitress"])
+def test_pos_serve_sends_compressed_scripts_pages_and_json_and_answers_304(tmp_path, server):
+    import gzip
+
+    import brotli
+
+    def fetch(url: str, headers: dict):  # (status, headers by any case, body)
+        request = urllib.request.Request(url, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
+    script = (ROOT / "pos" / "static" / "js" / "register.js").read_bytes()
+    with served(tmp_path, server=server) as (base, _log):
+        status, headers, body = fetch(
+            base + "/static/js/register.js", {"Accept-Encoding": "gzip, deflate"}
+        )
+        assert (status, headers["Content-Encoding"]) == (200, "gzip")
+        assert int(headers["Content-Length"]) == len(body) < len(script) / 2
+        assert gzip.decompress(body) == script
+
+        cashier = bearer(base, "cashier-b12")
+        _, me = call(base, "GET", "/api/v1/exhibitors", headers=cashier)
+        url = f"{base}/api/v1/register/catalogue?exhibitor_id={me['items'][0]['id']}"
+        status, headers, body = fetch(url, cashier | {"Accept-Encoding": "br, gzip"})
+        assert (status, headers["Content-Encoding"]) == (200, "br")
+        skus = {p["sku"] for p in json.loads(brotli.decompress(body))["items"]}
+        assert {"SR-925-01", "SE-925-20"} <= skus
+        status, headers, body = fetch(
+            url, cashier | {"Accept-Encoding": "br, gzip", "If-None-Match": headers["ETag"]}
+        )
+        assert (status, body) == (304, b"")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 
@@ -20,6 +22,7 @@ from pos.inventory.schemas import (
     ProductOut,
     ProductPatch,
     ProductQuery,
+    RegisterCatalogue,
     ReviewIn,
     StockAdjustmentIn,
 )
@@ -49,6 +52,35 @@ def list_products(user, query: ProductQuery):
         low_or_sold_out=query.low_or_sold_out,
     )
     return ProductList(items=[ProductOut.from_model(p) for p in products]).model_dump()
+
+
+@endpoint(
+    bp,
+    "/register/catalogue",
+    "GET",
+    summary="The booth's sellable products with only what the register draws; "
+    "304 while the If-None-Match version is current",
+    query=CatalogueQuery,
+    response=RegisterCatalogue,
+    conditional=True,
+    errors=(404,),
+)
+def register_catalogue(user, query: CatalogueQuery):
+    # The register asks every 20 seconds: an unchanged catalogue costs one narrow query
+    # and an empty answer.
+    exhibitor_id = exhibitor_in_question(user, query.exhibitor_id)
+    if request.if_none_match:
+        version = service.register_catalogue_version(user, exhibitor_id)
+        if request.if_none_match.contains_weak(version):
+            response = Response(status=304)
+            response.set_etag(version, weak=True)
+            return response
+    version, items = service.register_catalogue(user, exhibitor_id)
+    body = json.dumps({"items": items}, ensure_ascii=False, separators=(",", ":"))
+    response = Response(body, mimetype="application/json")
+    # Weak: the same catalogue compressed or not is the same version.
+    response.set_etag(version, weak=True)
+    return response
 
 
 @endpoint(

@@ -77,6 +77,31 @@ class ProductList(BaseModel):
     items: list[ProductOut]
 
 
+class RegisterProduct(BaseModel):
+    """A product as the register draws it: grid tile, search and the item's sheet."""
+
+    id: int
+    sku: str
+    name: str
+    category: Category
+    price: int
+    stock: int
+    one_of_a_kind: bool
+    low_stock_threshold: int | None
+    thumbnail_url: str | None = Field(None, description="320 × 320 px square, JPEG")
+    photo_url: str | None = Field(None, description="Display size (at most 1280 px), JPEG")
+    attributes: dict[str, AttributeValue]
+    description: str
+
+
+class RegisterCatalogue(BaseModel):
+    """The booth's sellable products (active and approved), nothing else. The answer's
+    ETag is the catalogue's version: sent back as If-None-Match it gives 304 while no
+    product was added, changed, taken out of sale or sold."""
+
+    items: list[RegisterProduct]
+
+
 class ProductQuery(QuerySchema):
     exhibitor_id: int | None = None
     q: str = ""

@@ -7,6 +7,7 @@ writes the matching StockMovement in the same transaction.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -121,6 +122,90 @@ def list_products(
         )
     query = query.order_by(Exhibitor.booth, Product.category, Product.name).limit(limit)
     return list(db.session.scalars(query))
+
+
+# --- the register's catalogue -------------------------------------------------------------
+
+# What the register draws of a product (grid, search, item sheet), and nothing more.
+REGISTER_COLUMNS = (
+    Product.id,
+    Product.sku,
+    Product.name,
+    Product.category,
+    Product.price,
+    Product.stock,
+    Product.one_of_a_kind,
+    Product.low_stock_threshold,
+    Product.photo,
+    Product.attributes,
+    Product.description,
+)
+# Changes whenever the shape of a register catalogue row does: a tablet's kept copy of
+# an older shape is then fetched again.
+REGISTER_CATALOGUE_FORMAT = "1"
+
+
+def _sellable_at(exhibitor_id: int) -> tuple[Any, ...]:
+    return (
+        Product.exhibitor_id == exhibitor_id,
+        Product.active.is_(True),
+        Product.review_status == APPROVED,
+    )
+
+
+def _catalogue_version(rows: Any) -> str:
+    """A version of the sellable products: any product added, changed (its
+    ``updated_at``: every edit, review and photo), taken out of sale or sold (its stock)
+    gives another. Computed from every row, not from a maximum, so changes that commit
+    out of order (PostgreSQL hands out ids and clock times before commit) still count."""
+    digest = hashlib.blake2b(REGISTER_CATALOGUE_FORMAT.encode(), digest_size=12)
+    for row in rows:
+        digest.update(f"{row.id}:{row.stock}:{row.updated_at.isoformat()};".encode())
+    return digest.hexdigest()
+
+
+def register_catalogue_version(actor: User, exhibitor_id: int) -> str:
+    """The version of the booth's register catalogue (see :func:`register_catalogue`),
+    read without the rows themselves. Raises Forbidden or NotFound as list_products."""
+    get_exhibitor(actor, exhibitor_id)
+    rows = db.session.execute(
+        sa.select(Product.id, Product.stock, Product.updated_at)
+        .where(*_sellable_at(exhibitor_id))
+        .order_by(Product.id)
+    )
+    return _catalogue_version(rows)
+
+
+def register_catalogue(actor: User, exhibitor_id: int) -> tuple[str, list[dict[str, Any]]]:
+    """The booth's sellable products with only what the register draws, and their
+    version (the same as :func:`register_catalogue_version` gives for these rows).
+
+    The same rights as list_products: Forbidden or NotFound outside them."""
+    get_exhibitor(actor, exhibitor_id)
+    rows = db.session.execute(
+        sa.select(*REGISTER_COLUMNS, Product.updated_at)
+        .where(*_sellable_at(exhibitor_id))
+        .order_by(Product.id)
+    ).all()
+    thumb, display = photos.photo_url_of_size("thumb"), photos.photo_url_of_size("display")
+    items = [
+        {
+            "id": row.id,
+            "sku": row.sku,
+            "name": row.name,
+            "category": row.category,
+            "price": row.price,
+            "stock": row.stock,
+            "one_of_a_kind": row.one_of_a_kind,
+            "low_stock_threshold": row.low_stock_threshold,
+            "thumbnail_url": thumb(row.photo) if row.photo else None,
+            "photo_url": display(row.photo) if row.photo else None,
+            "attributes": row.attributes or {},
+            "description": row.description,
+        }
+        for row in rows
+    ]
+    return _catalogue_version(rows), items
 
 
 def movements(actor: User, product: Product) -> list[StockMovement]:

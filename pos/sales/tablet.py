@@ -24,6 +24,8 @@ SHELL_STATIC = (
     "js/register/print.js",
     "css/receipt-print.css",
     "vendor/zxing-library-0.23.0/zxing.min.js",
+    "js/register/catalogue.js",
+    "js/register/grid.js",
     "vendor/idb-8.0.4/idb.js",
     "vendor/qrcode-generator-2.0.4/qrcode.js",
     "img/icon.svg",

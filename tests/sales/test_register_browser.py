@@ -421,3 +421,130 @@ def test_a_new_booth_is_told_how_to_start_and_its_products_sort_as_people_count(
         assert page.locator("#catalogue-message").inner_text() == ""
     finally:
         context.close()
+
+
+def shown_skus(page) -> list[str]:
+    return sorted(
+        page.eval_on_selector_all(
+            ".product-cell:not([hidden]) .product-tile", "tiles => tiles.map(t => t.dataset.sku)"
+        )
+    )
+
+
+def sellable_products(server, booth: str) -> list[dict]:
+    manager = bearer(server, f"manager-{booth.lower()}")
+    _, exhibitors = call(server, "GET", "/api/v1/exhibitors", headers=manager)
+    exhibitor = next(e["id"] for e in exhibitors["items"] if e["booth"] == booth)
+    _, products = call(server, "GET", f"/api/v1/products?exhibitor_id={exhibitor}", headers=manager)
+    return [p for p in products["items"] if p["sellable"]]
+
+
+def test_search_finds_by_sku_name_and_attribute_and_says_when_nothing_matches(browser, server):
+    # The grid's tiles are built once and shown or hidden per keystroke: the search must
+    # still find what it found when it rebuilt them.
+    b12 = {p["sku"]: p for p in sellable_products(server, "B12")}
+    context = browser.new_context(**TABLET, locale="id-ID")
+    try:
+        page = register_page(context, server, "cashier-b12")
+        problems = PageProblems(page)
+        assert shown_skus(page) == sorted(b12)
+
+        page.fill("#search", "sr-925-0")  # SKU
+        assert shown_skus(page) == ["SR-925-01", "SR-925-02", "SR-925-03"]
+        page.fill("#search", "Anting")  # name
+        assert shown_skus(page) == ["SE-925-20", "SE-925-21"]
+        page.fill("#search", "freshwater")  # attribute: the stone
+        assert shown_skus(page) == ["SE-925-21"]
+        page.fill("#search", "18.5")  # attribute: the weight
+        assert shown_skus(page) == ["SN-925-10"]
+
+        page.fill("#search", "freshwater")
+        page.tap('.product-tile[data-sku="SE-925-21"]')  # its note counts the cart
+        left = b12["SE-925-21"]["stock"] - 1
+        note = page.locator('.product-tile[data-sku="SE-925-21"] .tile-stock').inner_text()
+        assert note == f"Sisa {left}"
+        page.tap("#clear")
+
+        page.fill("#search", "tidak ada barang ini")
+        assert shown_skus(page) == []
+        assert page.locator("#catalogue-message").inner_text() == "Tidak ada produk yang cocok."
+        page.fill("#search", "")
+        assert shown_skus(page) == sorted(b12)
+        assert page.locator("#catalogue-message").inner_text() == ""
+
+        page.tap('#category-chips .chip[data-category="painting"]')
+        assert shown_skus(page) == []
+        page.tap('#category-chips .chip[data-category="jewellery"]')
+        page.fill("#search", "cincin")
+        assert shown_skus(page) == ["GD-750-40", "SR-925-01", "SR-925-02", "SR-925-03"]
+        assert problems.seen == []
+    finally:
+        context.close()
+
+    # A choice is found by its label in the cashier's language: "tenun tangan" (hand-woven).
+    hand_woven = sorted(
+        p["sku"]
+        for p in sellable_products(server, "C07")
+        if p["attributes"].get("weaving") == "hand"
+    )
+    context = browser.new_context(**TABLET, locale="id-ID")
+    try:
+        page = register_page(context, server, "cashier-c07")
+        page.fill("#search", "tenun tangan")
+        assert len(hand_woven) >= 3 and shown_skus(page) == hand_woven
+    finally:
+        context.close()
+
+
+def test_every_product_of_a_large_booth_can_be_reached_by_scrolling(browser, server):
+    # The grid holds a screen's worth of tiles and takes in the next ones as the cashier
+    # scrolls: all of a booth's 150 extra products must still be reachable.
+    manager = bearer(server, "manager-a03")
+    _, exhibitors = call(server, "GET", "/api/v1/exhibitors", headers=manager)
+    a03 = next(e["id"] for e in exhibitors["items"] if e["booth"] == "A03")
+    rows = "\n".join(
+        f"PRINT-{n:03d},Cetak giclée nomor {n},painting,{150 + n}000,5" for n in range(150)
+    )
+    context = browser.new_context(**TABLET, locale="id-ID")
+    try:
+        imported = context.request.post(
+            f"{server}/api/v1/products/import?exhibitor_id={a03}",
+            headers=manager,
+            multipart={
+                "file": {
+                    "name": "cetak.csv",
+                    "mimeType": "text/csv",
+                    "buffer": f"sku,name,category,price,stock\n{rows}\n".encode(),
+                }
+            },
+        )
+        assert imported.status == 200, imported.text()
+        expected = sorted(p["sku"] for p in sellable_products(server, "A03"))
+        assert len(expected) >= 150
+
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        problems = PageProblems(page)
+        sign_in(page, server, "cashier-a03")
+        page.wait_for_selector("#register[data-ready]")
+        for _ in range(40):
+            if len(shown_skus(page)) == len(expected):
+                break
+            page.evaluate(
+                "() => { window.scrollTo(0, document.documentElement.scrollHeight);"
+                " const c = document.querySelector('.catalogue'); c.scrollTop = c.scrollHeight; }"
+            )
+            page.wait_for_timeout(150)
+        assert shown_skus(page) == expected
+        last = page.locator('.product-tile[data-sku="PRINT-149"]')
+        last.scroll_into_view_if_needed()
+        last.tap()
+        assert page.locator("#cart-lines li").count() == 1
+        page.tap("#clear")
+
+        # A new search starts again from the first tiles, and still finds every match.
+        page.fill("#search", "PRINT-14")
+        assert shown_skus(page) == [f"PRINT-{n}" for n in range(140, 150)]
+        assert problems.seen == []
+    finally:
+        context.close()

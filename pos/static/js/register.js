@@ -13,6 +13,8 @@ import { cameraAvailable, scan } from "./register/camera.js";
 import { offlineReceipt, paperSetting, printReceipt, printSaleReceipt, qrDataUrl } from "./register/print.js";
 import * as storage from "./register/storage.js";
 import { postJson, sendWaiting, verdict } from "./register/sync.js";
+import { fetchCatalogue } from "./register/catalogue.js";
+import { holds, searchText, showProducts } from "./register/grid.js";
 
 const root = document.getElementById("register");
 const cfg = {
@@ -170,14 +172,19 @@ async function loadProducts() {
 
 async function refreshCatalogue() {
   try {
-    const response = await fetch(`/api/v1/products?exhibitor_id=${cfg.exhibitorId}`, { credentials: "same-origin" });
-    if (response.status === 401) return signedOut();
-    if (!response.ok) throw new Error(String(response.status));
-    const items = (await response.json()).items.filter((p) => p.sellable);
-    const fetchedAt = new Date().toISOString();
-    await storage.saveCatalogue(cfg.exhibitorId, items, fetchedAt).catch(() => {});
-    useCatalogue(items, fetchedAt);
-    $("catalogue-message").textContent = "";
+    const answer = await fetchCatalogue(cfg.exhibitorId, state.catalogueAge);
+    if (answer.signedOut) return signedOut();
+    const message = $("catalogue-message");
+    if ([t("loading"), t("load_failed")].includes(message.textContent)) message.textContent = "";
+    if (answer.unchanged) {
+      // The server has nothing new: the catalogue shown is as of now.
+      state.catalogueAge = answer.fetchedAt;
+      await storage.touchCatalogue(cfg.exhibitorId, answer.fetchedAt).catch(() => {});
+      renderStatus();
+    } else {
+      await storage.saveCatalogue(cfg.exhibitorId, answer.items, answer.fetchedAt, answer.version).catch(() => {});
+      useCatalogue(answer.items, answer.fetchedAt);
+    }
     online(true);
   } catch {
     if (!state.products.length) $("catalogue-message").textContent = t("load_failed");
@@ -238,11 +245,9 @@ function inCart(product) {
 function matches(product) {
   if (state.category && product.category !== state.category) return false;
   if (!state.query) return true;
-  const q = state.query.toLowerCase();
-  // SKU, name and every attribute (artist, motif, material…), choices also by their label.
-  const values = Object.values(product.attributes || {}).map((v) => `${v} ${choiceLabel(v)}`);
-  const haystack = [product.sku, product.name, ...values].join(" ").toLowerCase();
-  return haystack.includes(q);
+  // SKU, name and every attribute (artist, motif, material…), choices also by their label;
+  // the text is made once per product (register/grid.js).
+  return holds(product, choiceLabel, state.query);
 }
 
 function choiceLabel(value) {
@@ -262,40 +267,52 @@ function stockNote(product, left) {
 
 function tileArt(product) {
   if (product.thumbnail_url) {
-    return el("img", { class: "tile-art tile-photo", src: product.thumbnail_url, alt: "", loading: "lazy", width: 160, height: 160 });
+    // `loading` before `src`: an image given its source first starts loading at once, so
+    // every photo of the catalogue was fetched, not only those near the screen.
+    return el("img", { class: "tile-art tile-photo", loading: "lazy", decoding: "async", width: 160, height: 160, alt: "", src: product.thumbnail_url });
   }
   return el("span", { class: "tile-art", "aria-hidden": "true" }, product.name.slice(0, 1).toUpperCase());
 }
 
 function renderGrid() {
-  const grid = $("grid");
-  grid.replaceChildren();
-  const shown = state.products.filter(matches);
-  for (const product of shown) {
-    const left = available(product) - inCart(product);
-    const soldOut = left <= 0;
-    const note = stockNote(product, left);
-    const tile = el(
-      "button",
-      {
-        type: "button",
-        class: `product-tile cat-${product.category}${soldOut ? " sold-out" : ""}${note.level === "low" ? " low-stock" : ""}`,
-        disabled: soldOut,
-        "data-product-id": product.id,
-        "data-sku": product.sku,
-      },
-      tileArt(product),
-      el("span", { class: "tile-name" }, product.name),
-      el("span", { class: "tile-price" }, money(product.price)),
-      el("span", { class: `tile-stock ${note.level}` }, note.text),
-    );
-    tile.addEventListener("click", () => addToCart(product));
-    const info = el("button", { type: "button", class: "tile-info", "aria-label": t("details", { name: product.name }), "data-sku": product.sku }, "i");
-    info.addEventListener("click", () => showItem(product));
-    grid.append(el("div", { class: "product-cell" }, tile, info));
-  }
+  // A tile is built once and the grid holds a screen's worth of the matches, more as the
+  // cashier scrolls (register/grid.js); a render updates only the notes and prices that
+  // changed.
+  const shown = showProducts($("grid"), state.products, {
+    identity: (p) => `${p.sku}\n${p.name}\n${p.category}\n${p.thumbnail_url || ""}`,
+    prepare: (p) => searchText(p, choiceLabel),
+    build(product, entry) {
+      const price = el("span", { class: "tile-price" });
+      const stock = el("span", { class: "tile-stock" });
+      const tile = el(
+        "button",
+        { type: "button", class: `product-tile cat-${product.category}`, "data-product-id": product.id, "data-sku": product.sku },
+        tileArt(product),
+        el("span", { class: "tile-name" }, product.name),
+        price,
+        stock,
+      );
+      tile.addEventListener("click", () => addToCart(entry.product));
+      const info = el("button", { type: "button", class: "tile-info", "aria-label": t("details", { name: product.name }), "data-sku": product.sku }, "i");
+      info.addEventListener("click", () => showItem(entry.product));
+      return { cell: el("div", { class: "product-cell" }, tile, info), tile, price, stock };
+    },
+    looks: (p) => `${available(p) - inCart(p)} ${p.price} ${p.low_stock_threshold} ${p.one_of_a_kind}`,
+    update(entry, product) {
+      const left = available(product) - inCart(product);
+      const soldOut = left <= 0;
+      const note = stockNote(product, left);
+      entry.tile.className = `product-tile cat-${product.category}${soldOut ? " sold-out" : ""}${note.level === "low" ? " low-stock" : ""}`;
+      entry.tile.disabled = soldOut;
+      entry.price.textContent = money(product.price);
+      entry.stock.className = `tile-stock ${note.level}`;
+      entry.stock.textContent = note.text;
+    },
+    visible: matches,
+    criteria: () => `${state.category}\n${state.query}`,
+  });
   if (!state.products.length && state.catalogueAge) $("catalogue-message").textContent = t("no_products");
-  else if (!shown.length) $("catalogue-message").textContent = t("no_match");
+  else if (!shown) $("catalogue-message").textContent = t("no_match");
   else if ([t("no_match"), t("no_products")].includes($("catalogue-message").textContent)) $("catalogue-message").textContent = "";
 }
 
@@ -512,7 +529,9 @@ for (const quick of document.querySelectorAll("#discount-quick button")) {
 // --- search and scanning ----------------------------------------------------------------
 
 $("search").addEventListener("input", (event) => {
-  state.query = event.target.value.trim();
+  const query = event.target.value.trim();
+  if (query === state.query) return; // a space typed at the end: nothing to search anew
+  state.query = query;
   renderGrid();
 });
 

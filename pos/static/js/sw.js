@@ -2,8 +2,14 @@
 // tablet when the server cannot be reached. Other pages stay network-only and show the
 // offline page instead. The server fills in VERSION (a hash of the shell's files) and
 // SHELL when it serves this file, so a new release replaces the cache at once.
+//
+// SHELL's static files carry their content hash (?v=…) where they can, and the browser
+// already keeps those a year: installing takes them from its cache instead of loading
+// them twice. The others (files the register's modules import by path, the offline
+// page, the manifest) are revalidated. A page asks for a file by path, whatever its ?v=.
 const VERSION = "__VERSION__";
 const SHELL = __SHELL__;
+const SHELL_PATHS = new Set(SHELL.map((url) => new URL(url, self.location.origin).pathname));
 const SHELL_CACHE = `pameran-shell-${VERSION}`;
 const PAGES_CACHE = "pameran-pages"; // the register page as last served, per address
 const PHOTOS_CACHE = "pameran-photos"; // product thumbnails the register showed
@@ -11,9 +17,14 @@ const NETWORK_WAIT_MS = 4000;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })))).then(() => self.skipWaiting()),
+    caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL.map(shellRequest))).then(() => self.skipWaiting()),
   );
 });
+
+function shellRequest(url) {
+  const versioned = new URL(url, self.location.origin).searchParams.has("v");
+  return new Request(url, { cache: versioned ? "default" : "no-cache" });
+}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
@@ -74,8 +85,12 @@ self.addEventListener("fetch", (event) => {
     else event.respondWith(fetch(request).catch(offlinePage));
     return;
   }
-  if (SHELL.includes(url.pathname)) {
-    event.respondWith(caches.match(url.pathname).then((kept) => kept || fetch(request)));
+  if (SHELL_PATHS.has(url.pathname)) {
+    event.respondWith(
+      caches.open(SHELL_CACHE)
+        .then((cache) => cache.match(request, { ignoreSearch: true, ignoreVary: true }))
+        .then((kept) => kept || fetch(request)),
+    );
     return;
   }
   if (url.pathname.startsWith("/photos/")) {

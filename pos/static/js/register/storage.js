@@ -26,8 +26,18 @@ export async function loadCatalogue(exhibitorId) {
   return (await database()).get("catalogue", exhibitorId);
 }
 
-export async function saveCatalogue(exhibitorId, products, fetchedAt = new Date().toISOString()) {
-  await (await database()).put("catalogue", { exhibitorId, products, fetchedAt });
+// `version` is the server's ETag of these products: while it is current the server
+// answers "unchanged" (304) and only the time of the check moves on (touchCatalogue).
+export async function saveCatalogue(exhibitorId, products, fetchedAt = new Date().toISOString(), version = null) {
+  await (await database()).put("catalogue", { exhibitorId, products, fetchedAt, version });
+}
+
+export async function touchCatalogue(exhibitorId, fetchedAt) {
+  const db = await database();
+  const tx = db.transaction("catalogue", "readwrite");
+  const kept = await tx.store.get(exhibitorId);
+  if (kept) await tx.store.put({ ...kept, fetchedAt });
+  await tx.done;
 }
 
 // --- the device ---------------------------------------------------------------------------
