@@ -1,7 +1,10 @@
 """Register benchmark: the register page of a booth with 1,000 products, in Chromium.
 
-    .venv/bin/python bench/register.py                 # about 2 minutes
+    .venv/bin/python bench/register.py                 # 1,000 products with photos: ~7 min
+    .venv/bin/python bench/register.py --photos 0      # the same without photos: ~5 min
     .venv/bin/python bench/register.py --products 411 --repeat 5 --json out.json
+    .venv/bin/python bench/register.py --keep --only keystrokes_ms   # keeps the booth
+    .venv/bin/python bench/register.py --root /tmp/pos-bench-register-XXXX --only first_load
 
 Setup, once: a fresh SQLite database in a temporary folder (``upgrade_schema``), an
 event, one booth (``R01``) with a manager and a cashier, and ``--products`` products of
@@ -26,12 +29,18 @@ Chromium driven by Playwright, signed in as the cashier without loading any page
 - **keystrokes**: nine characters typed into the search field one at a time at CPU ×4,
   each timed from the key event (its timestamp) until the grid has answered and the next
   frame has been drawn; median and worst of ``--repeat`` rounds;
+- **keystroke floor**: the same keystrokes into a lone input on an otherwise empty page,
+  timed the same way: what the browser and the machine take whatever the register does;
 - **catalogue refresh**: what the register's 20-second refresh of an unchanged
   catalogue costs on the wire, and the server's time for the catalogue request, full
   and (where the endpoint supports it) unchanged;
 - **offline reload**: after one online visit (and a reload, so the service worker
   controls the page and keeps it), ``context.set_offline(True)``, reload, time to the
   first tile, at CPU ×1 and ×4.
+
+``--only`` runs some of the measures (``first_load``, ``first_tile_ms``, ``keystrokes_ms``,
+``keystroke_floor_ms``, ``refresh``, ``catalogue_server``, ``offline_reload_ms``);
+``--keep`` keeps the folder and ``--root`` uses a kept one as it is.
 
 The same script runs against an older checkout (it only drives the browser and the
 public endpoints), which is how the "before" figures in docs/PERFORMANCE.md were taken.
