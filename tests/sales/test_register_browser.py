@@ -548,3 +548,57 @@ def test_every_product_of_a_large_booth_can_be_reached_by_scrolling(browser, ser
         assert problems.seen == []
     finally:
         context.close()
+
+
+def test_only_the_photos_of_the_tiles_in_the_grid_are_loaded(browser, server):
+    # The grid holds a screen's worth of tiles; the others are built ahead while the
+    # tablet is idle, outside the page, and ask for no photo until they are shown.
+    import io
+
+    from PIL import Image
+
+    manager = bearer(server, "manager-d02")
+    _, exhibitors = call(server, "GET", "/api/v1/exhibitors", headers=manager)
+    d02 = next(e["id"] for e in exhibitors["items"] if e["booth"] == "D02")
+    context = browser.new_context(**TABLET, locale="id-ID")
+    try:
+        for n in range(80):
+            status, product = call(
+                server,
+                "POST",
+                "/api/v1/products",
+                {
+                    "exhibitor_id": d02,
+                    "sku": f"LAMP-{n:02d}",
+                    "name": f"Lampu bambu {n}",
+                    "category": "craft",
+                    "price": 95_000,
+                    "stock": 4,
+                },
+                manager,
+            )
+            assert status == 201
+            jpeg = io.BytesIO()
+            Image.new("RGB", (64, 64), (n * 3, 255 - n * 3, 90)).save(jpeg, "JPEG")
+            photo = context.request.put(
+                f"{server}/api/v1/products/{product['id']}/photo",
+                headers=manager,
+                multipart={
+                    "file": {
+                        "name": "lampu.jpg",
+                        "mimeType": "image/jpeg",
+                        "buffer": jpeg.getvalue(),
+                    }
+                },
+            )
+            assert photo.status == 200, photo.text()
+
+        photos_asked: list[str] = []
+        context.on("request", lambda r: photos_asked.append(r.url) if "/photos/" in r.url else None)
+        page = register_page(context, server, "cashier-d02")
+        page.wait_for_timeout(3_000)  # the tiles not shown are built meanwhile
+        in_grid = page.locator("#grid img.tile-photo").count()
+        assert 0 < in_grid < 80
+        assert len(set(photos_asked)) <= in_grid
+    finally:
+        context.close()

@@ -267,9 +267,7 @@ function stockNote(product, left) {
 
 function tileArt(product) {
   if (product.thumbnail_url) {
-    // `loading` before `src`: an image given its source first starts loading at once, so
-    // every photo of the catalogue was fetched, not only those near the screen.
-    return el("img", { class: "tile-art tile-photo", loading: "lazy", decoding: "async", width: 160, height: 160, alt: "", src: product.thumbnail_url });
+    return el("img", { class: "tile-art tile-photo", src: product.thumbnail_url, alt: "", loading: "lazy", decoding: "async", width: 160, height: 160 });
   }
   return el("span", { class: "tile-art", "aria-hidden": "true" }, product.name.slice(0, 1).toUpperCase());
 }
