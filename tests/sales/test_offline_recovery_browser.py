@@ -132,17 +132,17 @@ def test_the_server_killed_while_taking_in_the_tablets_sales_loses_and_doubles_n
         context.on("requestfinished", kill_after_five)
         context.set_offline(False)
         page.evaluate("window.dispatchEvent(new Event('online'))")
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while server.process.poll() is None and time.monotonic() < deadline:
             page.wait_for_timeout(100)
         assert server.process.poll() is not None, "the server was never killed"
-        deadline = time.monotonic() + 20  # the sender notices the silence and stops
+        deadline = time.monotonic() + 60  # the sender notices the silence and stops
         while int(page.get_attribute("#outbox", "data-count")) > 15:
             assert time.monotonic() < deadline, "the sender never got past five sales"
             page.wait_for_timeout(100)
         assert int(page.get_attribute("#outbox", "data-count")) > 0
         server.start()  # the laptop is back; the register's own timer sends the rest
-        page.wait_for_selector('#outbox[data-count="0"]', state="attached", timeout=90_000)
+        page.wait_for_selector('#outbox[data-count="0"]', state="attached", timeout=180_000)
     finally:
         context.close()
     sales = d02_sales(server.base)[before:]
