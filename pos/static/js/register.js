@@ -679,8 +679,12 @@ function openCheckout() {
   $("checkout").showModal();
 }
 
-$("pay").addEventListener("click", () => {
-  // The first sale of a register opens its shift: the float is asked once.
+let shiftKnown = Promise.resolve();
+
+$("pay").addEventListener("click", async () => {
+  // The first sale of a register opens its shift: the float is asked once. A Pay tapped
+  // while the page still asks the server about the shift waits for its answer.
+  await shiftKnown;
   if (!state.shift && state.openingFloat === null) return askFloat();
   openCheckout();
 });
@@ -1096,8 +1100,9 @@ async function start() {
   renderCart();
   const device = ensureDevice();
   await refreshOutbox();
+  shiftKnown = loadShift(); // beside the catalogue, not after it
   await loadProducts();
-  await loadShift();
+  await shiftKnown;
   await device;
   await keepThisPage();
   const persistent = await storage.persistStorage().catch(() => false);
