@@ -80,6 +80,16 @@ def _pricing_error(exc: pricing.PricingError) -> Invalid:
     return Invalid(messages.get(exc.code, exc.message), code=exc.code, **exc.details)
 
 
+def _percent_of_sale(cart: pricing.PricedCart) -> str:
+    """The sale's discount as a percentage of its undiscounted total, to one decimal
+    (rounded up, so a sale just over the limit never reads as at it)."""
+    if not cart.subtotal:
+        return "0"
+    tenths = -(-cart.discount_total * 1000 // cart.subtotal)
+    whole, tenth = divmod(tenths, 10)
+    return f"{whole}.{tenth}" if tenth else str(whole)
+
+
 # --- the answer ------------------------------------------------------------------------
 
 
@@ -405,9 +415,16 @@ def _prepare_sale(
     limit = event.cashier_discount_limit_percent
     if actor.is_cashier and not pricing.discount_within(cart, limit):
         raise Forbidden(
-            _("A cashier may give at most %(n)d %% discount. Ask the manager.", n=limit),
+            _(
+                "A cashier may give at most %(n)d %% discount on a sale, item and sale "
+                "discounts together (this sale: %(given)s %%). Ask the manager.",
+                n=limit,
+                given=_percent_of_sale(cart),
+            ),
             code="discount_limit_exceeded",
             limit_percent=limit,
+            discount_total=cart.discount_total,
+            max_discount=pricing.max_discount(cart, limit),
         )
 
     shift_id, late = offline.shift_of(exhibitor.id, order, at, now, event.timezone)

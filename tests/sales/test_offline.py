@@ -355,3 +355,18 @@ def test_the_manager_takes_in_a_tablets_file_on_the_day_page(client, booth, db):
     assert "0 sales taken in, 1 were already here." in upload(json.dumps(exported).encode())
     assert "The file is not readable." in upload(b"not json")
     assert db.session.scalar(sa.select(sa.func.count(Sale.id))) == 1
+
+
+def test_an_offline_sale_with_stacked_cashier_discounts_past_the_cap_is_refused(client, booth, db):
+    """The tablet holds a cashier to the cap; a sale that went past it anyway (an old
+    register script, a crafted request) is refused when it arrives, and waits on the
+    tablet for the manager, as any refused offline sale does."""
+    code = device(client, booth.cashier, booth.exhibitor.id)
+    body = offline_sale(booth, code, 1)
+    body["items"][0]["discount_percent"] = 10
+    body["discount_percent"] = 10
+    body["payments"][0]["amount"] = 81_000
+    refused = send(client, booth.cashier, body)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == "discount_limit_exceeded"
+    assert db.session.scalar(sa.select(sa.func.count(Sale.id))) == 0
