@@ -325,12 +325,14 @@ def _apply_changes(
     check_sku_clash: bool = True,
 ) -> int | None:
     """Set and check the changed fields (not stock) and the stock they must allow;
-    returns the new stock asked for, if any. A rejected product the booth changes goes
-    back to the organizer's queue. Raises Invalid or Conflict."""
+    returns the new stock asked for, if any. A rejected product the booth changes, or an
+    approved one whose curated fields it changes, goes back to the organizer's queue
+    (:func:`_send_back_for_review`). Raises Invalid or Conflict."""
     unknown = set(changes) - PRODUCT_FIELDS
     if unknown:
         raise Invalid(_("Unknown product field: %(f)s.", f=", ".join(sorted(unknown))))
     changes = dict(changes)
+    before = _curated(product)
     new_stock = changes.pop("stock", None)
     attributes = changes.pop("attributes", None)
     if attributes is not None:
@@ -344,16 +346,49 @@ def _apply_changes(
         setattr(product, key, value)
     _check_stock(product.stock if new_stock is None else new_stock, product.one_of_a_kind)
     _check_product(product, check_sku_clash=check_sku_clash)
-    if db.session.is_modified(product):
-        _resubmit_if_rejected(actor, product)
+    after = _curated(product)
+    curated = [field for field in CURATED_FIELDS if before[field] != after[field]]
+    _send_back_for_review(actor, product, curated, changed=db.session.is_modified(product))
     return new_stock
 
 
-def _resubmit_if_rejected(actor: User, product: Product) -> None:
-    """A rejected product the booth changes (fields or photo; not just its stock) goes
-    back to the organizer's queue."""
-    if product.review_status == REJECTED and not actor.is_organizer:
-        product.review_status = PENDING
+# What the organizer looks at when curating: a change to any of these by the booth sends
+# an approved product back for review (price, stock and the rest do not).
+CURATED_FIELDS = ("name", "category", "description", "attributes", "photo")
+
+
+def _curated(product: Product) -> dict[str, Any]:
+    """The curated fields' values, blanks alike (None, "" and {} are all "nothing")."""
+    return {field: getattr(product, field) or None for field in CURATED_FIELDS}
+
+
+def _send_back_for_review(
+    actor: User, product: Product, curated: list[str], *, changed: bool
+) -> None:
+    """The booth changing a product of an event that requires curation: a rejected one
+    goes back to the organizer's queue on any change (fields or photo; not just its
+    stock), an approved one when what was curated changed (``curated``: name, category,
+    description, attributes, photo), so it cannot be sold as something else. Audited.
+    An organizer's own changes leave the review as it was."""
+    if actor.is_organizer:
+        return
+    rejected_and_changed = product.review_status == REJECTED and (changed or bool(curated))
+    approved_and_recast = (
+        product.review_status == APPROVED
+        and bool(curated)
+        and product.exhibitor.event.requires_curation
+    )
+    if not (rejected_and_changed or approved_and_recast):
+        return
+    audit(
+        "product_sent_for_review",
+        actor,
+        exhibitor_id=product.exhibitor_id,
+        target=product,
+        fields=curated,
+        was=product.review_status,
+    )
+    product.review_status = PENDING
 
 
 def _audit_price(actor: User, product: Product, old_price: int) -> None:
@@ -443,7 +478,7 @@ def set_photo(actor: User, product: Product, content: bytes | None) -> Product:
     photo = photos.store(content) if content is not None else None
     if photo != product.photo:
         product.photo = photo
-        _resubmit_if_rejected(actor, product)
+        _send_back_for_review(actor, product, ["photo"], changed=True)
     db.session.flush()
     return product
 
