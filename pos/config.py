@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Flask
 
+from pos.links import trusted_hosts_setting
+
 SECRET_KEY_FILE = "secret_key"
 
 # Settings that the environment may override, by their POS_* name.
@@ -21,6 +23,7 @@ ENV_SETTINGS = {
     "POS_PASSWORD_METHOD": "PASSWORD_METHOD",
     "POS_TOKEN_TTL_HOURS": "TOKEN_TTL_HOURS",
     "POS_PUBLIC_URL": "PUBLIC_URL",
+    "POS_TRUSTED_HOSTS": "TRUSTED_HOSTS",
     "POS_SMTP_HOST": "SMTP_HOST",
     "POS_SMTP_PORT": "SMTP_PORT",
     "POS_SMTP_USER": "SMTP_USER",
@@ -49,8 +52,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Product photos (thumbnail and display size of each); default: instance/photos.
         "PHOTOS_DIR": None,
         "PHOTO_MAX_BYTES": 24 * 1024 * 1024,
-        # Where buyers' phones reach the app (receipt QR codes); default: as the tablet does.
+        # Where buyers' phones reach the app (receipt QR codes, links); default: the host
+        # the tablet used if it is trusted, else this machine's LAN address (pos/links.py).
         "PUBLIC_URL": None,
+        # Host names the app answers to (Flask refuses others with 400), and may then put
+        # in links; default: any host, but links only from this machine's own names.
+        "TRUSTED_HOSTS": None,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ("id", "en"),
@@ -99,6 +106,7 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
 
     app.json.sort_keys = False  # answers keep the order of their schema
     app.config["TOKEN_TTL_HOURS"] = int(app.config["TOKEN_TTL_HOURS"])
+    app.config["TRUSTED_HOSTS"] = trusted_hosts_setting(app.config["TRUSTED_HOSTS"])
     receipts = Path(app.config["RECEIPTS_DIR"])
     if not receipts.is_absolute():
         receipts = Path(app.root_path).parent / receipts

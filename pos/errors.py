@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 
 class PosError(Exception):
@@ -94,6 +94,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         _rollback()
+        if isinstance(exc, SecurityError):
+            return _untrusted_host()
         status = exc.code or 500
         message = _http_message(status, exc)
         if wants_json():
@@ -121,6 +123,15 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return {"error": "server_error", "message": message}, 500
         return render_template("error.html", status=500, message=message), 500
+
+
+def _untrusted_host():
+    """A Host outside TRUSTED_HOSTS (POS_TRUSTED_HOSTS): Flask could not route the request
+    (no URL can be built for it), so the answer is plain, without the page template."""
+    message = _("This server does not answer to that host name.")
+    if wants_json():
+        return {"error": "untrusted_host", "message": message}, 400
+    return Response(message + "\n", status=400, mimetype="text/plain")
 
 
 _HTTP_CODES = {

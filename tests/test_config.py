@@ -102,3 +102,11 @@ def test_a_clone_has_the_instance_and_receipts_folders_with_only_their_readme_in
         text=True,
     ).stdout.split()
     assert ignored == written
+
+
+def test_trusted_hosts_come_from_the_environment_as_flask_wants_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("POS_TRUSTED_HOSTS", "Kasir.Pameran.example, .venue.example  pos.lan")
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+    assert app.config["TRUSTED_HOSTS"] == ["kasir.pameran.example", ".venue.example", "pos.lan"]
+    monkeypatch.delenv("POS_TRUSTED_HOSTS")
+    assert create_app({"INSTANCE_PATH": str(tmp_path / "instance")}).config["TRUSTED_HOSTS"] is None

@@ -80,7 +80,8 @@ def labels() -> dict[str, str]:
 
 
 def public_base(url_root: str) -> str:
-    """Where buyers' links point: the configured PUBLIC_URL, else this server."""
+    """Where buyers' links point: the configured PUBLIC_URL, else ``url_root``, which the
+    caller takes from :func:`pos.links.public_base` (never from the request's Host)."""
     return (current_app.config.get("PUBLIC_URL") or url_root).rstrip("/")
 
 

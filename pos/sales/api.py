@@ -7,6 +7,7 @@ from datetime import date
 from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 
+from pos import links
 from pos.api import endpoint, exhibitor_in_question
 from pos.errors import Invalid
 from pos.extensions import db
@@ -63,7 +64,7 @@ def record_sale(user, body: SaleIn):
             current_app._get_current_object(),
             sale_id=result.body["id"],
             buyer_email=body.buyer.email if body.buyer else None,
-            url_root=request.url_root,
+            url_root=links.public_base(),
         )
     return result.body, result.status
 

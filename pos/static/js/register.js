@@ -913,7 +913,11 @@ function saleDone(sale, entry) {
   $("show-receipt").href = sale.public_receipt_url;
   $("done-qr").src = receipt ? qrDataUrl(receipt.qr_url) : `${sale.public_receipt_url}/qr.svg`;
   const phone = ((sale.buyer || {}).phone || "").replace(/[^0-9]/g, "").replace(/^0/, "62");
-  const link = new URL(sale.public_receipt_url, window.location.origin).href;
+  // The buyer's link as the receipts print it (POS_PUBLIC_URL, else a checked host:
+  // pos/links.py), not this tablet's own address.
+  const link = receiptContext.public_base
+    ? receiptContext.public_base + sale.public_receipt_url
+    : new URL(sale.public_receipt_url, window.location.origin).href;
   $("share-whatsapp").hidden = !phone;
   if (phone) $("share-whatsapp").href = `https://wa.me/${phone}?text=${encodeURIComponent(`${sale.receipt_number || sale.offline_number}: ${link}`)}`;
   // The sale is done: the cart goes (it is on the server or in the outbox).
