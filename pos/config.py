@@ -52,6 +52,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Product photos (thumbnail and display size of each); default: instance/photos.
         "PHOTOS_DIR": None,
         "PHOTO_MAX_BYTES": 24 * 1024 * 1024,
+        # How long an upload waits while this process decodes another photo (then 503).
+        "PHOTO_WAIT_SECONDS": 30,
         # Where buyers' phones reach the app (receipt QR codes, links); default: the host
         # the tablet used if it is trusted, else this machine's LAN address (pos/links.py).
         "PUBLIC_URL": None,

@@ -73,6 +73,13 @@ class Conflict(PosError):
     code = "conflict"
 
 
+class Busy(PosError):
+    """The server is at its limit for this kind of work: try again shortly."""
+
+    status = 503
+    code = "busy"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
