@@ -22,8 +22,18 @@ def _create_app() -> Flask:
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
-def main() -> None:
+def cli() -> None:
     """Pameran POS: point of sale for exhibitions and craft fairs."""
+
+
+def main() -> None:
+    """The `pos` console script. What it creates (the instance folder, the database and
+    its journal files, kept documents, photos, the server's files) is its user's alone:
+    umask 077, beside the explicit modes each of those gets anyway."""
+    from pos.storage import private_umask
+
+    private_umask()
+    cli()
 
 
 def _fail(exc: PosError) -> None:

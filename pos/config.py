@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from pos.links import trusted_hosts_setting
+from pos.storage import PRIVATE_FILE, PRIVATE_FOLDER, keep_private, make_private_folder
 
 SECRET_KEY_FILE = "secret_key"
 
@@ -95,8 +96,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
 
 
 def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
-    """Fill app.config in order of precedence and make sure the instance folder exists."""
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    """Fill app.config in order of precedence and make sure the instance folder exists,
+    readable by this user only (it holds the database, the secret key, the CA's key)."""
+    instance = make_private_folder(Path(app.instance_path))
+    keep_private(instance, PRIVATE_FOLDER)
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
     for env_name, key in ENV_SETTINGS.items():
@@ -116,6 +119,8 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     # A relative folder is taken inside the instance folder.
     photos = Path(app.instance_path) / (app.config["PHOTOS_DIR"] or "photos")
     app.config["PHOTOS_DIR"] = str(photos.resolve())
+    for folder in (receipts, photos):  # made 0700 when first written to
+        keep_private(folder, PRIVATE_FOLDER)
     for key in ("TLS_CERT", "TLS_KEY"):
         if app.config[key]:
             app.config[key] = str((Path(app.instance_path) / app.config[key]).resolve())
@@ -127,15 +132,20 @@ def _instance_secret_key(instance: Path) -> str:
     """Read the key kept in the instance folder, creating it once (never committed)."""
     path = instance / SECRET_KEY_FILE
     try:
-        return path.read_text().strip()
+        key = path.read_text().strip()
     except FileNotFoundError:
         pass
+    else:
+        keep_private(path, PRIVATE_FILE)
+        return key
     key = secrets.token_hex(32)
     # Write aside, then link into place: link fails if another worker won the race,
-    # and nobody ever reads a half-written key.
+    # and nobody ever reads a half-written key. Created 0600: never readable by others.
     tmp = instance / f".{SECRET_KEY_FILE}.{os.getpid()}"
-    tmp.write_text(key)
-    tmp.chmod(0o600)
+    tmp.unlink(missing_ok=True)  # left by a start cut short
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
     try:
         os.link(tmp, path)
     except FileExistsError:

@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from pos.storage import PRIVATE_FILE, create_private_file, keep_private, make_private_folder
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 NAMING_CONVENTION = {
@@ -151,8 +153,8 @@ def configure_engine_options(app: Flask) -> None:
     if is_sqlite(url):
         options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         database = sa.make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _private_database_file(Path(database))
     else:
         options.setdefault("pool_pre_ping", True)
         if sa.make_url(url).get_backend_name() == "postgresql":
@@ -160,6 +162,16 @@ def configure_engine_options(app: Flask) -> None:
             # GROUP BYs do, and spends longer compiling than the query then runs.
             options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _private_database_file(database: Path) -> None:
+    """The SQLite file created 0600 before SQLite opens it (in a folder made 0700), or
+    narrowed to 0600 if it exists: it holds password hashes and buyers' phones. SQLite
+    gives its -wal and -shm files the database file's permissions."""
+    make_private_folder(database.parent)
+    if not create_private_file(database):
+        for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            keep_private(path, PRIVATE_FILE)
 
 
 def register_engine_events(app: Flask) -> None:
