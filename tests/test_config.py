@@ -93,7 +93,7 @@ def test_a_clone_has_the_instance_and_receipts_folders_with_only_their_readme_in
         "instance/secret_key",
         "instance/tls/ca.key",
         "instance/photos/ab.jpg",
-        "receipts/1/A03/A03-000001.pdf",
+        "receipts/exhibitors/1/sale-1.pdf",
     ]
     ignored = subprocess.run(
         ["git", "check-ignore", "--no-index", *written, "instance/README.md", "receipts/README.md"],
