@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, StringConstraints
 
+from pos.db import MAX_ID
 from pos.money import MAX_MONEY
 
 # Money: an integer count of the currency's smallest unit in use (IDR: rupiah).
 Money = Annotated[int, Field(ge=0, le=MAX_MONEY, description="Integer, smallest currency unit")]
-Id = Annotated[int, Field(ge=1, le=2**62)]
+# An id in a body or a query string: what the database's id columns hold (pos.db).
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=4000)]

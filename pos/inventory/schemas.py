@@ -103,7 +103,7 @@ class RegisterCatalogue(BaseModel):
 
 
 class ProductQuery(QuerySchema):
-    exhibitor_id: int | None = None
+    exhibitor_id: Id | None = None
     q: str = ""
     category: Category | None = None
     include_inactive: bool = False
@@ -147,7 +147,7 @@ class MovementList(BaseModel):
 
 
 class CatalogueQuery(QuerySchema):
-    exhibitor_id: int | None = None
+    exhibitor_id: Id | None = None
 
 
 class ImportError_(BaseModel):

@@ -113,4 +113,4 @@ class ExhibitorList(BaseModel):
 
 class ExhibitorQuery(QuerySchema):
     q: str = ""
-    event_id: int | None = None
+    event_id: Id | None = None

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from pos.api import QuerySchema
+from pos.schemas import Id
 
 LANG_DESCRIPTION = (
     "Without it, machine column names (stable, never translated). id or en: headers, "
@@ -16,7 +17,7 @@ LANG_DESCRIPTION = (
 
 
 class DailyQuery(QuerySchema):
-    exhibitor_id: int | None = None
+    exhibitor_id: Id | None = None
     date: str | None = None
 
 
@@ -60,7 +61,7 @@ class DailySummary(BaseModel):
 
 
 class EventQuery(QuerySchema):
-    event_id: int | None = None
+    event_id: Id | None = None
     date: str | None = None
 
 

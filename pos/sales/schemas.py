@@ -158,7 +158,7 @@ class SaleList(BaseModel):
 
 
 class SaleQuery(QuerySchema):
-    exhibitor_id: int | None = None
+    exhibitor_id: Id | None = None
     date: str | None = None
 
 
@@ -238,7 +238,7 @@ class ShiftList(BaseModel):
 
 
 class ShiftQuery(QuerySchema):
-    exhibitor_id: int | None = None
+    exhibitor_id: Id | None = None
 
 
 class DeviceIn(InputSchema):
@@ -254,7 +254,7 @@ class DeviceOut(BaseModel):
 class WaitingSalesIn(BaseModel):
     """A tablet's "Export waiting sales" file."""
 
-    exhibitor_id: int
+    exhibitor_id: Id
     sales: Annotated[list[dict], Field(max_length=5000)]
 
 
