@@ -175,3 +175,44 @@ def test_an_id_beyond_the_database_in_a_query_is_a_422_naming_it(client, organiz
                     answers[(method, path, parameter["name"], big)] = (response.status_code, field)
     assert len(answers) >= 3 * 15
     assert answers == {key: (422, key[2]) for key in answers}
+
+
+def _integers(node, where=""):
+    """Every integer schema of the document, with where it is."""
+    if isinstance(node, dict):
+        if node.get("type") == "integer" or "integer" in (node.get("type") or []):
+            yield where, node
+        for key, value in node.items():
+            yield from _integers(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _integers(value, f"{where}/{index}")
+
+
+def test_every_integer_a_client_sends_is_bounded_in_the_document(client):
+    """Ids, money, counts: the document gives the range the app takes, so no number
+    beyond what the database holds is a valid request."""
+    from pos.db import MAX_ID
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    inputs = {
+        name
+        for name, schema in doc["components"]["schemas"].items()
+        if name.endswith(("In", "Patch")) or name in ("SaleItemIn", "WaitingSalesIn")
+    }
+    found = [
+        (where, schema)
+        for name in inputs
+        for where, schema in _integers(doc["components"]["schemas"][name], name)
+    ]
+    found += [
+        (f"{method} {path} {p['name']}", p["schema"])
+        for path, operations in doc["paths"].items()
+        for method, operation in operations.items()
+        for p in operation.get("parameters", [])
+        for _where, schema in _integers(p["schema"])
+    ]
+    assert len(found) > 40
+    unbounded = [w for w, s in found if "minimum" not in s or "maximum" not in s]
+    assert unbounded == []
+    assert all(s["maximum"] <= MAX_ID for w, s in found if w.endswith("_id"))

@@ -18,7 +18,9 @@ class ReceiptQuery(QuerySchema):
 class LabelQuery(QuerySchema):
     exhibitor_id: Id | None = None
     ids: str = Field(
-        "", description="Comma-separated product ids; all the booth's products when empty"
+        "",
+        pattern=r"^[0-9, ]*$",
+        description="Comma-separated product ids; all the booth's products when empty",
     )
     include_unsellable: bool = Field(
         False,

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from pos.api import QuerySchema
-from pos.schemas import Id
+from pos.schemas import Day, Id
 
 LANG_DESCRIPTION = (
     "Without it, machine column names (stable, never translated). id or en: headers, "
@@ -18,7 +18,7 @@ LANG_DESCRIPTION = (
 
 class DailyQuery(QuerySchema):
     exhibitor_id: Id | None = None
-    date: str | None = None
+    date: Day | None = None
 
 
 class DailyExportQuery(DailyQuery):
@@ -62,7 +62,7 @@ class DailySummary(BaseModel):
 
 class EventQuery(QuerySchema):
     event_id: Id | None = None
-    date: str | None = None
+    date: Day | Literal["today"] | None = None
 
 
 class EventExportQuery(EventQuery):
