@@ -216,3 +216,17 @@ def test_every_integer_a_client_sends_is_bounded_in_the_document(client):
     unbounded = [w for w, s in found if "minimum" not in s or "maximum" not in s]
     assert unbounded == []
     assert all(s["maximum"] <= MAX_ID for w, s in found if w.endswith("_id"))
+
+
+def test_an_integer_written_with_a_zero_fraction_is_that_integer(client):
+    """JSON has one number type and the document's "integer" is any number without a
+    fraction (the schema fuzz run sent 4969.0): 5.0 counts 5; 5.5 and "5" stay refused."""
+    booth = factories.Booth(factories.make_event(), "W1")
+    headers = factories.auth_headers(client, booth.manager)
+    url = f"/api/v1/products/{booth.product.id}/stock-adjustments"
+    taken = client.post(url, json={"delta": 5.0, "reason": "Recount"}, headers=headers)
+    assert taken.status_code == 201, taken.get_json()
+    assert (taken.get_json()["delta"], taken.get_json()["stock_after"]) == (5, 10)
+    for delta in (5.5, "5"):
+        refused = client.post(url, json={"delta": delta, "reason": "Recount"}, headers=headers)
+        assert (refused.status_code, refused.get_json()["fields"][0]["field"]) == (422, "delta")
