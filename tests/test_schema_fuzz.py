@@ -97,3 +97,12 @@ def test_the_api_keeps_its_document(app, client, world, label):
             assert error not in SHAPE_ERRORS, (case.as_curl_command(), response.text)
 
     run()
+
+
+def test_the_run_covers_every_operation_of_the_document():
+    assert len(OPERATIONS) >= 50
+    assert {
+        "POST /api/v1/sales",
+        "POST /api/v1/products/import",
+        "GET /api/v1/reports/event.xlsx",
+    } <= set(OPERATIONS)
