@@ -31,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
     from pos import api
     from pos.auth import api as auth_api
     from pos.auth import views as auth_views
+    from pos.db import register_id_converter
     from pos.inventory import api as inventory_api
     from pos.inventory import views as inventory_views
     from pos.organizer import api as organizer_api
@@ -45,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
     from pos.sales import views as sales_views
     from pos.tls import views as tls_views
 
+    register_id_converter(app)  # first: routes bind their converters when added
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(organizer_views.bp)
     app.register_blueprint(inventory_views.bp)

@@ -20,6 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from pos.storage import PRIVATE_FILE, create_private_file, keep_private, make_private_folder
 
@@ -35,9 +37,33 @@ NAMING_CONVENTION = {
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
+# Every id is an INTEGER column: 32 bits on PostgreSQL (SQLite's holds 64). A number
+# beyond it names nothing, and one beyond 2**63 - 1 cannot even be asked of SQLite (the
+# driver raises OverflowError). So every id that comes in, in a path (IdConverter), a
+# query string or a body (pos.schemas.Id), is held to 1..MAX_ID before any query.
+MAX_ID = 2**31 - 1
+
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "pos_write_intent", default=False
 )
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: an id from 1 to MAX_ID, else 404, as for an id that
+    names nothing, whatever the method (werkzeug's own range check would answer 405
+    when a route has a rule for another method on the same path)."""
+
+    def to_python(self, value: str) -> int:
+        digits = value.lstrip("0")
+        # Python reads no more than 4300 digits: the length is checked first.
+        if not digits or len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+            raise NotFound()
+        return int(digits)
+
+
+def register_id_converter(app: Flask) -> None:
+    """Make ``<int:...>`` the bounded IdConverter; before any blueprint adds its routes."""
+    app.url_map.converters["int"] = IdConverter
 
 
 class Model(DeclarativeBase):

@@ -44,9 +44,10 @@ def register_security(app: Flask) -> None:
     def _refuse_nul_characters() -> None:
         # PostgreSQL text cannot hold NUL (SQLite can): refuse it in every input, so both
         # databases answer the same clear 400 instead of a 500 from the driver.
-        texts = [text for pair in request.args.items(multi=True) for text in pair]
+        texts = [text or "" for pair in request.args.items(multi=True) for text in pair]
         if request.mimetype in FORM_TYPES:
-            texts += [text for pair in request.form.items(multi=True) for text in pair]
+            # A part without a name is named None.
+            texts += [text or "" for pair in request.form.items(multi=True) for text in pair]
         nul = any("\x00" in text for text in texts)
         if not nul and request.is_json:
             raw = request.get_data()

@@ -7,17 +7,22 @@ in Excel or LibreOffice. Given a language (``lang=id|en``, what the pages ask fo
 headers, sheet names and labels are in that language, and a CSV is written as Excel
 reads it in that locale: UTF-8 with a BOM, semicolons in Indonesian (whose decimal
 separator is the comma), commas in English. Amounts stay whole numbers either way.
+
+Every cell goes through pos/cells.py: a name that a spreadsheet would run as a formula
+is written as text. Any new CSV export is written with :func:`_csv` (or pos/cells.py's
+writer), and any XLSX row with ``cells.append_row``, never with csv/openpyxl directly.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+
+from pos import cells
 
 METHODS = ("cash", "qris", "card", "transfer", "ewallet")
 CATEGORIES = ("painting", "jewellery", "endek", "craft", "other")
@@ -93,10 +98,12 @@ def _labels(lang: str | None) -> dict[str, str] | None:
 
 
 def _csv(header: list[str], rows: list[list[Any]], lang: str | None) -> str:
+    """A CSV file as the reader's spreadsheet opens it, every cell neutralised against
+    formula injection (pos/cells.py)."""
     out = io.StringIO()
     if lang is not None:
         out.write("\ufeff")  # Excel takes the file for UTF-8 only with the BOM
-    writer = csv.writer(out, delimiter=DELIMITERS.get(lang or "en", ","))
+    writer = cells.CsvWriter(out, delimiter=DELIMITERS.get(lang or "en", ","))
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()
@@ -151,7 +158,7 @@ def event_rows_xlsx(event: Any, rows: list[list[Any]], lang: str | None = None) 
     sheet = book.active
     sheet.title = words["sheet_rows"] if words else "Per booth per day"
     header = [words[c] for c in EVENT_COLUMNS] if words else list(EVENT_COLUMNS)
-    sheet.append(header)
+    cells.append_row(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     money_columns = {
@@ -161,7 +168,7 @@ def event_rows_xlsx(event: Any, rows: list[list[Any]], lang: str | None = None) 
         or name.startswith(("paid_", "category_"))
     }
     for values in rows:
-        sheet.append(values if words else [_iso(v) for v in values])
+        cells.append_row(sheet, values if words else [_iso(v) for v in values])
         if words:
             sheet.cell(row=sheet.max_row, column=1).number_format = DATE_FORMATS[lang]
         for column in money_columns:
@@ -181,11 +188,11 @@ def event_rows_xlsx(event: Any, rows: list[list[Any]], lang: str | None = None) 
         ("last_day", event.ends_on),
     ):
         if words:
-            info.append([words[key], value or ""])
+            cells.append_row(info, [words[key], value or ""])
             if isinstance(value, date):
                 info.cell(row=info.max_row, column=2).number_format = DATE_FORMATS[lang]
         else:
-            info.append([key.replace("_", " "), _iso(value) if value else ""])
+            cells.append_row(info, [key.replace("_", " "), _iso(value) if value else ""])
     info.column_dimensions["A"].width = 18
     info.column_dimensions["B"].width = 40
     buffer = io.BytesIO()

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from pos.api import QuerySchema
+from pos.schemas import Day, Id
 
 LANG_DESCRIPTION = (
     "Without it, machine column names (stable, never translated). id or en: headers, "
@@ -16,8 +17,8 @@ LANG_DESCRIPTION = (
 
 
 class DailyQuery(QuerySchema):
-    exhibitor_id: int | None = None
-    date: str | None = None
+    exhibitor_id: Id | None = None
+    date: Day | None = None
 
 
 class DailyExportQuery(DailyQuery):
@@ -60,8 +61,8 @@ class DailySummary(BaseModel):
 
 
 class EventQuery(QuerySchema):
-    event_id: int | None = None
-    date: str | None = None
+    event_id: Id | None = None
+    date: Day | Literal["today"] | None = None
 
 
 class EventExportQuery(EventQuery):

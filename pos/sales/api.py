@@ -13,6 +13,7 @@ from pos.errors import Invalid
 from pos.extensions import db
 from pos.sales import offline, service
 from pos.sales.schemas import (
+    IDEMPOTENCY_KEY_HEADER,
     DeviceIn,
     DeviceOut,
     DiscardIn,
@@ -55,6 +56,7 @@ def _day(text: str | None) -> date | None:
     status=201,
     errors=(400, 404, 409),
     deferred_write=True,
+    headers={"Idempotency-Key": IDEMPOTENCY_KEY_HEADER},
 )
 def record_sale(user, body: SaleIn):
     result = service.record_sale(user, body, idempotency_key=request.headers.get("Idempotency-Key"))

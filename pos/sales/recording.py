@@ -45,10 +45,11 @@ from pos.sales.models import (
     SaleLine,
 )
 from pos.sales.numbers import local_day, local_hour, next_number, receipt_number
+from pos.sales.schemas import MAX_IDEMPOTENCY_KEY
 from pos.sales.shifts import ensure_open_shift
 from pos.schemas import iso_local
 
-MAX_KEY_LENGTH = 200
+MAX_KEY_LENGTH = MAX_IDEMPOTENCY_KEY
 
 
 class IdempotencyKeyReused(Invalid):

