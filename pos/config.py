@@ -33,6 +33,8 @@ ENV_SETTINGS = {
     "POS_SMTP_TLS": "SMTP_TLS",
     "POS_TLS_CERT": "TLS_CERT",
     "POS_TLS_KEY": "TLS_KEY",
+    "POS_PROXY_COUNT": "PROXY_COUNT",
+    "POS_HSTS_MAX_AGE": "HSTS_MAX_AGE",
 }
 
 
@@ -77,6 +79,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # app's own certificate authority; relative paths are inside the instance folder.
         "TLS_CERT": None,
         "TLS_KEY": None,
+        # How many reverse proxies stand in front of the app (each appending to
+        # X-Forwarded-For and setting X-Forwarded-Proto/-Host). 0: none, and nothing of
+        # X-Forwarded-* is believed, whoever sends it (pos/security.py).
+        "PROXY_COUNT": 0,
+        # Strict-Transport-Security on HTTPS answers (0: not sent).
+        "HSTS_MAX_AGE": 365 * 24 * 3600,
         # Flask-Compress: text answers (pages, JSON, scripts, styles, SVG, CSV) with the
         # best of zstd, Brotli and gzip the browser accepts; never images or PDFs, which
         # are compressed already. Below one network packet it gains nothing.
@@ -112,6 +120,8 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     app.json.sort_keys = False  # answers keep the order of their schema
     app.config["TOKEN_TTL_HOURS"] = int(app.config["TOKEN_TTL_HOURS"])
     app.config["TRUSTED_HOSTS"] = trusted_hosts_setting(app.config["TRUSTED_HOSTS"])
+    for key in ("PROXY_COUNT", "HSTS_MAX_AGE"):
+        app.config[key] = _whole_number(key, app.config[key])
     receipts = Path(app.config["RECEIPTS_DIR"])
     if not receipts.is_absolute():
         receipts = Path(app.root_path).parent / receipts
@@ -126,6 +136,14 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
             app.config[key] = str((Path(app.instance_path) / app.config[key]).resolve())
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _whole_number(key: str, value: Any) -> int:
+    """A setting that is a count: 0 or more, given as a number or its digits."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isascii() or not text.isdigit():
+        raise ValueError(f"POS_{key} must be a whole number, 0 or more (got {value!r})")
+    return int(text)
 
 
 def _instance_secret_key(instance: Path) -> str:

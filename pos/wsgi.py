@@ -119,6 +119,10 @@ def _serve_gunicorn(
                 "proc_name": "pameran-pos",
                 # No runtime control socket: several servers may run side by side.
                 "control_socket_disable": True,
+                # X-Forwarded-Proto is believed by the app alone, and only from the
+                # proxies POS_PROXY_COUNT names (pos/security.py); gunicorn's own default
+                # would believe it from any client on 127.0.0.1.
+                "forwarded_allow_ips": "",
                 "when_ready": lambda _arbiter: _print_banner(banner_lines),
             }
             if certificate:

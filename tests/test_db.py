@@ -91,3 +91,29 @@ def test_a_reading_transaction_leaves_the_write_lock_free(db):
     finally:
         other.close()
         db.session.rollback()
+
+
+def test_audit_entries_written_before_they_named_their_event_get_it_on_upgrade(db):
+    from flask_migrate import downgrade
+
+    from pos.db import MIGRATIONS_DIR, upgrade_schema
+
+    event = factories.make_event()
+    booth = factories.Booth(event, "B12")
+    bound = factories.make_user("organizer")
+    bound.event_id = event.id
+    db.session.add(AuditEntry(action="login", user_id=bound.id, username=bound.username))
+    db.session.add(AuditEntry(action="login_failed", username="nobody"))
+    db.session.execute(sa.update(AuditEntry).values(event_id=None))
+    db.session.commit()
+    event_id, booth_id, bound_id = event.id, booth.exhibitor.id, bound.id
+    db.session.close()
+    with write_intent():
+        downgrade(directory=str(MIGRATIONS_DIR), revision="15dbde00ed3e")
+    upgrade_schema()
+
+    entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
+    by_booth = [e.event_id for e in entries if e.exhibitor_id == booth_id]
+    assert by_booth and set(by_booth) == {event_id}
+    assert [e.event_id for e in entries if e.user_id == bound_id] == [event_id]
+    assert [e.event_id for e in entries if e.username == "nobody"] == [None]

@@ -112,11 +112,17 @@ class ApiToken(CreatedAtMixin, Model):
 
 
 class AuditEntry(Model):
-    """Who did what and when: sign-ins (and failures), voids, refunds, price overrides,
-    stock adjustments and changes to users."""
+    """Who did what, when and from which address: sign-ins (and failures), voids,
+    refunds, price overrides, stock adjustments, changes to users, events, exhibitors,
+    products and their photos. ``event_id`` is the event it belongs to (the booth's, or
+    the one its organizer runs); None for what belongs to no event (an organizer of
+    every event signing in, a failed sign-in under an unknown name)."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (sa.Index("ix_audit_entry_exhibitor_at", "exhibitor_id", "at"),)
+    __table_args__ = (
+        sa.Index("ix_audit_entry_exhibitor_at", "exhibitor_id", "at"),
+        sa.Index("ix_audit_entry_event_at", "event_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

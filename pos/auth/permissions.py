@@ -7,6 +7,9 @@ Every service that touches an exhibitor's data calls :func:`require` (or filters
 - manager: everything of their own exhibitor: catalogue, stock, sales, voids, refunds,
   reports, their cashiers;
 - cashier: see their exhibitor's catalogue, sell, reprint.
+
+The audit log (:func:`audit_scope`): an organizer reads the entries of the events they
+run; a manager those of their own booth (the REPORT right); a cashier none.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from enum import Enum
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from pos.auth.models import CASHIER, MANAGER, ORGANIZER, User
+from pos.auth.models import CASHIER, MANAGER, ORGANIZER, AuditEntry, User
 from pos.errors import Forbidden
 from pos.organizer.models import Event, Exhibitor
 
@@ -85,3 +88,23 @@ def exhibitor_scope(user: User) -> sa.ColumnElement[bool]:
     if user.role == ORGANIZER:
         return sa.true() if user.event_id is None else Exhibitor.event_id == user.event_id
     return Exhibitor.id == user.exhibitor_id
+
+
+def audit_scope(user: User | None, event: Event) -> sa.ColumnElement[bool]:
+    """A WHERE clause on AuditEntry: the entries of ``event`` that ``user`` may read.
+
+    An organizer of the event reads all of its entries, and one who runs every event
+    also those of no event (such organizers signing in, failed sign-ins under unknown
+    names); a manager reads those of their own booth at the event. Raises Forbidden for
+    anyone else (cashiers, another event's organizer or manager).
+    """
+    if user is not None and user.role == ORGANIZER:
+        require_organizer(user, event)
+        if user.event_id is None:
+            return sa.or_(AuditEntry.event_id == event.id, AuditEntry.event_id.is_(None))
+        return AuditEntry.event_id == event.id
+    exhibitor = user.exhibitor if user is not None else None
+    if exhibitor is None or exhibitor.event_id != event.id:
+        raise Forbidden(_("You may not read this audit log."))
+    require(user, Action.REPORT, exhibitor)
+    return AuditEntry.exhibitor_id == exhibitor.id

@@ -8,11 +8,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -54,12 +55,23 @@ def audit(
     event_id: int | None = None,
     target: Any = None,
     username: str = "",
-    ip: str = "",
+    ip: str | None = None,
     **details: Any,
 ) -> AuditEntry:
-    """Add an entry to the audit log (flushed with the caller's transaction)."""
+    """Add an entry to the audit log (flushed with the caller's transaction).
+
+    The booth defaults to the user's, the event to the booth's (else to the event an
+    organizer runs), so each event's organizers find their entries; the client's
+    address to the request's (``request.remote_addr``: the proxies' word only where
+    POS_PROXY_COUNT trusts them, pos/security.py). Dates and decimals in ``details`` are
+    written as text.
+    """
     if exhibitor_id is None and user is not None:
         exhibitor_id = user.exhibitor_id
+    if event_id is None:
+        event_id = _event_of(exhibitor_id, user)
+    if ip is None:
+        ip = (request.remote_addr or "") if has_request_context() else ""
     entry = AuditEntry(
         action=action,
         user_id=user.id if user is not None else None,
@@ -69,10 +81,31 @@ def audit(
         target_id=getattr(target, "id", None),
         username=username or (user.username if user else ""),
         ip=ip[:64],
-        details=details,
+        details=_plain(details),
     )
     db.session.add(entry)
     return entry
+
+
+def _event_of(exhibitor_id: int | None, user: User | None) -> int | None:
+    if exhibitor_id is not None:
+        with db.session.no_autoflush:  # never flush the caller's half-made changes
+            exhibitor = db.session.get(Exhibitor, exhibitor_id)
+        return exhibitor.event_id if exhibitor is not None else None
+    return user.event_id if user is not None else None
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON can hold it: dates in ISO 8601, decimals as their digits."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 10.00 → "10", 2.50 → "2.5"
+    return value
 
 
 def _recent_failures(action: str, *, username: str = "", user_id: int | None = None) -> int:

@@ -314,6 +314,17 @@ def create_product(actor: User, *, exhibitor_id: int, stock: int = 0, **fields: 
     db.session.add(product)
     db.session.flush()
     move_stock(product, stock, "opening", actor, reason="")
+    audit(
+        "product_created",
+        actor,
+        exhibitor_id=product.exhibitor_id,
+        target=product,
+        sku=product.sku,
+        name=product.name,
+        category=product.category,
+        price=product.price,
+        stock=stock,
+    )
     return product
 
 
@@ -405,12 +416,21 @@ def _audit_price(actor: User, product: Product, old_price: int) -> None:
 
 def update_product(actor: User, product: Product, changes: dict[str, Any]) -> Product:
     """Change a product's fields. A new stock figure is written as an adjustment; a new
-    price is audited. Raises Forbidden, Invalid, Conflict (duplicate SKU)."""
+    price, a withdrawal from sale (``active`` false) and a return to it are audited.
+    Raises Forbidden, Invalid, Conflict (duplicate SKU)."""
     permissions.require(actor, Action.MANAGE, product.exhibitor)
-    old_price = product.price
+    old_price, was_active = product.price, product.active
     new_stock = _apply_changes(actor, product, changes)
     db.session.flush()
     _audit_price(actor, product, old_price)
+    if product.active != was_active:
+        audit(
+            "product_restored" if product.active else "product_withdrawn",
+            actor,
+            exhibitor_id=product.exhibitor_id,
+            target=product,
+            sku=product.sku,
+        )
     if new_stock is not None and new_stock != product.stock:
         adjust_stock(
             actor, product, new_stock - product.stock, _("Stock corrected in the product form")
@@ -469,7 +489,7 @@ def review_count(actor: User, status: str = PENDING, exhibitor_id: int | None = 
 
 
 def set_photo(actor: User, product: Product, content: bytes | None) -> Product:
-    """Give the product a photo (the upload's bytes), or take it away (None).
+    """Give the product a photo (the upload's bytes), or take it away (None); audited.
 
     The upload is checked and stored before the product changes; a refused file changes
     nothing. Raises Forbidden, Invalid (not a photo, damaged, too many pixels) or
@@ -477,6 +497,11 @@ def set_photo(actor: User, product: Product, content: bytes | None) -> Product:
     permissions.require(actor, Action.MANAGE, product.exhibitor)
     photo = photos.store(content) if content is not None else None
     if photo != product.photo:
+        where = {"exhibitor_id": product.exhibitor_id, "target": product, "sku": product.sku}
+        if photo is None:
+            audit("product_photo_removed", actor, photo=product.photo, **where)
+        else:
+            audit("product_photo_set", actor, photo=photo, replaced=product.photo, **where)
         product.photo = photo
         _send_back_for_review(actor, product, ["photo"], changed=True)
     db.session.flush()
@@ -733,6 +758,7 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
         exhibitor_id=exhibitor.id,
         created=len(created),
         updated=updated,
+        created_skus=[product.sku for product, _stock in created],
     )
     db.session.flush()
     return {"created": len(created), "updated": updated, "errors": []}

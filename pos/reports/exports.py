@@ -1,5 +1,5 @@
-"""The reports as spreadsheets: a booth's daily summary (CSV) and the event's rows per
-booth per day (CSV and XLSX).
+"""The reports as spreadsheets: a booth's daily summary (CSV), the event's rows per
+booth per day (CSV and XLSX), and the audit log's entries (CSV).
 
 Two readers: scripts, which rely on stable machine column names (``section,key,...``,
 ``date,booth,...``: the API's default, never translated), and people, who open the file
@@ -33,6 +33,7 @@ EVENT_COLUMNS = (
     + [f"category_{c}" for c in CATEGORIES]
 )
 DAILY_COLUMNS = ["section", "key", "name", "quantity", "amount"]
+AUDIT_COLUMNS = ["at", "action", "user", "booth", "target", "ip", "details"]
 LANGUAGES = ("id", "en")
 # Excel in Indonesian reads "1,5" as a number, so its list separator is the semicolon.
 DELIMITERS = {"id": ";", "en": ","}
@@ -78,6 +79,12 @@ def _words() -> dict[str, str]:
         "currency": _("Currency"),
         "first_day": _("First day"),
         "last_day": _("Last day"),
+        "at": _("When"),
+        "action": _("Action"),
+        "user": _("User"),
+        "target": _("Concerning"),
+        "ip": _("IP address"),
+        "details": _("Details"),
     }
     for method in METHODS:
         label = str(METHOD_LABELS[method])
@@ -145,6 +152,13 @@ def event_rows_csv(rows: list[list[Any]], lang: str | None = None) -> str:
     words = _labels(lang)
     header = [words[c] for c in EVENT_COLUMNS] if words else list(EVENT_COLUMNS)
     return _csv(header, [[_iso(v) for v in row] for row in rows], lang)
+
+
+def audit_log_csv(rows: list[list[Any]], lang: str | None = None) -> str:
+    """Audit entries (AUDIT_COLUMNS, as pos/reports/audit.py lays them out), one row each."""
+    words = _labels(lang)
+    header = [words[c] for c in AUDIT_COLUMNS] if words else list(AUDIT_COLUMNS)
+    return _csv(header, rows, lang)
 
 
 def event_rows_xlsx(event: Any, rows: list[list[Any]], lang: str | None = None) -> bytes:

@@ -141,7 +141,8 @@ def test_wrong_credentials_get_401_with_an_error_at_the_password_and_sign_nobody
 
 def test_failed_sign_in_is_written_to_the_audit_log(client, a):
     client.post("/login", data={"username": a.manager.username, "password": "wrong-pw"})
-    assert audit_actions(a.manager.id) == ["login_failed"]
+    signing_in = [action for action in audit_actions(a.manager.id) if action.startswith("login")]
+    assert signing_in == ["login_failed"]
 
 
 @pytest.mark.parametrize(
