@@ -226,8 +226,11 @@ def set_current_event(actor: Any, event: Event, *, audited: bool = True) -> None
     db.session.flush()
 
 
-def current_event() -> Event | None:
-    """The current event: the one last made current, else the newest."""
+def current_event(actor: Any = None) -> Event | None:
+    """The current event: for an organizer tied to one event, that event (never one they
+    do not run); else the one last made current, else the newest."""
+    if actor is not None and actor.role == "organizer" and actor.event_id is not None:
+        return db.session.get(Event, actor.event_id)
     return db.session.scalar(
         sa.select(Event).order_by(Event.is_current.desc(), Event.id.desc()).limit(1)
     )
@@ -302,7 +305,7 @@ def create_exhibitor(actor: Any, *, event_id: int | None = None, **fields: Any) 
     event, Conflict when the booth code is taken at that event.
     """
     if event_id is None:
-        event = current_event()
+        event = current_event(actor)
         if event is None:
             raise Invalid(_("Create an event first."), field="event_id")
     else:

@@ -74,7 +74,7 @@ def event_report(
     from pos.organizer.service import current_event, get_event
 
     require_organizer(actor)
-    event = get_event(actor, event_id) if event_id else current_event()
+    event = get_event(actor, event_id) if event_id else current_event(actor)
     if event is None:
         raise Invalid(_("Create an event first."), field="event_id")
     require_organizer(actor, event)
@@ -163,9 +163,10 @@ def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list
     from pos.organizer.service import current_event, get_event
 
     require_organizer(actor)
-    event = get_event(actor, event_id) if event_id else current_event()
+    event = get_event(actor, event_id) if event_id else current_event(actor)
     if event is None:
         raise Invalid(_("Create an event first."), field="event_id")
+    require_organizer(actor, event)  # the current event may be one the actor does not run
     rows = []
     for r in queries.exhibitor_days(queries.Scope(event_id=event.id)):
         rows.append(

@@ -46,7 +46,7 @@ def daily():
 @login_required
 def dashboard():
     require_organizer(current_user)
-    event = current_event()
+    event = current_event(current_user)
     if event is None:
         return redirect(url_for("organizer.new_event"))
     return render_template(

@@ -339,8 +339,9 @@ def test_manager_cannot_create_a_manager_or_organizer(client, a, role):
             "locale": "en",
         },
     )
-    assert response.status_code != 302
-    assert field_errors(text(response), "role") or flashes(text(response), "error")
+    assert response.status_code == 200  # the form again
+    assert field_errors(text(response), "role") == ["Not a valid choice."]
+    assert flashes(text(response), "error") == []
     db.session.rollback()
     assert db.session.scalar(sa.select(User).where(User.username == "promoted")) is None
 
@@ -357,8 +358,8 @@ def test_manager_cannot_create_a_cashier_for_another_booth(client, a, b):
             "locale": "en",
         },
     )
-    assert response.status_code != 302
-    assert flashes(text(response), "error") or field_errors(text(response), "exhibitor_id")
+    assert response.status_code == 200  # the form again
+    assert flashes(text(response), "error") == ["You do not have access to this exhibitor."]
     db.session.rollback()
     assert db.session.scalar(sa.select(User).where(User.username == "planted")) is None
     assert (
@@ -405,7 +406,7 @@ def test_manager_sets_a_cashiers_pin(client, a):
 def test_malformed_pin_is_refused_with_an_error_at_the_pin_field(client, a, pin):
     sign_in(client, a.manager)
     response = client.post(f"/users/{a.cashier.id}/pin", data={"pin": pin})
-    assert response.status_code != 302
+    assert response.status_code == 200  # the form again
     assert field_errors(text(response), "pin") == ["A PIN is 4 to 6 digits."]
     assert reloaded(User, a.cashier.id).pin_hash is None
 
