@@ -111,6 +111,8 @@ def test_trusted_hosts_come_from_the_environment_as_flask_wants_them(tmp_path, m
     assert app.config["TRUSTED_HOSTS"] == ["kasir.pameran.example", ".venue.example", "pos.lan"]
     monkeypatch.delenv("POS_TRUSTED_HOSTS")
     assert create_app({"INSTANCE_PATH": str(tmp_path / "instance")}).config["TRUSTED_HOSTS"] is None
+
+
 def test_pos_proxy_count_in_the_environment_says_how_many_proxies_are_believed(
     tmp_path, monkeypatch
 ):
