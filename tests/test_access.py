@@ -307,6 +307,8 @@ def _calls_about_the_booth(w: World) -> dict[tuple[str, str], dict[str, Any]]:
         ("/api/v1/reports/event.csv", "GET"): {"query_string": event},
         ("/api/v1/reports/event.pdf", "GET"): {"query_string": event},
         ("/api/v1/reports/event.xlsx", "GET"): {"query_string": event},
+        ("/api/v1/audit", "GET"): {"query_string": ex},
+        ("/api/v1/audit.csv", "GET"): {"query_string": ex},
     }
 
 
@@ -453,6 +455,7 @@ _OWN_PAGES = {
     ("/exhibitors/new", "GET"): (403, 403, 200),
     ("/exhibitors/new", "POST"): (403, 403, 200),
     ("/dashboard", "GET"): (403, 403, 200),
+    ("/audit", "GET"): (403, 200, 200),  # a manager's own booth, an organizer's own event
     ("/photos/<name>", "GET"): (404, 404, 404),  # no such photo: names are content hashes
 }
 

@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "product_photo_set": _l("Product photo uploaded"),
     "product_photo_removed": _l("Product photo removed"),
     "product_reviewed": _l("Product reviewed"),
+    "product_sent_for_review": _l("Approved product changed, back to review"),
     "price_changed": _l("Price changed"),
     "stock_adjusted": _l("Stock adjusted"),
     "catalogue_imported": _l("Catalogue imported"),

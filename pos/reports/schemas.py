@@ -121,15 +121,15 @@ class EventReport(BaseModel):
 class AuditQuery(QuerySchema):
     """Filters of the audit log; days are the event's calendar days (YYYY-MM-DD)."""
 
-    event_id: int | None = Field(None, description="Default: the current event (organizers)")
+    event_id: Id | None = Field(None, description="Default: the current event (organizers)")
     date_from: date | None = Field(None, description="First event-local day")
     date_to: date | None = Field(None, description="Last event-local day")
     action: str = Field("", max_length=40, description="e.g. sale_voided, exhibitor_updated")
     username: str = Field("", max_length=80, description="Who acted (or the name typed)")
-    user_id: int | None = None
+    user_id: Id | None = None
     booth: str = Field("", max_length=20, description="A booth code of the event")
-    exhibitor_id: int | None = None
-    before: int | None = Field(None, description="next_before of the previous page")
+    exhibitor_id: Id | None = None
+    before: Id | None = Field(None, description="next_before of the previous page")
     limit: int = Field(50, ge=1, le=500)
 
     def wanted(self) -> Any:
