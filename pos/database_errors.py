@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import enum
 import errno
-import logging
 import random
 import shutil
 import sqlite3
@@ -35,8 +34,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
-
-log = logging.getLogger("pos.database")
 
 # A request is run at most this many times when the database aborts it as a deadlock or
 # serialization failure; then it is answered 503.
@@ -193,6 +190,8 @@ def note_fault(fault: Fault, exc: BaseException) -> None:
         since = _unlogged.pop(fault, 0)
     more = f" ({since} more refused since the last report)" if since else ""
     asked = f"{request.method} {request.path}" if has_request_context() else "-"
+    # A child of the app's logger, which has the app's handler once it is first used.
+    log = current_app.logger.getChild("database")
     log.warning(
         "%s: answering 503 to %s: %s%s",
         fault.value,
@@ -229,23 +228,28 @@ def forget_faults() -> None:
 def storage_health(connection: sa.Connection) -> dict[str, Any] | None:
     """None when the database and the documents have room; else why not: ``{"reason",
     "path"?, "free_bytes"?}``. Looks at the free space where the SQLite database and the
-    receipts are kept, SQLite's page limit, and (the only sign of PostgreSQL's disk,
-    which the app cannot see) whether this process was refused a write for a full disk
-    in the last minute with no write going through since."""
+    receipts are kept and SQLite's page limit; for PostgreSQL, whose disk the app cannot
+    see, also whether this process was refused a write for a full disk in the last
+    minute with no write going through since (another worker may still remember one
+    for up to that minute)."""
     places = [Path(current_app.config["RECEIPTS_DIR"])]
     if connection.dialect.name == "sqlite":
         database = connection.engine.url.database
         if database and database != ":memory:":
             places.insert(0, Path(database).parent)
-        pages = connection.exec_driver_sql("PRAGMA page_count").scalar()
-        limit = connection.exec_driver_sql("PRAGMA max_page_count").scalar()
-        if pages is not None and limit is not None and pages >= limit:
+        # On the driver's connection: a tenth of the cost through SQLAlchemy.
+        sqlite_connection = connection.connection.driver_connection
+        (pages,) = sqlite_connection.execute("PRAGMA page_count").fetchone()
+        (limit,) = sqlite_connection.execute("PRAGMA max_page_count").fetchone()
+        if pages >= limit:
             return {"reason": "database_page_limit"}
     for place in places:
         place = _existing(place)
         free = shutil.disk_usage(place).free
         if free < MIN_FREE_BYTES:
             return {"reason": "disk_full", "path": str(place), "free_bytes": free}
+    if connection.dialect.name == "sqlite":
+        return None  # the disk it is on said all there is to say
     with _log_lock:
         recent = _last_storage_fault and time.monotonic() - _last_storage_fault
     if recent and recent < STORAGE_FAULT_MEMORY_SECONDS:
