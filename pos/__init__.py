@@ -9,7 +9,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI."""
-    from pos import assets, config, errors, extensions, i18n, security
+    from pos import assets, config, database_errors, errors, extensions, i18n, security
     from pos.cli import register_cli
 
     app = Flask(
@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.register_security(app)
     assets.register_assets(app)
     errors.register_error_handlers(app)
+    database_errors.register_retries(app)
     register_blueprints(app)
     register_cli(app)
     return app

@@ -414,9 +414,17 @@ def register_api(app: Flask, domain_blueprints: list[Blueprint]) -> None:
 
     @app.get("/healthz")
     def healthz():
+        """200 when the app and the database answer and the disk has room; else 503 with
+        the reason (a database fault is answered by pos/errors.py)."""
         from sqlalchemy import text
 
+        from pos.database_errors import storage_health
         from pos.extensions import db
 
         db.session.execute(text("SELECT 1"))
+        full = storage_health(db.session.connection())
+        if full is not None:
+            message = _("The server's disk is full: sales cannot be saved until space is freed.")
+            body = {"status": "storage_full", "error": "storage_full", "message": message}
+            return body | full, 503, {"Retry-After": "60"}
         return {"status": "ok"}

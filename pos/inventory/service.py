@@ -2,12 +2,15 @@
 
 Stock only ever changes through :func:`move_stock`, which updates the product with a
 conditional UPDATE (never below zero, never above one for a one-of-a-kind item) and
-writes the matching StockMovement in the same transaction.
+writes the matching StockMovement in the same transaction (a sale's write phase runs
+the same kind of UPDATE itself). Whatever changes stock first locks the products with
+:func:`lock_products`, in one global order.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -522,6 +525,7 @@ def adjust_stock(actor: User, product: Product, delta: int, reason: str) -> Stoc
         raise Invalid(_("The change is a whole number other than 0."), field="delta")
     if abs(delta) > MAX_STOCK:
         raise Invalid(_("That change is too large."), field="delta")
+    lock_products([product.id])
     movement = move_stock(product, delta, "adjustment", actor, reason=reason)
     audit(
         "stock_adjusted",
@@ -569,6 +573,36 @@ TAKE_STOCK_ANYWAY = (
 )
 
 
+# Every write that changes stock locks the product rows it will change with this, in one
+# order (by id), before changing any of them: two writers then never hold one row each
+# while waiting for the other's (a PostgreSQL deadlock). FOR NO KEY UPDATE is the lock
+# the UPDATE itself takes, so nothing else (a foreign key's check) waits longer for it.
+_LOCK_PRODUCTS = (
+    sa.select(Product.id)
+    .where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(Product.id)
+    .with_for_update(key_share=True)
+)
+
+
+def lock_products(product_ids: Iterable[int]) -> list[int]:
+    """Lock the rows of the products whose stock this transaction is about to change, in
+    the one global order (product id), before the first change; returns the ids in that
+    order. Sales, offline sales, voids, refunds, stock adjustments and catalogue imports
+    all call it, so any two of them take shared products in the same order.
+
+    On PostgreSQL each row stays locked until the transaction ends. SQLite needs nothing:
+    a writing transaction holds the database's single write lock from its BEGIN
+    IMMEDIATE, so writers never interleave.
+    """
+    ids = sorted(set(product_ids))
+    if ids:
+        connection = db.session.connection()
+        if connection.dialect.name != "sqlite":
+            connection.execute(_LOCK_PRODUCTS, {"ids": ids})
+    return ids
+
+
 def move_stock(
     product: Product,
     delta: int,
@@ -579,7 +613,8 @@ def move_stock(
     sale_id: int | None = None,
     refund_id: int | None = None,
 ) -> StockMovement:
-    """Change stock by ``delta`` and record the movement; callers have checked rights.
+    """Change stock by ``delta`` and record the movement; callers have checked rights and
+    locked every product their transaction changes (:func:`lock_products`).
 
     The UPDATE itself refuses to go below zero (or above one for a one-of-a-kind item),
     so two tablets selling the last piece at once cannot both succeed.
@@ -671,9 +706,9 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
     (the caller rolls back) and the errors name row and column. Every row is checked
     before anything is written; then the new products, the changes and their stock
     movements ("opening" for a new product, "import" for a new stock figure) are written
-    in a few batched statements. The booth's products are locked first (FOR UPDATE on
-    PostgreSQL; SQLite's write lock does it), so a sale at the same moment waits and
-    the ledger stays exact. Raises Forbidden or NotFound for the exhibitor.
+    in a few batched statements. The booth's products are locked first (lock_products),
+    so a sale at the same moment waits and the ledger stays exact. Raises Forbidden or
+    NotFound for the exhibitor.
     """
     from pos.inventory.spreadsheets import parse_catalogue
 
@@ -681,11 +716,12 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
     parsed = parse_catalogue(content)
     if parsed.errors and not parsed.rows:
         return {"created": 0, "updated": 0, "errors": parsed.errors}
+    lock_products(
+        db.session.scalars(sa.select(Product.id).where(Product.exhibitor_id == exhibitor.id))
+    )
     existing = {
         p.sku.lower(): p
-        for p in db.session.scalars(
-            sa.select(Product).where(Product.exhibitor_id == exhibitor.id).with_for_update()
-        )
+        for p in db.session.scalars(sa.select(Product).where(Product.exhibitor_id == exhibitor.id))
     }
     # The rows that could be read are checked too, so one pass lists every problem.
     errors: list[dict[str, Any]] = list(parsed.errors)

@@ -4,10 +4,12 @@ Recording a sale is the hot path of the whole system and runs in two phases:
 
 1. *Read* (no write lock): the exhibitor, the products, the idempotency key; pricing,
    discount limits and payments, all checked; every row to write prepared.
-2. *Write* (``BEGIN IMMEDIATE`` on SQLite, row locks on PostgreSQL): the idempotency
-   key, the conditional stock updates (in product order, so concurrent sales never
-   deadlock), the receipt number, then the sale, its lines, payments and stock movements
-   in a few multi-row INSERTs. Anything refused rolls all of it back.
+2. *Write* (``BEGIN IMMEDIATE`` on SQLite, row locks on PostgreSQL): the products
+   locked in the one global order (``lock_products``, as voids, refunds and every other
+   stock change do, so none of them deadlock with a sale), the conditional stock
+   updates, the receipt number, then the sale, its lines, payments and stock movements
+   in a few multi-row INSERTs, and the idempotency key. Anything refused rolls all of it
+   back.
 
 The caller commits once. The answer is stored with the idempotency key, so a retry with
 the same key and body gets the very same answer and never a second sale.
@@ -32,7 +34,12 @@ from pos.db import utcnow, write_phase
 from pos.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from pos.extensions import db
 from pos.inventory.models import APPROVED, Product, StockMovement
-from pos.inventory.service import TAKE_STOCK, TAKE_STOCK_ANYWAY, InsufficientStock
+from pos.inventory.service import (
+    TAKE_STOCK,
+    TAKE_STOCK_ANYWAY,
+    InsufficientStock,
+    lock_products,
+)
 from pos.organizer.models import Event, Exhibitor
 from pos.organizer.service import get_exhibitor
 from pos.sales import offline, pricing, rollups
@@ -204,7 +211,7 @@ class _Prepared:
     sale: dict[str, Any]
     lines: list[dict[str, Any]]
     payments: list[dict[str, Any]]
-    takes: list[tuple[int, int, str]]  # (product_id, quantity, name), by product id
+    takes: list[tuple[int, int, str]]  # (product_id, quantity, name)
     made_offline: bool  # taken in whatever the stock says
     register: str
     opening_float: int  # of the shift the sale opens, where its register has none open
@@ -526,6 +533,7 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
     connection = db.session.connection()
     stock_after: dict[int, int] = {}
     short: dict[int, int] = {}
+    lock_products(product_id for product_id, _quantity, _name in p.takes)
     for product_id, quantity, name in p.takes:
         if p.made_offline:
             after = connection.execute(
