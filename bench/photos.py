@@ -151,7 +151,7 @@ def main() -> None:
             memory = memory_of(content)
             size = len(content) / 1e6
             print(
-                f"{name:<22}{size:>6.2f}{memory['outcome']:>22}{made:>8.0f}{floor:>10.0f}"
+                f"{name:<22}{size:>6.2f}{memory['outcome']:>22}{made:>8.1f}{floor:>10.0f}"
                 f"{memory['mb']:>10.0f}"
             )
 
