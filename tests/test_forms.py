@@ -157,7 +157,13 @@ SCENARIOS: dict[type, Scenario] = {
     ),
     ShiftCloseForm: Scenario("manager", lambda w: f"/shifts/{w.shift_id}/close"),
     WaitingSalesForm: Scenario("manager", lambda w: "/sales/import", statuses=SMALL_FORM),
-    AuditFilterForm: Scenario("organizer", lambda w: "/audit", method="GET", blank_is_valid=True),
+    AuditFilterForm: Scenario(
+        "organizer",
+        lambda w: "/audit",
+        method="GET",
+        blank_is_valid=True,
+        statuses={"blank": 200, "garbage": 400},  # the log unfiltered, with the errors
+    ),
 }
 
 

@@ -44,7 +44,7 @@ def offline_sale(booth, code, seq, *, product=None, price=None, quantity=1, at=N
         "offline": {
             "device": code,
             "number": f"{booth.exhibitor.booth}-{code}-{seq:04d}",
-            "recorded_at": (at or datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+            "recorded_at": (at or factories.earlier_today(5)).isoformat(),
             "public_token": token(),
         },
     }
