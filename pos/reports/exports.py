@@ -160,12 +160,14 @@ def event_rows_xlsx(event: Any, rows: list[list[Any]], lang: str | None = None) 
         if name in ("gross", "discounts", "refunds", "net", "tax", "voids")
         or name.startswith(("paid_", "category_"))
     }
-    for values in rows:
+    # The row number is counted here: openpyxl's max_row scans every cell, and asking it
+    # for each cell made the whole event's workbook (1,500 rows) take a minute.
+    for row_number, values in enumerate(rows, start=2):
         sheet.append(values if words else [_iso(v) for v in values])
         if words:
-            sheet.cell(row=sheet.max_row, column=1).number_format = DATE_FORMATS[lang]
+            sheet.cell(row=row_number, column=1).number_format = DATE_FORMATS[lang]
         for column in money_columns:
-            sheet.cell(row=sheet.max_row, column=column).number_format = MONEY_FORMAT
+            sheet.cell(row=row_number, column=column).number_format = MONEY_FORMAT
     sheet.freeze_panes = "A2"
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
