@@ -16,6 +16,7 @@ Retry-After, so reports never take all of a worker's threads.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
@@ -35,6 +36,8 @@ WAITING = 1
 RETRY_AFTER_SECONDS = 2
 # Below the server's own processes: a sale that wants a CPU gets it first.
 NICENESS = 10
+
+log = logging.getLogger(__name__)
 
 
 class RendererBusy(PosError):
@@ -74,19 +77,24 @@ def render(renderer: Callable[..., bytes], *args: Any) -> bytes:
 
 
 def _in_helper(renderer: Callable[..., bytes], args: tuple[Any, ...]) -> bytes:
-    for attempt in (1, 2):
-        helper = _helper()
+    for _attempt in (1, 2):
+        helper = None
         try:
-            return helper.submit(renderer, *args).result()
+            helper = _helper()
+            future = helper.submit(renderer, *args)
+        except (OSError, NotImplementedError) as exc:  # no processes here
+            log.error("no report renderer process (%s); rendering in the request", exc)
+            break
         except BrokenProcessPool:
-            # The helper died (killed, out of memory): the next report starts another,
-            # and this one tries once more.
-            with _lock:
-                if _helpers.get(os.getpid()) is helper:
-                    del _helpers[os.getpid()]
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+            _forget(helper)
+            continue
+        try:
+            return future.result()
+        except BrokenProcessPool:  # it died (killed, out of memory): another one, once
+            _forget(helper)
+    else:
+        log.error("the report renderer process failed twice; rendering in the request")
+    return renderer(*args)
 
 
 def _helper() -> ProcessPoolExecutor:
@@ -101,6 +109,14 @@ def _helper() -> ProcessPoolExecutor:
             )
             _helpers[os.getpid()] = helper
         return helper
+
+
+def _forget(helper: ProcessPoolExecutor | None) -> None:
+    with _lock:
+        if helper is not None and _helpers.get(os.getpid()) is helper:
+            del _helpers[os.getpid()]
+    if helper is not None:
+        helper.shutdown(wait=False)
 
 
 def _lower_priority() -> None:

@@ -133,3 +133,25 @@ def test_a_sale_goes_through_while_reports_are_under_way_and_a_third_report_is_t
         second.join(WAIT_SECONDS)
     assert (answers["pdf"][0], answers["pdf"][2][:5]) == (200, b"%PDF-")
     assert (answers["xlsx"][0], answers["xlsx"][2][:2]) == (200, b"PK")
+
+
+def test_a_report_still_comes_out_after_its_renderer_process_died(app, client):
+    import os
+    import signal
+
+    from pos.reports import rendering
+
+    event = factories.make_event()
+    factories.make_exhibitor(event)
+    headers = factories.auth_headers(client, factories.make_user("organizer"))
+    url = f"/api/v1/reports/event.pdf?event_id={event.id}"
+    assert client.get(url, headers=headers).status_code == 200
+    helper = rendering._helpers[os.getpid()]
+    [pid] = list(helper._processes)
+    os.kill(pid, signal.SIGKILL)  # the helper this test's first report started
+    helper._processes[pid].join(WAIT_SECONDS)
+
+    again = client.get(url, headers=headers)
+
+    assert (again.status_code, again.data[:5]) == (200, b"%PDF-")
+    assert rendering._helpers[os.getpid()] is not helper
