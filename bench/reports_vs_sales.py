@@ -8,8 +8,9 @@ while organizers pull the event's exports, on a fair-size database.
 The database is bench/reports.py's generated fair at ``--scale`` 0.2: 300 booths with 20
 products each, 200,000 sales over 5 days (SQLite: built once into ``--keep`` and copied
 for each run; PostgreSQL: ``POS_BENCH_PG_URL``, default database ``bench_workers``,
-rebuilt each run), its report totals rebuilt as ``pos init-db`` would, and the organizer
-and the cashiers of ``--tablets`` booths given the password "demo".
+rebuilt each run unless ``--reuse``), its report totals rebuilt as ``pos init-db``
+would, and the organizer and the cashiers of ``--tablets`` booths given the password
+"demo".
 
 Then ``pos serve --workers 2`` (``--serve-arg`` adds options) and, ``--rounds`` times, two
 phases of ``--duration`` seconds each, on the same server:
@@ -62,8 +63,11 @@ def say(message: str) -> None:
 # --- the database -------------------------------------------------------------------------
 
 
-def build(engine: str, root: Path, scale: float, seed: int) -> tuple[str, fair_data.Fair]:
-    """The fair's database for one run: (SQLAlchemy URL, the fair that made it)."""
+def build(
+    engine: str, root: Path, scale: float, seed: int, reuse: bool = False
+) -> tuple[str, fair_data.Fair]:
+    """The fair's database for one run: (SQLAlchemy URL, the fair that made it).
+    PostgreSQL with ``reuse``: the fair a previous run left, with the sales it added."""
     fair = fair_data.Fair(scale, seed)
     if engine == "sqlite":
         built = root / f"fair-{scale:g}-{seed}.sqlite3"
@@ -83,10 +87,25 @@ def build(engine: str, root: Path, scale: float, seed: int) -> tuple[str, fair_d
         shutil.copyfile(built, run)
         return f"sqlite:///{run}", fair
     url = os.environ.get("POS_BENCH_PG_URL", DEFAULT_PG_URL)
+    if reuse and _pg_sales(url) >= fair.sales:
+        say(f"postgres: reusing the fair in {url.rsplit('/', 1)[1]}")
+        prepare(url, fair, root, rebuild_rollups=False)
+        return url, fair
     say(f"postgres: generating {fair.exhibitors} booths, {fair.sales:,} sales")
     fair_data.load_postgres(url, fair, root)
     prepare(url, fair, root, rebuild_rollups=True)
     return url, fair
+
+
+def _pg_sales(url: str) -> int:
+    import psycopg
+
+    _, conninfo, _ = fair_data.pg_urls(url)
+    try:
+        with psycopg.connect(conninfo) as conn:
+            return conn.execute("SELECT count(*) FROM sale").fetchone()[0]
+    except psycopg.Error:
+        return 0
 
 
 def prepare(url: str, fair: fair_data.Fair, root: Path, *, rebuild_rollups: bool) -> None:
@@ -241,7 +260,7 @@ def phase(
 
 
 def run_engine(engine: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
-    url, fair = build(engine, root, args.scale, args.seed)
+    url, fair = build(engine, root, args.scale, args.seed, args.reuse)
     booths = tablet_booths(fair, args.tablets)
     checkout.make_carts(booths, args.seed)
     env = os.environ | {
@@ -369,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--senders", type=int, default=64, help="sending threads")
     parser.add_argument("--keep", type=Path, help="folder kept between runs (the SQLite fair)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--reuse", action="store_true", help="PostgreSQL: keep the fair of a previous run"
+    )
     args = parser.parse_args(argv)
     with contextlib.ExitStack() as stack:
         if args.keep:
