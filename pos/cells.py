@@ -78,10 +78,19 @@ def xlsx_value(value: Any) -> Any:
 
 
 def append_row(sheet: Any, values: Iterable[Any]) -> None:
-    """Append a row to an openpyxl worksheet: text never becomes a formula."""
-    sheet.append([xlsx_value(v) for v in values])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and looks_like_formula(cell.value):
-            # openpyxl took it for a formula; it is text, shown as typed.
-            cell.data_type = "s"
+    """Append a row to an openpyxl worksheet: text never becomes a formula.
+
+    The cells are made here rather than looked up after appending: a worksheet's
+    ``max_row`` scans every cell, so asking it once a row made a big workbook slow."""
+    from openpyxl.cell.cell import Cell
+
+    row = []
+    for value in map(xlsx_value, values):
+        if isinstance(value, str) and looks_like_formula(value):
+            cell = Cell(sheet)
+            # Text, shown as typed: never a formula (openpyxl takes "=..." for one).
+            cell._value, cell.data_type = value, "s"
             cell.quotePrefix = True
+            value = cell
+        row.append(value)
+    sheet.append(row)

@@ -201,7 +201,9 @@ def serve_command(host: str, port: int, workers: int, server: str, tls: bool) ->
     from flask import current_app
 
     from pos import wsgi
+    from pos.db import truncate_wal
 
+    database = current_app.config["SQLALCHEMY_DATABASE_URI"]
     if tls and wsgi.chosen_server(server) == "waitress":
         raise click.UsageError(
             "waitress cannot serve HTTPS. Use --server gunicorn (Linux, macOS), or serve "
@@ -230,6 +232,7 @@ def serve_command(host: str, port: int, workers: int, server: str, tls: bool) ->
         server=server,
         certificate=certificate,
         banner=banner,
+        on_stop=lambda: truncate_wal(database),  # the workers have stopped: empty the WAL
     )
 
 

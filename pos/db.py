@@ -5,6 +5,12 @@ transactions are begun by us rather than by the sqlite3 driver: reads use a plai
 ``BEGIN`` and anything that writes uses ``BEGIN IMMEDIATE``, which takes the write lock
 up front (waiting for it under ``busy_timeout``) instead of failing with "database is
 locked" when a read transaction later tries to write.
+
+SQLite's write-ahead log is kept small: it is checkpointed into the database every 1,000
+pages and started again from the top once no reader still needs its frames, so reads are
+kept short (a report ends its read transaction before it renders: ``end_read``); a log
+that grew anyway is cut back to ``SQLITE_WAL_SIZE_LIMIT`` when it starts again; and the
+server empties it when it stops (``truncate_wal``).
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import importlib
+import logging
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +44,11 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# What the WAL file is cut back to when SQLite starts the log again after a checkpoint
+# (SQLite's default keeps the largest size it ever reached): four checkpoints' worth.
+SQLITE_WAL_SIZE_LIMIT = 16 * 2**20
+
+log = logging.getLogger(__name__)
 
 # Every id is an INTEGER column: 32 bits on PostgreSQL (SQLite's holds 64). A number
 # beyond it names nothing, and one beyond 2**63 - 1 cannot even be asked of SQLite (the
@@ -160,6 +173,41 @@ def write_phase(session: Any) -> Iterator[None]:
         yield
 
 
+def end_read(session: Any) -> None:
+    """End the session's read-only transaction now, for a request that reads, then works
+    a while without the database (rendering a report's document).
+
+    An open read transaction pins SQLite's snapshot: the WAL cannot be checkpointed past
+    it nor started again, so while such readers overlap the log grows with every sale.
+    Objects loaded so far are expired; callers carry plain values on. Raises
+    RuntimeError in a request that writes, or with unsaved changes.
+    """
+    if _write_intent.get():
+        raise RuntimeError("a transaction that writes ends with its commit")
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("the read has unsaved changes")
+    session.rollback()
+
+
+def truncate_wal(url: str | sa.URL) -> None:
+    """Checkpoint SQLite's WAL into the database and empty it, once the server's workers
+    have stopped (a no-op for other databases). The last connection to close removes
+    the file; a log left behind would be replayed at the next start, but until then it
+    holds disk space and the only copy of recent sales outside the database file."""
+    if not is_sqlite(url):
+        return
+    database = sa.make_url(url).database
+    if not database or database == ":memory:" or not Path(database).exists():
+        return
+    connection = sqlite3.connect(database, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        busy, _frames, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.warning("the WAL of %s is still in use; it is checkpointed later", database)
+    finally:
+        connection.close()
+
+
 def upgrade_schema() -> None:
     """Bring the schema to the newest migration (creating it on an empty database)."""
     from flask_migrate import upgrade
@@ -217,6 +265,7 @@ def _drive_sqlite(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA journal_size_limit = {SQLITE_WAL_SIZE_LIMIT}")
         cursor.execute("PRAGMA foreign_keys = ON")
         # FULL: a sale the buyer holds a receipt for survives a power cut at the venue.
         cursor.execute("PRAGMA synchronous = FULL")

@@ -2,6 +2,7 @@
 
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -117,3 +118,29 @@ def test_audit_entries_written_before_they_named_their_event_get_it_on_upgrade(d
     assert by_booth and set(by_booth) == {event_id}
     assert [e.event_id for e in entries if e.user_id == bound_id] == [event_id]
     assert [e.event_id for e in entries if e.username == "nobody"] == [None]
+
+
+@sqlite_only
+def test_a_wal_that_grew_past_its_limit_is_cut_back_when_sqlite_starts_it_again(db):
+    from pos.db import SQLITE_WAL_SIZE_LIMIT
+
+    path = db.engine.url.database
+    wal = f"{path}-wal"
+    db.session.execute(sa.text("CREATE TABLE scratch (data BLOB)"))
+    db.session.commit()
+    # A reader holding its snapshot keeps SQLite from starting the log again: it grows.
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM scratch").fetchone()
+    for _ in range(24):
+        db.session.execute(sa.text("INSERT INTO scratch VALUES (zeroblob(1048576))"))
+        db.session.commit()
+    grown = Path(wal).stat().st_size
+    reader.execute("ROLLBACK")
+    reader.close()
+    # Checkpointed once no reader needs it; the next write starts the log from the top.
+    db.session.execute(sa.text("PRAGMA wal_checkpoint(PASSIVE)"))
+    db.session.execute(sa.text("INSERT INTO scratch VALUES (1)"))
+    db.session.commit()
+    assert grown > 24 * 2**20
+    assert Path(wal).stat().st_size <= SQLITE_WAL_SIZE_LIMIT

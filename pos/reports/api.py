@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from pos.api import endpoint, exhibitor_in_question
-from pos.reports import audit, exports, service
+from pos.reports import audit, exports, rendering, service
 from pos.reports.schemas import (
     AuditExportQuery,
     AuditLog,
@@ -19,6 +19,11 @@ from pos.reports.schemas import (
 )
 
 bp = Blueprint("reports_api", __name__)
+
+
+@bp.errorhandler(rendering.RendererBusy)
+def _renderer_busy(exc: rendering.RendererBusy):
+    return exc.to_json(), exc.status, {"Retry-After": str(rendering.RETRY_AFTER_SECONDS)}
 
 
 def _summary(user, query: DailyQuery) -> dict:
@@ -122,7 +127,7 @@ def event_csv(user, query: EventExportQuery):
 def event_xlsx(user, query: EventExportQuery):
     event, rows = service.event_rows(user, query.event_id)
     return _download(
-        exports.event_rows_xlsx(event, rows, query.lang),
+        service.event_rows_xlsx(event, rows, query.lang),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"event-{event.id}.xlsx",
     )

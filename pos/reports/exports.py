@@ -97,11 +97,20 @@ def _words() -> dict[str, str]:
     return words
 
 
-def _labels(lang: str | None) -> dict[str, str] | None:
+def labels(lang: str | None) -> dict[str, str] | None:
+    """The words of a language's files (None: the machine names), in the app."""
     if lang is None:
         return None
     with force_locale(lang):
         return _words()
+
+
+EVENT_FACTS = ("name", "venue", "timezone", "currency", "starts_on", "ends_on")
+
+
+def event_facts(event: Any) -> dict[str, Any]:
+    """What the workbook says about the event, as plain values."""
+    return {fact: getattr(event, fact) for fact in EVENT_FACTS}
 
 
 def _csv(header: list[str], rows: list[list[Any]], lang: str | None) -> str:
@@ -118,7 +127,7 @@ def _csv(header: list[str], rows: list[list[Any]], lang: str | None) -> str:
 
 def daily_summary_csv(summary: dict[str, Any], lang: str | None = None) -> str:
     """The summary: the headline figures, then each breakdown, one row each."""
-    words = _labels(lang)
+    words = labels(lang)
 
     def say(key: str) -> str:
         return words.get(key, key) if words else key
@@ -149,25 +158,30 @@ def daily_summary_csv(summary: dict[str, Any], lang: str | None = None) -> str:
 def event_rows_csv(rows: list[list[Any]], lang: str | None = None) -> str:
     """One row per booth per day (EVENT_COLUMNS); the day as YYYY-MM-DD, which every
     spreadsheet reads as a date in either locale."""
-    words = _labels(lang)
+    words = labels(lang)
     header = [words[c] for c in EVENT_COLUMNS] if words else list(EVENT_COLUMNS)
     return _csv(header, [[_iso(v) for v in row] for row in rows], lang)
 
 
 def audit_log_csv(rows: list[list[Any]], lang: str | None = None) -> str:
     """Audit entries (AUDIT_COLUMNS, as pos/reports/audit.py lays them out), one row each."""
-    words = _labels(lang)
+    words = labels(lang)
     header = [words[c] for c in AUDIT_COLUMNS] if words else list(AUDIT_COLUMNS)
     return _csv(header, rows, lang)
 
 
-def event_rows_xlsx(event: Any, rows: list[list[Any]], lang: str | None = None) -> bytes:
+def event_rows_xlsx(
+    event: dict[str, Any],
+    rows: list[list[Any]],
+    lang: str | None = None,
+    words: dict[str, str] | None = None,
+) -> bytes:
     """The same rows as an Excel workbook, numbers as numbers, and a second sheet about
-    the event. In a language: the day as a date cell shown the reader's way."""
+    the event (event_facts). In a language: its words (labels(lang)), and the day as a
+    date cell shown the reader's way. Needs no app: it runs in the report renderer."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    words = _labels(lang)
     book = Workbook()
     sheet = book.active
     sheet.title = words["sheet_rows"] if words else "Per booth per day"
@@ -181,12 +195,14 @@ def event_rows_xlsx(event: Any, rows: list[list[Any]], lang: str | None = None) 
         if name in ("gross", "discounts", "refunds", "net", "tax", "voids")
         or name.startswith(("paid_", "category_"))
     }
-    for values in rows:
+    # The row number is counted here: openpyxl's max_row scans every cell, and asking it
+    # for each cell made the whole event's workbook (1,500 rows) take a minute.
+    for row_number, values in enumerate(rows, start=2):
         cells.append_row(sheet, values if words else [_iso(v) for v in values])
         if words:
-            sheet.cell(row=sheet.max_row, column=1).number_format = DATE_FORMATS[lang]
+            sheet.cell(row=row_number, column=1).number_format = DATE_FORMATS[lang]
         for column in money_columns:
-            sheet.cell(row=sheet.max_row, column=column).number_format = MONEY_FORMAT
+            sheet.cell(row=row_number, column=column).number_format = MONEY_FORMAT
     sheet.freeze_panes = "A2"
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
@@ -194,12 +210,12 @@ def event_rows_xlsx(event: Any, rows: list[list[Any]], lang: str | None = None) 
         )
     info = book.create_sheet(words["sheet_event"] if words else "Event")
     for key, value in (
-        ("event", event.name),
-        ("venue", event.venue),
-        ("timezone", event.timezone),
-        ("currency", event.currency),
-        ("first_day", event.starts_on),
-        ("last_day", event.ends_on),
+        ("event", event["name"]),
+        ("venue", event["venue"]),
+        ("timezone", event["timezone"]),
+        ("currency", event["currency"]),
+        ("first_day", event["starts_on"]),
+        ("last_day", event["ends_on"]),
     ):
         if words:
             cells.append_row(info, [words[key], value or ""])

@@ -14,7 +14,7 @@ from pos.db import utcnow
 from pos.errors import Invalid
 from pos.formats import format_day
 from pos.organizer.service import get_exhibitor
-from pos.reports import exports, queries
+from pos.reports import exports, queries, rendering
 from pos.sales.service import local_day
 
 
@@ -153,7 +153,7 @@ def daily_summary_pdf(actor: User, summary: dict[str, Any]) -> bytes:
         "event": exhibitor.event.name,
         "date_label": format_day(summary["date"], locale, "full"),
     }
-    return render_daily_summary(data, words, locale)
+    return rendering.render(render_daily_summary, data, words, locale)
 
 
 def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list[Any]]]:
@@ -188,6 +188,14 @@ def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list
             + [r["categories"].get(c, 0) for c in exports.CATEGORIES]
         )
     return event, rows
+
+
+def event_rows_xlsx(event: Any, rows: list[list[Any]], lang: str | None = None) -> bytes:
+    """event_rows as an Excel workbook (exports.event_rows_xlsx), in the reader's
+    language if one is given, rendered off the request (reports/rendering.py)."""
+    return rendering.render(
+        exports.event_rows_xlsx, exports.event_facts(event), rows, lang, exports.labels(lang)
+    )
 
 
 def day_close(actor: User, exhibitor_id: int, day: date | None = None) -> dict[str, Any]:
@@ -314,7 +322,7 @@ def day_close_pdf(close: dict[str, Any]) -> bytes:
     }
     words |= {f"method:{k}": str(v) for k, v in METHOD_LABELS.items()}
     data = close | {"date_label": format_day(close["date"], locale, "full")}
-    return render_day_close(data, words, locale)
+    return rendering.render(render_day_close, data, words, locale)
 
 
 def settlement(actor: User, exhibitor_id: int) -> dict[str, Any]:
@@ -390,7 +398,7 @@ def settlement_pdf(statement: dict[str, Any]) -> bytes:
         "organizer_signature": _("Organizer: ____________________"),
     }
     words |= {f"method:{k}": str(v) for k, v in METHOD_LABELS.items()}
-    return render_settlement(statement, words, locale)
+    return rendering.render(render_settlement, statement, words, locale)
 
 
 def event_report_pdf(report: dict[str, Any]) -> bytes:
@@ -430,4 +438,4 @@ def event_report_pdf(report: dict[str, Any]) -> bytes:
         "period": period,
         "by_origin": {k: v["amount"] for k, v in report["by_origin"].items()},
     }
-    return render_event_report(data, words, locale)
+    return rendering.render(render_event_report, data, words, locale)
