@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 import sqlalchemy as sa
 from flask import Flask, current_app
 
@@ -77,6 +78,11 @@ class BackupResult:
     check: str
     pruned: list[str]
     files: str = ""
+    # When the copy began and ended, and the check ended (seconds since the epoch): the
+    # copy is the only part that reads the live database.
+    copy_started_at: float = 0.0
+    copy_ended_at: float = 0.0
+    check_ended_at: float = 0.0
 
 
 @dataclass
@@ -128,18 +134,18 @@ def take_backup(
     partial = path.parent / f"{PARTIAL_PREFIX}{os.getpid()}-{secrets.token_hex(4)}{suffix}"
     try:
         _create_private(partial)
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), time.time()
         if kind == "sqlite":
             _copy_sqlite(Path(url.database), partial)
         else:
             _dump_postgres(url, partial)
-        copied = time.perf_counter()
+        copied, copied_at = time.perf_counter(), time.time()
         if kind == "sqlite":
             check = _check_sqlite_copy(partial, quick)
             _make_self_contained(partial)
         else:
             check = _check_postgres_dump(url, partial, quick)
-        checked = time.perf_counter()
+        checked, checked_at = time.perf_counter(), time.time()
         _fsync(partial)
         os.replace(partial, path)
         _fsync_directory(path.parent)
@@ -166,6 +172,9 @@ def take_backup(
         check=check,
         pruned=[str(p) for p in pruned],
         files=files,
+        copy_started_at=started_at,
+        copy_ended_at=copied_at,
+        check_ended_at=checked_at,
     )
 
 
@@ -252,8 +261,6 @@ def _with_sqlite_sidecars(path: Path) -> list[Path]:
 
 def _remove_dead_partials(folder: Path) -> None:
     """Temporary files of backups whose process died (a pulled plug, a kill)."""
-    import psutil
-
     for partial in folder.glob(f"{PARTIAL_PREFIX}*"):
         pid = partial.name[len(PARTIAL_PREFIX) :].split("-", 1)[0]
         if pid.isdigit() and not psutil.pid_exists(int(pid)):
@@ -825,6 +832,9 @@ class BackupSchedule:
             self._process = subprocess.Popen(
                 command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
             )
+            # At once, so that even its start (importing the app) yields to the workers;
+            # the child says the same again for itself where this could not.
+            lower_priority(self._process.pid)
             # Read to the end of its output rather than trust its exit status: gunicorn's
             # master reaps every child that exits, ours included.
             out, err = self._process.communicate()
@@ -840,9 +850,10 @@ class BackupSchedule:
             log.warning("backup interrupted: the server is stopping")
         elif result.get("ok"):
             log.info(
-                "backup ok: %s (%s, copy %.1f s, check %.1f s; %s; %s)%s",
+                "backup ok: %s (%s, the books as of %s; copy %.1f s, check %.1f s; %s; %s)%s",
                 result["path"],
                 _size(result["size"]),
+                _clock(result.get("copy_started_at", 0.0)),
                 result["copy_seconds"],
                 result["check_seconds"],
                 result["check"],
@@ -876,6 +887,12 @@ def result_json(result: BackupResult | None = None, error: str | None = None) ->
     return json.dumps({"ok": False, "error": error})
 
 
+def _clock(moment: float) -> str:
+    """A time of day in the laptop's zone, to the millisecond."""
+    local = datetime.fromtimestamp(moment).astimezone()
+    return local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
+
+
 def _size(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size / 1000:.0f} kB"
 
@@ -905,19 +922,20 @@ def _configure_log() -> None:
     log.propagate = False
 
 
-def lower_priority() -> None:
-    """Yield the CPU and the disk to the server's processes (nice 10, best-effort I/O
-    at its lowest level where the platform has it)."""
-    with contextlib.suppress(AttributeError, OSError):  # no nice() on Windows
-        os.nice(10)
+def lower_priority(pid: int = 0) -> None:
+    """Yield the CPU and the disk to the server's processes (``pid`` 0: this process): on
+    Linux the SCHED_IDLE policy (it runs only on a core that nothing else wants, and any
+    waking worker takes the core from it at once), elsewhere nice 10; and best-effort I/O
+    at its lowest level where the platform has it."""
     try:
-        import psutil
-
-        process = psutil.Process()
-        if hasattr(psutil, "IOPRIO_CLASS_BE"):
-            process.ionice(psutil.IOPRIO_CLASS_BE, 7)
-    except (OSError, AttributeError, ValueError):  # pragma: no cover
-        pass
+        os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux
+        if pid == 0:
+            with contextlib.suppress(AttributeError, OSError):  # no nice() on Windows
+                os.nice(10)
+    if hasattr(psutil, "IOPRIO_CLASS_BE"):
+        with contextlib.suppress(OSError, ValueError, psutil.Error):
+            psutil.Process(pid or os.getpid()).ionice(psutil.IOPRIO_CLASS_BE, 7)
 
 
 def exit_cleanly_on_sigterm() -> None:

@@ -48,10 +48,11 @@ class CheckReport:
     engine: EngineCheck
     ledger: list[dict[str, Any]] = field(default_factory=list)
     totals: list[str] = field(default_factory=list)
+    unreadable: str = ""  # why the books could not be read at all (no schema, ...)
 
     @property
     def ok(self) -> bool:
-        return self.engine.ok and not self.ledger and not self.totals
+        return self.engine.ok and not self.unreadable and not self.ledger and not self.totals
 
     def problem_lines(self) -> list[str]:
         lines = [f"database integrity: {p}" for p in self.engine.problems]
@@ -62,6 +63,8 @@ class CheckReport:
                 f"last movement ends at {d['last_stock_after']}"
             )
         lines += [f"report totals: {line}" for line in self.totals]
+        if self.unreadable:
+            lines.append(f"the books could not be read: {self.unreadable}")
         return lines
 
     def summary(self) -> str:
@@ -71,6 +74,8 @@ class CheckReport:
                 f"The database is damaged: {self.engine.method} found "
                 f"{len(self.engine.problems)} problem(s); the books were not checked."
             )
+        if self.unreadable:
+            return "The books could not be read: is this a Pameran POS database (pos init-db)?"
         if self.ledger or self.totals:
             return (
                 f"{len(self.ledger)} product(s) disagree with their ledger; "
@@ -99,6 +104,8 @@ def run_checks(*, quick: bool = False) -> CheckReport:
     try:
         report.ledger = stock_ledger_differences()
         report.totals = rollups.differences()
+    except sa.exc.DBAPIError as exc:
+        report.unreadable = str(exc.orig).strip().splitlines()[0]
     finally:
         db.session.rollback()
     return report
@@ -116,28 +123,31 @@ def check_engine(*, quick: bool = False) -> EngineCheck:
 def _check_sqlite(quick: bool) -> EngineCheck:
     pragma = "quick_check" if quick else "integrity_check"
     result = EngineCheck(method=f"PRAGMA {pragma} and foreign_key_check")
-    with db.engine.connect() as conn:
-        try:
-            rows = conn.exec_driver_sql(f"PRAGMA {pragma}({MAX_PROBLEMS})").scalars().all()
-        except sa.exc.DatabaseError as exc:
-            # A damaged page can stop the check itself ("database disk image is malformed").
-            result.problems.append(f"{pragma} stopped: {exc.orig}")
-            return result
-        if rows != ["ok"]:
-            for row in rows:
-                result.problems += [line for line in str(row).splitlines() if line.strip()]
-            result.problems = [p for p in result.problems if p != "*** in database main ***"]
-            return result
-        try:
-            missing = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
-        except sa.exc.DatabaseError as exc:
-            result.problems.append(f"foreign_key_check stopped: {exc.orig}")
-            return result
-        for table, rowid, parent, _fk in missing[:MAX_PROBLEMS]:
-            result.problems.append(f"{table} row {rowid} refers to a {parent} row that is missing")
-        if len(missing) > MAX_PROBLEMS:
-            result.problems.append(f"... and {len(missing) - MAX_PROBLEMS} more such rows")
+    try:
+        with db.engine.connect() as conn:
+            _run_sqlite_pragmas(conn, pragma, result)
+    except sa.exc.DatabaseError as exc:
+        # A damaged page can stop the check itself ("database disk image is malformed"),
+        # and a damaged header the connection ("file is not a database").
+        result.problems.append(f"{pragma} stopped: {exc.orig}")
     return result
+
+
+def _run_sqlite_pragmas(conn: sa.Connection, pragma: str, result: EngineCheck) -> None:
+    rows = conn.exec_driver_sql(f"PRAGMA {pragma}({MAX_PROBLEMS})").scalars().all()
+    if rows != ["ok"]:
+        for row in rows:
+            result.problems += [
+                line
+                for line in str(row).splitlines()
+                if line.strip() and line != "*** in database main ***"
+            ]
+        return
+    missing = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    for table, rowid, parent, _fk in missing[:MAX_PROBLEMS]:
+        result.problems.append(f"{table} row {rowid} refers to a {parent} row that is missing")
+    if len(missing) > MAX_PROBLEMS:
+        result.problems.append(f"... and {len(missing) - MAX_PROBLEMS} more such rows")
 
 
 _TABLES = sa.text(
