@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -135,32 +136,106 @@ def create_user_command(username, role, booth, password, display_name, locale) -
 
 
 @click.command("check")
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="SQLite: PRAGMA quick_check instead of integrity_check (skips index contents); "
+    "PostgreSQL: amcheck without heapallindexed",
+)
 @with_appcontext
-def check_command() -> None:
-    """Check the books: every product's stock equals the sum of its stock ledger.
+def check_command(quick: bool) -> None:
+    """Check the database: the engine's own integrity check first (SQLite: PRAGMA
+    integrity_check and foreign_key_check; PostgreSQL: amcheck, else a full read of
+    every table), then the books: every product's stock equals the sum of its stock
+    ledger, and the report totals agree with the sales.
 
-    Exits with status 1 and lists the differences when something disagrees.
+    Exits with status 1 and lists the problems when something is wrong.
     """
-    from pos.inventory.service import stock_ledger_differences
-    from pos.sales import rollups
+    from pos import integrity
 
-    differences = stock_ledger_differences()
-    for d in differences:
-        click.echo(
-            f"product {d['product_id']} ({d['sku']}, exhibitor {d['exhibitor_id']}): "
-            f"stock {d['stock']}, ledger sums to {d['ledger']}, "
-            f"last movement ends at {d['last_stock_after']}"
-        )
-    totals = rollups.differences()
-    for line in totals:
-        click.echo(f"report totals: {line}")
-    if differences or totals:
-        raise click.ClickException(
-            f"{len(differences)} product(s) disagree with their ledger; "
-            f"{len(totals)} report total(s) disagree with the sales."
-        )
-    click.echo("Stock ledger: every product's stock equals the sum of its movements.")
-    click.echo("Report totals: every booth's daily totals agree with its sales and refunds.")
+    report = integrity.run_checks(quick=quick)
+    for line in report.problem_lines():
+        click.echo(line)
+    if not report.ok:
+        raise click.ClickException(report.summary())
+    for line in report.ok_lines():
+        click.echo(line)
+
+
+@click.command("backup")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    help="Folder for a timestamped backup when PATH is not given [default: instance/backups]",
+)
+@click.option("--keep", type=click.IntRange(1), help="Then keep only the newest N in that folder")
+@click.option("--quick", is_flag=True, help="Check the copy with pos check --quick")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON line")
+@click.option("--low-priority", is_flag=True, hidden=True)
+@with_appcontext
+def backup_command(
+    path: Path | None,
+    directory: Path | None,
+    keep: int | None,
+    quick: bool,
+    as_json: bool,
+    low_priority: bool,
+) -> None:
+    """Write a consistent, checked copy of the database, also while the app serves.
+
+    SQLite: a database file (the online backup API, every page in one step); PostgreSQL:
+    a pg_dump archive (custom format). The copy is written under a temporary name, mode
+    0600, checked with pos check (a dump in a scratch database), and only then given
+    its name. Without PATH: pos-<UTC time>.sqlite3 (or .pgdump) in --dir.
+    """
+    from pos import backup
+
+    if low_priority:
+        backup.lower_priority()
+        backup.exit_cleanly_on_sigterm()
+    try:
+        result = backup.take_backup(path, directory=directory, keep=keep, quick=quick)
+    except backup.BackupFailed as exc:
+        if as_json:
+            click.echo(backup.result_json(error=exc.message))
+        raise click.ClickException(exc.message) from None
+    if as_json:
+        click.echo(backup.result_json(result))
+        return
+    click.echo(f"Backup written and checked: {result.path} ({result.size:,} bytes)")
+    click.echo(f"  copied in {result.copy_seconds:.1f} s, checked in {result.check_seconds:.1f} s")
+    click.echo(f"  check: {result.check}")
+    if result.files:
+        click.echo(f"  {result.files}")
+    for removed in result.pruned:
+        click.echo(f"  removed an older backup: {removed}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that holds sales")
+@click.option("--quick", is_flag=True, help="Check with pos check --quick")
+@with_appcontext
+def restore_command(path: Path, force: bool, quick: bool) -> None:
+    """Put a copy made by pos backup back as the database (POS_DATABASE_URL).
+
+    The copy is checked first; a database that holds sales is not replaced without
+    --force; the restored database is checked again. Stop pos serve first.
+    """
+    from pos import backup
+
+    try:
+        result = backup.restore_backup(path, force=force, quick=quick)
+    except backup.BackupFailed as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Restored {result.source} into {result.database} in {result.seconds:.1f} s.")
+    if result.replaced_sales:
+        click.echo(f"  replaced a database that held {result.replaced_sales} sale(s) (--force)")
+    click.echo(f"  the copy, before: {result.check_before}")
+    click.echo(f"  the database, after: pos check: {result.check_after}")
+    click.echo(f"  files: {result.files}")
 
 
 @click.command("rebuild-totals")
@@ -195,8 +270,36 @@ def rebuild_totals_command() -> None:
     help="HTTPS: with POS_TLS_CERT/POS_TLS_KEY if set, else with a certificate from the "
     "app's own certificate authority (made once in the instance folder)",
 )
+@click.option(
+    "--backup-every",
+    "backup_every",
+    default=None,
+    metavar="INTERVAL",
+    help="Back up the database while serving: at start, then every INTERVAL (10m, 1h, 90s)",
+)
+@click.option(
+    "--backup-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the backups go (a second disk or USB stick) [default: instance/backups]",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(1),
+    default=None,
+    help="How many of the newest backups to keep in --backup-dir [default: 24]",
+)
 @with_appcontext
-def serve_command(host: str, port: int, workers: int, server: str, tls: bool) -> None:
+def serve_command(
+    host: str,
+    port: int,
+    workers: int,
+    server: str,
+    tls: bool,
+    backup_every: str | None,
+    backup_dir: Path | None,
+    keep: int | None,
+) -> None:
     """Serve the app with a production WSGI server."""
     from flask import current_app
 
@@ -204,6 +307,8 @@ def serve_command(host: str, port: int, workers: int, server: str, tls: bool) ->
     from pos.db import truncate_wal
 
     database = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    schedule = _backup_schedule(backup_every, backup_dir, keep)
+
     if tls and wsgi.chosen_server(server) == "waitress":
         raise click.UsageError(
             "waitress cannot serve HTTPS. Use --server gunicorn (Linux, macOS), or serve "
@@ -225,6 +330,8 @@ def serve_command(host: str, port: int, workers: int, server: str, tls: bool) ->
         else:
             banner_options["domains"] = tls_service.certificate_domains(files.cert)
     banner = wsgi.banner(host=host, port=port, demo_accounts=_demo_accounts(), **banner_options)
+    if schedule:
+        schedule.start()
     wsgi.serve(
         host=host,
         port=port,
@@ -234,6 +341,24 @@ def serve_command(host: str, port: int, workers: int, server: str, tls: bool) ->
         banner=banner,
         on_stop=lambda: truncate_wal(database),  # the workers have stopped: empty the WAL
     )
+
+
+def _backup_schedule(every: str | None, directory: Path | None, keep: int | None):
+    """The backup schedule of `pos serve`, or None; refuses options that make no sense."""
+    from flask import current_app
+
+    from pos import backup
+
+    if every is None:
+        if directory is not None or keep is not None:
+            raise click.UsageError("--backup-dir and --keep go with --backup-every.")
+        return None
+    try:
+        seconds = backup.parse_interval(every)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--backup-every") from None
+    directory = (directory or backup.default_directory(current_app)).absolute()
+    return backup.BackupSchedule(seconds, directory, keep or backup.DEFAULT_KEEP)
 
 
 def _demo_accounts() -> list[str]:
@@ -259,6 +384,8 @@ def register_cli(app: Flask) -> None:
         create_event_command,
         create_user_command,
         check_command,
+        backup_command,
+        restore_command,
         rebuild_totals_command,
         serve_command,
     ):
