@@ -66,10 +66,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PASSWORD_METHOD": "scrypt:131072:8:1",
         "TOKEN_TTL_HOURS": 24 * 14,
         # At most this many password or PIN hashes at once on this machine, across all
-        # server processes; a sign-in that finds none free within the wait is answered
-        # "busy, try again" (503) instead of holding a worker the register needs.
+        # server processes. A sign-in that finds none free is answered "busy, try again"
+        # (503) instead of holding a worker the register needs: at once from an address
+        # that failed lately, else after waiting up to this long (docs/PERFORMANCE.md,
+        # "Sign-in under load").
         "LOGIN_HASH_SLOTS": 1,
-        "LOGIN_HASH_WAIT_SECONDS": 0.5,
+        "LOGIN_HASH_WAIT_SECONDS": 2.0,
         # Sessions of pages end after this long without a request: a booth tablet stays
         # signed in through a selling day, an organizer's laptop not for long.
         "SESSION_IDLE_MINUTES": 12 * 60,

@@ -26,6 +26,7 @@ bp = Blueprint("auth_api", __name__)
     response=LoginOut,
     auth=False,
     errors=(401, 429, 503),
+    deferred_write=True,
 )
 @throttle.limit_password_attempts
 def login(body: LoginIn):
@@ -114,6 +115,7 @@ def set_pin(user, user_id: int, body: PinIn):
     body=PasswordIn,
     response=UserOut,
     errors=(404, 422, 429, 503),
+    deferred_write=True,
 )
 def set_password(user, user_id: int, body: PasswordIn):
     """Every session and token of the account ends, the caller's own too."""

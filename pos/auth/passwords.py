@@ -5,8 +5,11 @@ core. gunicorn's sync workers each serve one request at a time, so a handful of
 sign-ins in a loop would otherwise hold every worker and the register's sales would
 wait behind them. Every hash and every check therefore takes one of a few *hashing
 slots* shared by all the server's processes on this machine (lock files in the
-instance folder); a request that finds none free within ``LOGIN_HASH_WAIT_SECONDS``
-is answered "busy, try again in a second" (:class:`Busy`) at once, without hashing.
+instance folder). A request that finds none free is answered "busy, try again in a
+second" (:class:`Busy`), without hashing: at once when its address has failed a
+password or PIN lately (an attacker's loop never holds a second worker waiting), else
+after waiting up to ``LOGIN_HASH_WAIT_SECONDS`` for a slot (tablets signing in at
+opening time queue briefly instead of being turned away).
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from pos.auth import throttle
 from pos.auth.models import CASHIER
 from pos.errors import Invalid, PosError
 
@@ -38,6 +42,8 @@ MIN_LENGTH_OTHERS = 10
 MAX_LENGTH = 200
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common-passwords.txt.gz")
 POLL_SECONDS = 0.01
+# Commands (pos create-user, pos seed-demo) hold no worker anyone waits for.
+COMMAND_WAIT_SECONDS = 60.0
 
 
 class Busy(PosError):
@@ -93,11 +99,17 @@ def _busy() -> Busy:
 def hashing_slot() -> Iterator[None]:
     """Hold one of the machine's ``LOGIN_HASH_SLOTS`` hashing slots for the block.
 
-    Raises Busy when none frees up within ``LOGIN_HASH_WAIT_SECONDS``.
+    Raises Busy when none frees up in time: at once for an address that failed lately,
+    within ``LOGIN_HASH_WAIT_SECONDS`` for other requests, a minute for a command.
     """
     config = current_app.config
     slots = max(1, int(config["LOGIN_HASH_SLOTS"]))
-    wait = max(0.0, float(config["LOGIN_HASH_WAIT_SECONDS"]))
+    if not has_request_context():
+        wait = COMMAND_WAIT_SECONDS
+    elif throttle.failed_lately():
+        wait = 0.0
+    else:
+        wait = max(0.0, config["LOGIN_HASH_WAIT_SECONDS"])
     if fcntl is None:
         with _thread_slot(slots, wait):
             yield

@@ -28,7 +28,7 @@ from pos.auth.models import (
     normalize_username,
 )
 from pos.auth.passwords import hash_secret
-from pos.db import utcnow
+from pos.db import utcnow, write_phase
 from pos.errors import Conflict, Forbidden, Invalid, NotFound, PosError
 from pos.extensions import db
 from pos.organizer.models import Exhibitor
@@ -127,6 +127,10 @@ def authenticate(username: str, password: str, *, ip: str = "", via: str = "web"
     Raises TooManyAttempts, before checking anything, while the account is paused after
     failures from many places (see pos/auth/throttle.py); Busy when every hashing slot
     stays taken.
+
+    The password is checked between a read phase and a write phase
+    (:func:`pos.db.write_phase`), in no transaction: half a second of hashing never holds
+    SQLite's write lock, which every sale needs. Objects loaded before are expired.
     """
     username = normalize_username(username)
     user = db.session.scalar(sa.select(User).where(User.username == username))
@@ -145,16 +149,22 @@ def authenticate(username: str, password: str, *, ip: str = "", via: str = "web"
             ),
             retry_after=wait,
         )
-    if user is None:
-        passwords.verify_secret(_dummy_hash(), password)
-        ok = False
-    else:
-        ok = passwords.verify_secret(user.password_hash, password) and user.active
-    if not ok:
-        audit(throttle.LOGIN_FAILED, user, username=username, ip=ip, via=via)
-        return None
-    user.last_login_at = utcnow()
-    audit("login", user, ip=ip, via=via)
+    user_id = user.id if user is not None else None
+    stored, active = (user.password_hash, user.active) if user is not None else (None, False)
+    with write_phase(db.session):
+        if stored is None:
+            passwords.verify_secret(_dummy_hash(), password)
+            ok = False
+        else:
+            ok = passwords.verify_secret(stored, password) and active
+        user = db.session.get(User, user_id) if user_id is not None else None
+        if not ok:
+            audit(throttle.LOGIN_FAILED, user, username=username, ip=ip, via=via)
+            db.session.flush()
+            return None
+        user.last_login_at = utcnow()
+        audit("login", user, ip=ip, via=via)
+        db.session.flush()
     return user
 
 
@@ -417,11 +427,16 @@ def check_current_password(user: User, password: str | None, *, ip: str = "") ->
             _("Too many wrong passwords. Try again in %(wait)s.", wait=describe_wait(wait)),
             retry_after=wait,
         )
-    if not passwords.verify_secret(user.password_hash, password):
-        audit(throttle.LOGIN_FAILED, user, ip=ip, via="password_change")
-        raise WrongCurrentPassword(
-            _("That is not your current password."), field="current_password"
-        )
+    stored, user_id = user.password_hash, user.id
+    with write_phase(db.session):  # no transaction while hashing
+        if not passwords.verify_secret(stored, password):
+            audit(
+                throttle.LOGIN_FAILED, db.session.get(User, user_id), ip=ip, via="password_change"
+            )
+            db.session.flush()
+            raise WrongCurrentPassword(
+                _("That is not your current password."), field="current_password"
+            )
 
 
 def set_password(
@@ -445,7 +460,11 @@ def set_password(
     passwords.check_policy(password, role=user.role, username=user.username)
     if own:
         check_current_password(user, current_password, ip=ip)
-    user.password_hash = hash_secret(password)
+    user_id, actor_id = user.id, actor.id
+    with write_phase(db.session):  # no transaction while hashing
+        new_hash = hash_secret(password)
+        user, actor = db.session.get(User, user_id), db.session.get(User, actor_id)
+    user.password_hash = new_hash
     revoke_everything(user)
     audit(
         "password_changed" if own else "password_reset",
@@ -570,11 +589,18 @@ def switch_cashier(current: User, cashier_id: int, pin: str, *, ip: str = "") ->
             ),
             retry_after=wait,
         )
-    if not passwords.verify_secret(target.pin_hash, pin or ""):
-        audit(throttle.PIN_FAILED, target, ip=ip, by=current.id)
-        return None
-    audit("pin_switch", target, ip=ip, previous_user_id=current.id)
-    return target
+    stored, target_id, current_id = target.pin_hash, target.id, current.id
+    with write_phase(db.session):  # no transaction while hashing
+        ok = passwords.verify_secret(stored, pin or "")
+        target = db.session.get(User, target_id)
+        audit(
+            "pin_switch" if ok else throttle.PIN_FAILED,
+            target,
+            ip=ip,
+            **({"previous_user_id": current_id} if ok else {"by": current_id}),
+        )
+        db.session.flush()
+    return target if ok else None
 
 
 def pin_colleagues(current: User) -> list[User]:

@@ -125,6 +125,18 @@ def limit_pin_attempts(view: Callable[..., Any]) -> Callable[..., Any]:
     )
 
 
+def failed_lately() -> bool:
+    """Whether this request's address has a failed password or PIN in its per-address
+    counters (as Flask-Limiter checked them for this request). Such an address gets no
+    wait for a hashing slot (pos/auth/passwords.py): a sign-in from a clean address, a
+    tablet at opening time, may wait for one."""
+    return any(
+        limit.request_args[-1] in (PASSWORD_ADDRESS_SCOPE, PIN_ADDRESS_SCOPE)
+        and limit.remaining < limit.limit.amount
+        for limit in limiter.current_limits
+    )
+
+
 def retry_after() -> int:
     """Seconds until the request Flask-Limiter just refused may be tried again: until
     every full counter has room."""

@@ -26,7 +26,7 @@ from pos.auth import passwords, service, throttle
 from pos.auth.forms import ROLE_LABELS, LoginForm, PasswordForm, PinForm, PinSwitchForm, UserForm
 from pos.auth.models import ROLES, User
 from pos.auth.passwords import Busy
-from pos.db import write_intent
+from pos.db import set_write_intent, write_intent
 from pos.errors import PosError, wants_json
 from pos.extensions import db, login_manager
 from pos.organizer.service import get_exhibitor, list_exhibitors
@@ -130,6 +130,8 @@ def index():
 @bp.route("/login", methods=["GET", "POST"])
 @throttle.limit_password_attempts
 def login():
+    # Read without SQLite's write lock; the service takes it after checking the password.
+    set_write_intent(False)
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -208,6 +210,7 @@ def _switch_page(form: PinSwitchForm, status: int = 200):
 @throttle.limit_pin_attempts
 def switch_cashier():
     """Hand the tablet to a booth cashier: tap your name, type your PIN."""
+    set_write_intent(False)  # the service takes the write lock after checking the PIN
     form = PinSwitchForm()
     if form.validate_on_submit():
         try:
@@ -310,6 +313,7 @@ def set_pin(user_id: int):
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @login_required
 def set_password(user_id: int):
+    set_write_intent(False)  # the service takes the write lock after hashing
     own = user_id == current_user.id
     target = current_user._get_current_object() if own else service.get_user(current_user, user_id)
     form = PasswordForm()

@@ -3,6 +3,9 @@ the bound on password hashing that keeps sign-ins from starving sales."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -137,3 +140,39 @@ def test_a_sign_in_finding_every_hashing_slot_busy_is_asked_to_retry(make_client
     actions = db.session.scalars(sa.select(AuditEntry.action)).all()
     assert actions == ["user_created"]  # no password was checked
     assert client.post("/api/v1/auth/login", json=credentials).status_code == 200
+
+
+def test_only_an_address_without_failures_waits_for_a_busy_hashing_slot(make_client, app_config):
+    client = make_client(app_config | {"LOGIN_HASH_WAIT_SECONDS": 30})
+    user = factories.make_user("organizer")
+    right = {"username": user.username, "password": factories.PASSWORD}
+    tablet = {"REMOTE_ADDR": "198.51.100.20"}
+    prankster = {"REMOTE_ADDR": "203.0.113.66"}
+    wrong = right | {"password": "wrong-guess-1"}
+    assert client.post("/api/v1/auth/login", json=wrong, environ_base=prankster).status_code == 401
+
+    def hold_the_slot_for(seconds: float) -> threading.Thread:
+        held = threading.Event()
+
+        def hold() -> None:
+            with app_context, passwords.hashing_slot():
+                held.set()
+                time.sleep(seconds)
+
+        app_context = client.application.app_context()
+        thread = threading.Thread(target=hold)
+        thread.start()
+        held.wait()
+        return thread
+
+    # Someone is being checked for 5 seconds: the address that failed is turned away
+    # at once, it never holds a worker waiting.
+    holder = hold_the_slot_for(5)
+    refused = client.post("/api/v1/auth/login", json=right, environ_base=prankster)
+    holder.join()
+    assert refused.status_code == 503
+    # A clean address waits for the slot and signs in.
+    holder = hold_the_slot_for(0.2)
+    signed_in = client.post("/api/v1/auth/login", json=right, environ_base=tablet)
+    holder.join()
+    assert signed_in.status_code == 200

@@ -144,7 +144,9 @@ def test_pin_switch_hands_the_tablet_to_a_colleague_with_the_right_pin(booth, db
     service.set_pin(booth.manager, booth.cashier, "2468")
     db.session.commit()
     assert service.switch_cashier(booth.manager, booth.cashier.id, "1111") is None
+    db.session.commit()  # the failure stays in the audit log
     assert service.switch_cashier(booth.manager, booth.cashier.id, "2468") is booth.cashier
+    db.session.commit()
     actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions[-2:] == ["pin_failed", "pin_switch"]
 
@@ -157,8 +159,10 @@ def test_pin_switch_never_crosses_booths(booth, other, db):
 
 def test_repeated_wrong_pins_pause_the_cashiers_pin_for_a_while(booth, db):
     service.set_pin(booth.manager, booth.cashier, "2468")
+    db.session.commit()
     for _ in range(5):
         assert service.switch_cashier(booth.manager, booth.cashier.id, "0000") is None
+        db.session.commit()  # as the PIN page does after a wrong PIN
     with pytest.raises(service.TooManyAttempts) as paused:
         service.switch_cashier(booth.manager, booth.cashier.id, "2468")
     assert 0 < paused.value.retry_after <= 15 * 60
