@@ -35,7 +35,15 @@ ENV_SETTINGS = {
     "POS_TLS_KEY": "TLS_KEY",
     "POS_PROXY_COUNT": "PROXY_COUNT",
     "POS_HSTS_MAX_AGE": "HSTS_MAX_AGE",
+    "POS_REDIS_URL": "REDIS_URL",
+    "POS_LOGIN_HASH_SLOTS": "LOGIN_HASH_SLOTS",
+    "POS_LOGIN_HASH_WAIT_SECONDS": "LOGIN_HASH_WAIT_SECONDS",
+    "POS_SESSION_IDLE_MINUTES": "SESSION_IDLE_MINUTES",
+    "POS_ORGANIZER_SESSION_IDLE_MINUTES": "ORGANIZER_SESSION_IDLE_MINUTES",
+    "POS_SESSION_BIND_ADDRESS": "SESSION_BIND_ADDRESS",
 }
+# Read when no POS_* name sets it: the name most hosting platforms give a Redis server.
+FALLBACK_ENV_SETTINGS = {"REDIS_URL": "REDIS_URL"}
 
 
 def instance_path(test_config: dict[str, Any] | None = None) -> str | None:
@@ -69,6 +77,33 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # OWASP's password storage table: scrypt with N=2^17, r=8, p=1.
         "PASSWORD_METHOD": "scrypt:131072:8:1",
         "TOKEN_TTL_HOURS": 24 * 14,
+        # At most this many password or PIN hashes at once on this machine, across all
+        # server processes. A sign-in that finds none free is answered "busy, try again"
+        # (503) instead of holding a worker the register needs: at once from an address
+        # that failed lately, else after waiting up to this long (docs/PERFORMANCE.md,
+        # "Sign-in under load").
+        "LOGIN_HASH_SLOTS": 1,
+        "LOGIN_HASH_WAIT_SECONDS": 2.0,
+        # Sessions of pages end after this long without a request: a booth tablet stays
+        # signed in through a selling day, an organizer's laptop not for long.
+        "SESSION_IDLE_MINUTES": 12 * 60,
+        "ORGANIZER_SESSION_IDLE_MINUTES": 2 * 60,
+        # A session's last request and a token's last use are written at most this often.
+        "SESSION_TOUCH_SECONDS": 300,
+        # A session cookie works only from the address it was signed in from (the
+        # connection's address: never a client-supplied X-Forwarded-For header).
+        "SESSION_BIND_ADDRESS": True,
+        # Throttling of failed sign-ins (Flask-Limiter): in Redis when REDIS_URL is set,
+        # so every server process counts together; else in each process's memory.
+        "REDIS_URL": None,
+        "RATELIMIT_STRATEGY": "moving-window",
+        # Begins every counter's key (a Redis server may serve other programs too).
+        "THROTTLE_KEY_PREFIX": "pos",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "RATELIMIT_FAIL_ON_FIRST_BREACH": False,
+        # Redis gone: count in memory meanwhile rather than refuse every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         # A product photo straight from a phone camera is the largest thing anyone uploads.
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "MAX_JSON_BYTES": 256 * 1024,
@@ -110,6 +145,10 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     keep_private(instance, PRIVATE_FOLDER)
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
+    for env_name, key in FALLBACK_ENV_SETTINGS.items():
+        value = os.environ.get(env_name)
+        if value:
+            app.config[key] = value
     for env_name, key in ENV_SETTINGS.items():
         value = os.environ.get(env_name)
         if value:
@@ -118,7 +157,19 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         app.config.from_mapping(test_config)
 
     app.json.sort_keys = False  # answers keep the order of their schema
-    app.config["TOKEN_TTL_HOURS"] = int(app.config["TOKEN_TTL_HOURS"])
+    for key in (
+        "TOKEN_TTL_HOURS",
+        "LOGIN_HASH_SLOTS",
+        "SESSION_IDLE_MINUTES",
+        "ORGANIZER_SESSION_IDLE_MINUTES",
+        "SESSION_TOUCH_SECONDS",
+    ):
+        app.config[key] = int(app.config[key])
+    app.config["LOGIN_HASH_WAIT_SECONDS"] = float(app.config["LOGIN_HASH_WAIT_SECONDS"])
+    bind = app.config["SESSION_BIND_ADDRESS"]
+    if isinstance(bind, str):
+        app.config["SESSION_BIND_ADDRESS"] = bind.strip().lower() not in ("0", "no", "false", "off")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config["TRUSTED_HOSTS"] = trusted_hosts_setting(app.config["TRUSTED_HOSTS"])
     for key in ("PROXY_COUNT", "HSTS_MAX_AGE"):
         app.config[key] = _whole_number(key, app.config[key])

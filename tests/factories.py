@@ -15,7 +15,8 @@ from pos.inventory.models import Product
 from pos.organizer import service as organizer_service
 from pos.organizer.models import Event, Exhibitor
 
-PASSWORD = "secret-pw"
+# Long enough for every role and not a common password (pos/auth/passwords.py).
+PASSWORD = "tenun-ikat-7391"
 _counter = itertools.count(1)
 
 

@@ -5,7 +5,7 @@ Every service that touches an exhibitor's data calls :func:`require` (or filters
 
 - organizer: everything at the events they run (all events when not tied to one);
 - manager: everything of their own exhibitor: catalogue, stock, sales, voids, refunds,
-  reports, their cashiers;
+  reports, their cashiers (see :func:`may_manage_account` for accounts);
 - cashier: see their exhibitor's catalogue, sell, reprint.
 
 The audit log (:func:`audit_scope`): an organizer reads the entries of the events they
@@ -69,17 +69,38 @@ def require_organizer(user: User | None, event: Event | None = None) -> None:
         raise Forbidden(_("You do not organize this event."))
 
 
-def may_manage_user(actor: User | None, target_role: str, exhibitor: Exhibitor | None) -> bool:
-    """Organizers manage every account of their events; managers their own cashiers."""
+def may_manage_account(
+    actor: User | None, *, role: str, exhibitor: Exhibitor | None, event_id: int | None
+) -> bool:
+    """Whether ``actor`` may create or change an account of ``role`` at ``exhibitor``
+    (managers, cashiers) or of ``event_id`` (organizers; None: every event).
+
+    - a global organizer (no event): every account;
+    - an event's organizer: the accounts of its event's booths and the organizers of the
+      same event, never a global organizer nor another event's;
+    - a manager: the cashiers of their own booth;
+    - a cashier: none.
+    """
     if actor is None or not actor.active:
         return False
     if actor.role == ORGANIZER:
-        return exhibitor is None or runs_event(actor, exhibitor.event_id)
+        if actor.event_id is None:
+            return True
+        if exhibitor is not None:
+            return exhibitor.event_id == actor.event_id
+        return role == ORGANIZER and event_id == actor.event_id
     return (
         actor.role == MANAGER
-        and target_role == CASHIER
+        and role == CASHIER
         and exhibitor is not None
         and exhibitor.id == actor.exhibitor_id
+    )
+
+
+def may_manage_user(actor: User | None, user: User) -> bool:
+    """Whether ``actor`` may change ``user``'s account (password, PIN, active, unlock)."""
+    return may_manage_account(
+        actor, role=user.role, exhibitor=user.exhibitor, event_id=user.event_id
     )
 
 

@@ -113,7 +113,7 @@ def test_two_tablets_selling_the_last_painting_offline_both_arrive_with_the_conf
     assert db.session.get(Product, booth.painting.id).stock == -1
     assert stock_ledger_differences() == []
     assert rollup_differences() == []
-    client.post("/login", data={"username": booth.manager.username, "password": "secret-pw"})
+    client.post("/login", data={"username": booth.manager.username, "password": factories.PASSWORD})
     day = client.get("/day").get_data(as_text=True)
     assert "Terjual melebihi stok" in day  # "Sold with too little stock"
     assert "B12-T2-0001" in day
@@ -343,7 +343,7 @@ def test_the_manager_takes_in_a_tablets_file_on_the_day_page(client, booth, db):
         "exhibitor_id": booth.exhibitor.id,
         "sales": [{"key": "file-1", "number": "B12-T1-0001", "body": body}],
     }
-    client.post("/login", data={"username": booth.manager.username, "password": "secret-pw"})
+    client.post("/login", data={"username": booth.manager.username, "password": factories.PASSWORD})
     client.post("/language", data={"locale": "en"})
 
     def upload(content: bytes) -> str:
