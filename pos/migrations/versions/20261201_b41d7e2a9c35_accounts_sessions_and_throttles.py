@@ -9,7 +9,7 @@
   themselves are removed (they sign in with their password).
 
 Revision ID: b41d7e2a9c35
-Revises: 15dbde00ed3e
+Revises: bff435d33923
 Create Date: 2026-12-01 15:00:00
 
 """
