@@ -34,8 +34,10 @@ from pos.extensions import db
 
 WAITING = 1
 RETRY_AFTER_SECONDS = 2
-# Below the server's own processes: a sale that wants a CPU gets it first.
-NICENESS = 10
+# The lowest priority: a sale that wants a CPU gets it at once (measured: at nice 0 the
+# sales' p99 rose tenfold while reports rendered, at 19 less than twice). On an idle
+# laptop the helper still has the CPU the sales leave, so reports take as long as ever.
+NICENESS = 19
 
 log = logging.getLogger(__name__)
 
