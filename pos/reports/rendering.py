@@ -34,9 +34,10 @@ from pos.extensions import db
 
 WAITING = 1
 RETRY_AFTER_SECONDS = 2
-# The lowest priority: a sale that wants a CPU gets it at once (measured: at nice 0 the
-# sales' p99 rose tenfold while reports rendered, at 19 less than twice). On an idle
-# laptop the helper still has the CPU the sales leave, so reports take as long as ever.
+# The lowest priority: a sale that wants a CPU gets it at once (docs/PERFORMANCE.md: with
+# two organizers pulling reports, the sales' p99 was 0.16-1 s with the helper at nice 0,
+# 50-150 ms at 19). The helper still has whatever CPU the sales leave, so on the venue
+# laptop the reports take about as long as before.
 NICENESS = 19
 
 log = logging.getLogger(__name__)
