@@ -249,6 +249,8 @@ def _calls_about_the_booth(w: World) -> dict[tuple[str, str], dict[str, Any]]:
             "json": ex | {"username": "intruder", "password": "long-enough-pw", "role": "cashier"}
         },
         ("/api/v1/users/<int:user_id>/pin", "PUT"): {"json": {"pin": "1234"}},
+        ("/api/v1/users/<int:user_id>/password", "PUT"): {"json": {"password": "taken-over-2026"}},
+        ("/api/v1/users/<int:user_id>/unlock", "POST"): {},
         ("/api/v1/products", "GET"): {"query_string": ex},
         ("/api/v1/products", "POST"): {"json": ex | product},
         ("/api/v1/products/<int:product_id>", "GET"): {},

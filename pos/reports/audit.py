@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "login_locked": _l("Sign-in refused: too many failures"),
     "logout": _l("Signed out"),
     "password_changed": _l("Password changed"),
+    "password_reset": _l("Password set by a manager or organizer"),
+    "account_unlocked": _l("Sign-in throttle lifted"),
     "pin_set": _l("PIN set"),
     "pin_switch": _l("Cashier switched by PIN"),
     "pin_failed": _l("Wrong PIN"),
