@@ -358,7 +358,7 @@ def test_manager_cannot_create_a_cashier_for_another_booth(client, a, b):
             "locale": "en",
         },
     )
-    assert response.status_code == 200  # the form again
+    assert response.status_code == 403  # the form again, with why
     assert flashes(text(response), "error") == ["You do not have access to this exhibitor."]
     db.session.rollback()
     assert db.session.scalar(sa.select(User).where(User.username == "planted")) is None

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import PHONE, TABLET, PageProblems, sign_in, sign_out
+from tests.factories import PASSWORD
 from tests.servers import served
 
 pytestmark = pytest.mark.browser
@@ -123,7 +124,7 @@ def test_large_amounts_stay_whole_in_their_cards(browser, fair, device, lang, tm
     base, users = fair
     organizer, manager = users[lang]
     expected = EXPECTED[lang]
-    password = "secret-pw"  # tests/factories.py
+    password = PASSWORD
     context = browser.new_context(**VIEWPORTS[device])
     try:
         page = context.new_page()
