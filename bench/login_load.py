@@ -4,7 +4,7 @@
     .venv/bin/python bench/login_load.py --before /path/to/other/.venv/bin/pos
     .venv/bin/python bench/login_load.py --clients 4 --duration 20 --wait 0.5 --wait 0
 
-Each server is ``pos serve --workers 2`` (gunicorn sync workers, as ``make run``) on its
+Each server is ``pos serve --workers 2`` (gunicorn, as ``make run``) on its
 own copy of a fresh SQLite database with the demo (``pos init-db``, ``pos seed-demo``),
 with passwords hashed at the default OWASP strength (scrypt N=2^17: about half a second
 of a core per check). For every scenario a fresh server starts, then:
@@ -74,7 +74,7 @@ def call(
     source: str | None = None,
     timeout: float = 60.0,
 ) -> tuple[int, bytes]:
-    """One request on a new connection (gunicorn's sync workers close after each)."""
+    """One request on a new connection (Connection: close)."""
     conn = http.client.HTTPConnection(
         *address, timeout=timeout, source_address=(source, 0) if source else None
     )
@@ -251,7 +251,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     lines = [
         f"# login_load: {args.clients} clients looping wrong passwords for {args.duration:g} s; "
         f"{args.rush} tablets signing in over {args.rush_seconds:g} s; "
-        "pos serve --workers 2 (gunicorn sync)",
+        "pos serve --workers 2",
         f"# {platform.node()} · {os.cpu_count()} CPUs · Python {platform.python_version()}",
         "",
         "| server | load | idle p50 / p95 ms | loaded p50 / p95 ms "

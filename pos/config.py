@@ -80,10 +80,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # At most this many password or PIN hashes at once on this machine, across all
         # server processes. A sign-in that finds none free is answered "busy, try again"
         # (503) instead of holding a worker the register needs: at once from an address
-        # that failed lately, else after waiting up to this long (docs/PERFORMANCE.md,
+        # that failed lately, else after waiting up to this long. With gunicorn's gthread
+        # workers a waiting sign-in holds one thread, not its process; 10 s let 40
+        # tablets signing in within a minute all through (docs/PERFORMANCE.md,
         # "Sign-in under load").
         "LOGIN_HASH_SLOTS": 1,
-        "LOGIN_HASH_WAIT_SECONDS": 2.0,
+        "LOGIN_HASH_WAIT_SECONDS": 10.0,
         # Sessions of pages end after this long without a request: a booth tablet stays
         # signed in through a selling day, an organizer's laptop not for long.
         "SESSION_IDLE_MINUTES": 12 * 60,

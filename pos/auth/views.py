@@ -25,7 +25,6 @@ from wtforms import SelectChoice
 from pos.auth import passwords, service, throttle
 from pos.auth.forms import ROLE_LABELS, LoginForm, PasswordForm, PinForm, PinSwitchForm, UserForm
 from pos.auth.models import ROLES, User
-from pos.auth.passwords import Busy
 from pos.db import set_write_intent, write_intent
 from pos.errors import PosError, wants_json
 from pos.extensions import db, login_manager
@@ -156,12 +155,9 @@ def login():
 
 
 def _retry_later(answer, exc: PosError):
-    """A throttled or busy answer says when to try again."""
-    if isinstance(exc, service.TooManyAttempts):
-        return _with_retry_after(answer, exc.retry_after)
-    if isinstance(exc, Busy):
-        return _with_retry_after(answer, exc.retry_after)
-    return answer
+    """A throttled (TooManyAttempts) or busy (Busy) answer says when to try again."""
+    retry_after = getattr(exc, "retry_after", None)
+    return _with_retry_after(answer, retry_after) if retry_after else answer
 
 
 @bp.post("/logout")
