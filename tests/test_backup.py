@@ -552,9 +552,10 @@ def test_a_folder_backup_carries_the_tablets_certificate_authority_and_photos_al
     stick.mkdir()
     taken = pos(tmp_path, database_url, "backup", "--dir", str(stick))
     assert taken.returncode == 0, taken.stdout + taken.stderr
-    assert "files/: 4 copied, 0 unchanged (with certificate authority)" in taken.stdout
+    # The CA's certificate and key, the secret key, the photo's two sizes.
+    assert "files/: 5 copied, 0 unchanged (with certificate authority)" in taken.stdout
     again = pos(tmp_path, database_url, "backup", "--dir", str(stick))
-    assert "files/: 0 copied, 4 unchanged (with certificate authority)" in again.stdout
+    assert "files/: 0 copied, 5 unchanged (with certificate authority)" in again.stdout
     assert (stick / "files" / "tls" / "ca.key").stat().st_mode & 0o777 == 0o600
     newest = backup.backups_in(stick)[-1]
 
@@ -566,13 +567,11 @@ def test_a_folder_backup_carries_the_tablets_certificate_authority_and_photos_al
         assert restored.returncode == 0, restored.stdout + restored.stderr
     assert (
         "files: brought back the certificate authority the tablets trust; "
-        "2 photo file(s) brought back" in restored.stdout
+        "2 photo file(s) brought back; the event's secret key" in restored.stdout
     )
     instance = Path(app.instance_path)
-    for name in ("ca.crt", "ca.key"):
-        assert (laptop / "instance/tls" / name).read_bytes() == (
-            instance / "tls" / name
-        ).read_bytes()
+    for name in ("tls/ca.crt", "tls/ca.key", "secret_key"):
+        assert (laptop / "instance" / name).read_bytes() == (instance / name).read_bytes()
     for size in ("thumb", "display"):
         assert (laptop / "instance/photos" / key[:2] / f"{key}-{size}.jpg").is_file()
 
@@ -627,4 +626,7 @@ def test_backup_intervals_read_as_people_write_them(runner):
     assert result.exit_code == 2
     assert "'soon' is not a duration such as 10m, 90s, 1h or 1h30m" in result.output
     alone = runner.invoke(args=["serve", "--keep", "3"])
-    assert alone.exit_code == 2 and "--backup-dir and --keep go with --backup-every" in alone.output
+    assert (
+        alone.exit_code == 2
+        and "--backup-dir, --keep and --backup-quick go with --backup-every" in alone.output
+    )
