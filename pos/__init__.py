@@ -9,7 +9,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, CLI."""
-    from pos import assets, config, errors, extensions, i18n, security
+    from pos import assets, config, database_errors, errors, extensions, i18n, security
     from pos.cli import register_cli
 
     app = Flask(
@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.register_security(app)
     assets.register_assets(app)
     errors.register_error_handlers(app)
+    database_errors.register_retries(app)
     register_blueprints(app)
     register_cli(app)
     return app
@@ -31,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
     from pos import api
     from pos.auth import api as auth_api
     from pos.auth import views as auth_views
+    from pos.db import register_id_converter
     from pos.inventory import api as inventory_api
     from pos.inventory import views as inventory_views
     from pos.organizer import api as organizer_api
@@ -45,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
     from pos.sales import views as sales_views
     from pos.tls import views as tls_views
 
+    register_id_converter(app)  # first: routes bind their converters when added
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(organizer_views.bp)
     app.register_blueprint(inventory_views.bp)

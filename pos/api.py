@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from wtforms.validators import ValidationError
 
 from pos.auth import service as auth_service
-from pos.db import set_write_intent
+from pos.db import MAX_ID, set_write_intent
 from pos.errors import (
     BadRequest,
     Forbidden,
@@ -71,6 +71,10 @@ class EndpointSpec:
     # The view reads first without SQLite's write lock and takes it itself
     # (db.write_phase) once it knows what to write.
     deferred_write: bool = False
+    # Request headers the view reads: name -> {"required", "schema", "description"}.
+    headers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The multipart/form-data field that carries an uploaded file, for views that take one.
+    upload: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -194,7 +198,7 @@ def validation_error(exc: pydantic.ValidationError, where: str = "body") -> PosE
 _CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
 
 _STATUS_TEXT = {
-    400: "Malformed request",
+    400: "Malformed request (a NUL character, a missing file or header)",
     401: "Missing or invalid token",
     403: "Outside the user's rights",
     404: "Not found",
@@ -202,7 +206,10 @@ _STATUS_TEXT = {
     413: "Body too large",
     415: "Body is not JSON",
     422: "Invalid input",
+    429: "Too many attempts",
 }
+# What the app refuses in any text before it reads it (pos/security.py).
+NO_NUL = "^[^\\u0000]*$"
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:
@@ -227,17 +234,25 @@ def openapi_document(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for path, method, spec in sorted(routes, key=lambda r: (r[0], r[1])):
         operation: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag]}
+        path_names = _CONVERTER.findall(path.replace("{", "<").replace("}", ">"))
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
-            for name in _CONVERTER.findall(path.replace("{", "<").replace("}", ">"))
+            {"name": name, "in": "path", "required": True, "schema": dict(ID_SCHEMA)}
+            for name in path_names
         ]
         if spec.query is not None:
             query_schema = spec.query.model_json_schema()
             required = set(query_schema.get("required", []))
             for name, prop in query_schema.get("properties", {}).items():
                 parameters.append(
-                    {"name": name, "in": "query", "required": name in required, "schema": prop}
+                    {
+                        "name": name,
+                        "in": "query",
+                        "required": name in required,
+                        "schema": _query_value(prop),
+                    }
                 )
+        for name, header in spec.headers.items():
+            parameters.append({"name": name, "in": "header", **header})
         if spec.conditional:
             parameters.append(
                 {
@@ -254,6 +269,19 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             operation["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": _ref(spec.body)}},
+            }
+        elif spec.upload is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": [spec.upload],
+                            "properties": {spec.upload: {"type": "string", "format": "binary"}},
+                        }
+                    }
+                },
             }
         responses: dict[str, Any] = {}
         if spec.response is not None:
@@ -276,10 +304,16 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         error_statuses = set(spec.errors)
         if spec.auth:
             error_statuses |= {401, 403}
+        if path_names:
+            error_statuses.add(404)
         if spec.body is not None:
             error_statuses |= {400, 413, 415, 422}
+        if spec.upload is not None:
+            error_statuses |= {400, 413, 422}
         if spec.query is not None:
-            error_statuses.add(422)
+            error_statuses |= {400, 422}
+        if spec.headers:
+            error_statuses.add(400)
         for status in sorted(error_statuses):
             responses[str(status)] = {
                 "description": _STATUS_TEXT.get(status, "Error"),
@@ -291,7 +325,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         operation["operationId"] = f"{method}_{path}".replace("/", "_").strip("_")
         paths.setdefault(path, {})[method] = operation
 
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {"title": "Pameran POS API", "version": "1"},
         "paths": paths,
@@ -300,6 +334,57 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+    _refuse_nul(document)
+    schemas["AnyJson"] = ANY_JSON
+    return document
+
+
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# Any JSON value without a NUL character, in what the app ignores as in what it reads.
+ANY_JSON = {
+    "description": "Any JSON value without a NUL character",
+    "anyOf": [
+        {"type": ["null", "boolean", "number"]},
+        {"type": "string", "pattern": NO_NUL},
+        {"type": "array", "items": {"$ref": "#/components/schemas/AnyJson"}},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": NO_NUL},
+            "additionalProperties": {"$ref": "#/components/schemas/AnyJson"},
+        },
+    ],
+}
+
+
+def _query_value(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema: present with a value, or absent (never JSON null)."""
+    options = [o for o in prop.get("anyOf", []) if o.get("type") != "null"]
+    if not options:
+        return prop
+    rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    if len(options) == 1:
+        return rest | options[0]
+    return rest | {"anyOf": options}
+
+
+def _refuse_nul(node: Any) -> None:
+    """Every free text of the document, names of properties too, says what the app
+    refuses: no NUL character."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and not (
+            {"pattern", "format", "enum", "const"} & node.keys()
+        ):
+            node["pattern"] = NO_NUL
+        if node.get("type") == "object" or "properties" in node:
+            node.setdefault("propertyNames", {"pattern": NO_NUL})
+            if node.get("additionalProperties", True) is True:
+                # Fields the schema does not name are ignored, but read for NUL too.
+                node["additionalProperties"] = {"$ref": "#/components/schemas/AnyJson"}
+        for value in node.values():
+            _refuse_nul(value)
+    elif isinstance(node, list):
+        for value in node:
+            _refuse_nul(value)
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -329,9 +414,17 @@ def register_api(app: Flask, domain_blueprints: list[Blueprint]) -> None:
 
     @app.get("/healthz")
     def healthz():
+        """200 when the app and the database answer and the disk has room; else 503 with
+        the reason (a database fault is answered by pos/errors.py)."""
         from sqlalchemy import text
 
+        from pos.database_errors import storage_health
         from pos.extensions import db
 
         db.session.execute(text("SELECT 1"))
+        full = storage_health(db.session.connection())
+        if full is not None:
+            message = _("The server's disk is full: sales cannot be saved until space is freed.")
+            body = {"status": "storage_full", "error": "storage_full", "message": message}
+            return body | full, 503, {"Retry-After": "60"}
         return {"status": "ok"}

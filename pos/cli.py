@@ -23,8 +23,18 @@ def _create_app() -> Flask:
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
-def main() -> None:
+def cli() -> None:
     """Pameran POS: point of sale for exhibitions and craft fairs."""
+
+
+def main() -> None:
+    """The `pos` console script. What it creates (the instance folder, the database and
+    its journal files, kept documents, photos, the server's files) is its user's alone:
+    umask 077, beside the explicit modes each of those gets anyway."""
+    from pos.storage import private_umask
+
+    private_umask()
+    cli()
 
 
 def _fail(exc: PosError) -> None:
@@ -301,7 +311,9 @@ def serve_command(
     from flask import current_app
 
     from pos import wsgi
+    from pos.db import truncate_wal
 
+    database = current_app.config["SQLALCHEMY_DATABASE_URI"]
     schedule = _backup_schedule(backup_every, backup_dir, keep, backup_quick)
 
     if tls and wsgi.chosen_server(server) == "waitress":
@@ -325,6 +337,14 @@ def serve_command(
         else:
             banner_options["domains"] = tls_service.certificate_domains(files.cert)
     banner = wsgi.banner(host=host, port=port, demo_accounts=_demo_accounts(), **banner_options)
+
+    def stopped() -> None:
+        # The workers have stopped: stop a backup still reading the database (it would
+        # hold the WAL), then empty the WAL.
+        if schedule:
+            schedule.stop()
+        truncate_wal(database)
+
     if schedule:
         schedule.start()
     wsgi.serve(
@@ -334,6 +354,7 @@ def serve_command(
         server=server,
         certificate=certificate,
         banner=banner,
+        on_stop=stopped,
     )
 
 

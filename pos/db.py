@@ -5,6 +5,12 @@ transactions are begun by us rather than by the sqlite3 driver: reads use a plai
 ``BEGIN`` and anything that writes uses ``BEGIN IMMEDIATE``, which takes the write lock
 up front (waiting for it under ``busy_timeout``) instead of failing with "database is
 locked" when a read transaction later tries to write.
+
+SQLite's write-ahead log is kept small: it is checkpointed into the database every 1,000
+pages and started again from the top once no reader still needs its frames, so reads are
+kept short (a report ends its read transaction before it renders: ``end_read``); a log
+that grew anyway is cut back to ``SQLITE_WAL_SIZE_LIMIT`` when it starts again; and the
+server empties it when it stops (``truncate_wal``).
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import importlib
+import logging
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +28,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
+
+from pos.storage import PRIVATE_FILE, create_private_file, keep_private, make_private_folder
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -32,10 +44,39 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# What the WAL file is cut back to when SQLite starts the log again after a checkpoint
+# (SQLite's default keeps the largest size it ever reached): four checkpoints' worth.
+SQLITE_WAL_SIZE_LIMIT = 16 * 2**20
+
+log = logging.getLogger(__name__)
+
+# Every id is an INTEGER column: 32 bits on PostgreSQL (SQLite's holds 64). A number
+# beyond it names nothing, and one beyond 2**63 - 1 cannot even be asked of SQLite (the
+# driver raises OverflowError). So every id that comes in, in a path (IdConverter), a
+# query string or a body (pos.schemas.Id), is held to 1..MAX_ID before any query.
+MAX_ID = 2**31 - 1
 
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "pos_write_intent", default=False
 )
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: an id from 1 to MAX_ID, else 404, as for an id that
+    names nothing, whatever the method (werkzeug's own range check would answer 405
+    when a route has a rule for another method on the same path)."""
+
+    def to_python(self, value: str) -> int:
+        digits = value.lstrip("0")
+        # Python reads no more than 4300 digits: the length is checked first.
+        if not digits or len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+            raise NotFound()
+        return int(digits)
+
+
+def register_id_converter(app: Flask) -> None:
+    """Make ``<int:...>`` the bounded IdConverter; before any blueprint adds its routes."""
+    app.url_map.converters["int"] = IdConverter
 
 
 class Model(DeclarativeBase):
@@ -132,6 +173,41 @@ def write_phase(session: Any) -> Iterator[None]:
         yield
 
 
+def end_read(session: Any) -> None:
+    """End the session's read-only transaction now, for a request that reads, then works
+    a while without the database (rendering a report's document).
+
+    An open read transaction pins SQLite's snapshot: the WAL cannot be checkpointed past
+    it nor started again, so while such readers overlap the log grows with every sale.
+    Objects loaded so far are expired; callers carry plain values on. Raises
+    RuntimeError in a request that writes, or with unsaved changes.
+    """
+    if _write_intent.get():
+        raise RuntimeError("a transaction that writes ends with its commit")
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("the read has unsaved changes")
+    session.rollback()
+
+
+def truncate_wal(url: str | sa.URL) -> None:
+    """Checkpoint SQLite's WAL into the database and empty it, once the server's workers
+    have stopped (a no-op for other databases). The last connection to close removes
+    the file; a log left behind would be replayed at the next start, but until then it
+    holds disk space and the only copy of recent sales outside the database file."""
+    if not is_sqlite(url):
+        return
+    database = sa.make_url(url).database
+    if not database or database == ":memory:" or not Path(database).exists():
+        return
+    connection = sqlite3.connect(database, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        busy, _frames, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.warning("the WAL of %s is still in use; it is checkpointed later", database)
+    finally:
+        connection.close()
+
+
 def upgrade_schema() -> None:
     """Bring the schema to the newest migration (creating it on an empty database)."""
     from flask_migrate import upgrade
@@ -151,8 +227,8 @@ def configure_engine_options(app: Flask) -> None:
     if is_sqlite(url):
         options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         database = sa.make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _private_database_file(Path(database))
     else:
         options.setdefault("pool_pre_ping", True)
         if sa.make_url(url).get_backend_name() == "postgresql":
@@ -160,6 +236,16 @@ def configure_engine_options(app: Flask) -> None:
             # GROUP BYs do, and spends longer compiling than the query then runs.
             options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _private_database_file(database: Path) -> None:
+    """The SQLite file created 0600 before SQLite opens it (in a folder made 0700), or
+    narrowed to 0600 if it exists: it holds password hashes and buyers' phones. SQLite
+    gives its -wal and -shm files the database file's permissions."""
+    make_private_folder(database.parent)
+    if not create_private_file(database):
+        for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            keep_private(path, PRIVATE_FILE)
 
 
 def register_engine_events(app: Flask) -> None:
@@ -179,6 +265,7 @@ def _drive_sqlite(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA journal_size_limit = {SQLITE_WAL_SIZE_LIMIT}")
         cursor.execute("PRAGMA foreign_keys = ON")
         # FULL: a sale the buyer holds a receipt for survives a power cut at the venue.
         cursor.execute("PRAGMA synchronous = FULL")

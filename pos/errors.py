@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from werkzeug.exceptions import HTTPException, SecurityError
+
+from pos.database_errors import Fault, fault_of, note_fault
 
 
 class PosError(Exception):
@@ -73,14 +75,63 @@ class Conflict(PosError):
     code = "conflict"
 
 
+class Busy(PosError):
+    """The server is at its limit for this kind of work: try again shortly."""
+
+    status = 503
+    code = "busy"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
 def _rollback() -> None:
+    """End the failed transaction. A rollback that fails too (the connection is gone,
+    the disk is full) is logged in one line: the session starts afresh either way."""
     from pos.extensions import db
 
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except DBAPIError as exc:
+        db.session.close()
+        from flask import current_app
+
+        current_app.logger.warning("rollback failed: %s", str(exc.orig).strip()[:200])
+
+
+# Retry-After (seconds) and the stable code of each database fault answered 503. A full
+# disk waits for someone to free space; a busy database clears in a moment.
+_RETRY_AFTER = {
+    Fault.STORAGE_FULL: 60,
+    Fault.BUSY: 2,
+    Fault.CONFLICT: 2,
+    Fault.UNAVAILABLE: 5,
+}
+
+
+def _fault_message(fault: Fault) -> str:
+    if fault is Fault.STORAGE_FULL:
+        return _(
+            "The server's disk is full, so nothing was saved. Ask the organizer to free "
+            "space; then try again."
+        )
+    if fault is Fault.UNAVAILABLE:
+        return _("The database cannot be reached just now. Nothing was saved; try again.")
+    return _("The server is busy. Nothing was saved; try again in a moment.")
+
+
+def unavailable(fault: Fault, exc: BaseException):
+    """The 503 answer to a database fault: JSON ``{"error", "message"}`` under /api/, a
+    page elsewhere, with Retry-After; logged once a minute, without a traceback."""
+    _rollback()
+    note_fault(fault, exc)
+    code = "database_busy" if fault is Fault.CONFLICT else fault.value
+    message = _fault_message(fault)
+    headers = {"Retry-After": str(_RETRY_AFTER[fault])}
+    if wants_json():
+        return {"error": code, "message": message}, 503, headers
+    return render_template("error.html", status=503, message=message), 503, headers
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -94,6 +145,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         _rollback()
+        if isinstance(exc, SecurityError):
+            return _untrusted_host()
         status = exc.code or 500
         message = _http_message(status, exc)
         if wants_json():
@@ -113,6 +166,20 @@ def register_error_handlers(app: Flask) -> None:
             return {"error": "conflict", "message": message}, 409
         return render_template("error.html", status=409, message=message), 409
 
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        fault = fault_of(exc)
+        if fault is None:
+            return _unexpected(exc)
+        return unavailable(fault, exc)
+
+    @app.errorhandler(OSError)
+    def _os_error(exc: OSError):
+        fault = fault_of(exc)
+        if fault is None:
+            return _unexpected(exc)
+        return unavailable(fault, exc)
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         _rollback()
@@ -121,6 +188,15 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return {"error": "server_error", "message": message}, 500
         return render_template("error.html", status=500, message=message), 500
+
+
+def _untrusted_host():
+    """A Host outside TRUSTED_HOSTS (POS_TRUSTED_HOSTS): Flask could not route the request
+    (no URL can be built for it), so the answer is plain, without the page template."""
+    message = _("This server does not answer to that host name.")
+    if wants_json():
+        return {"error": "untrusted_host", "message": message}, 400
+    return Response(message + "\n", status=400, mimetype="text/plain")
 
 
 _HTTP_CODES = {

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import Babel
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -18,6 +20,8 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
 compress = Compress()
+# Only the sign-in forms are limited (pos/auth/throttle.py); nothing else by default.
+limiter = Limiter(key_func=get_remote_address)
 
 
 def register_extensions(app: Flask) -> None:
@@ -31,5 +35,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
+    # Flask-Login's own protection hashes the client-supplied X-Forwarded-For header;
+    # sessions are checked on the server instead (pos/auth/service.py: session_user).
+    login_manager.session_protection = None
+    limiter.init_app(app)
     compress.init_app(app)

@@ -1,12 +1,27 @@
-"""Security headers on every response, the write intent of each request, and the one
-character no input may hold."""
+"""Security headers on every response, the write intent of each request, the one
+character no input may hold, and the transport: which proxies are believed, Secure
+cookies and HSTS on HTTPS, and no signed-in page kept in a cache.
+
+Transport, in one place:
+
+- ``POS_PROXY_COUNT`` (default 0) says how many reverse proxies stand in front of the
+  app. With 0 nothing of ``X-Forwarded-*`` is believed, whoever sends it; with n, werkzeug's
+  ``ProxyFix`` takes the client's address, the scheme and the host from what the n
+  proxies added. Everything else reads ``request.remote_addr`` and ``request.is_secure``.
+- An answer over HTTPS (``pos serve --tls``, or a trusted proxy's
+  ``X-Forwarded-Proto: https``) marks every cookie ``Secure`` and carries
+  ``Strict-Transport-Security``; plain HTTP (``make run`` on 127.0.0.1) works as before.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
 from flask_babel import gettext as _
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pos.db import set_write_intent
 from pos.errors import BadRequest
@@ -34,7 +49,64 @@ CONTENT_SECURITY_POLICY = "; ".join(
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+class SecureCookiesOnHttps:
+    """WSGI middleware: on an answer to an HTTPS request every cookie is marked ``Secure``
+    (the session's, Flask-Login's remember cookie, any other), so it is never sent back
+    over plain HTTP on the venue Wi-Fi. Over plain HTTP cookies stay as they are, or
+    ``make run`` on http://127.0.0.1 could not keep anyone signed in."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.app(environ, start_response)
+
+        def secure_start_response(status: str, headers: list, exc_info: Any = None):
+            headers = [
+                (name, _secure_cookie(value) if name.lower() == "set-cookie" else value)
+                for name, value in headers
+            ]
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, secure_start_response)
+
+
+def _secure_cookie(cookie: str) -> str:
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    return cookie if "secure" in attributes else cookie + "; Secure"
+
+
+def register_transport(app: Flask) -> None:
+    """Wrap the WSGI app: the proxies first (outermost), which set the scheme and the
+    client's address that the cookie marking and the views then read."""
+    app.wsgi_app = SecureCookiesOnHttps(app.wsgi_app)  # type: ignore[method-assign]
+    proxies = app.config["PROXY_COUNT"]
+    if proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
+
+
+def _hsts_applies(host: str) -> bool:
+    """Browsers keep HSTS per host name, whatever the port: sent to https://localhost:5443
+    it would turn the laptop's own http://localhost:5000 (make run) into an HTTPS
+    address that fails, so localhost never gets it. (IP addresses may: browsers ignore
+    HSTS from them, RFC 6797 section 8.1.)"""
+    name = host.lower() if host.startswith("[") else host.split(":")[0].lower()
+    return name != "localhost" and not name.endswith(".localhost")
+
+
+def _signed_in() -> bool:
+    """Whether the request comes from a signed-in browser: its session names a user
+    (read from the cookie, without loading the user, so an error page never needs the
+    database for it)."""
+    return session.get("_user_id") is not None
+
+
 def register_security(app: Flask) -> None:
+    register_transport(app)
+
     @app.before_request
     def _declare_write_intent() -> None:
         # A request that may write takes SQLite's write lock when its transaction begins.
@@ -44,9 +116,10 @@ def register_security(app: Flask) -> None:
     def _refuse_nul_characters() -> None:
         # PostgreSQL text cannot hold NUL (SQLite can): refuse it in every input, so both
         # databases answer the same clear 400 instead of a 500 from the driver.
-        texts = [text for pair in request.args.items(multi=True) for text in pair]
+        texts = [text or "" for pair in request.args.items(multi=True) for text in pair]
         if request.mimetype in FORM_TYPES:
-            texts += [text for pair in request.form.items(multi=True) for text in pair]
+            # A part without a name is named None.
+            texts += [text or "" for pair in request.form.items(multi=True) for text in pair]
         nul = any("\x00" in text for text in texts)
         if not nul and request.is_json:
             raw = request.get_data()
@@ -62,6 +135,15 @@ def register_security(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "geolocation=(), microphone=()")
-        if request.path.startswith("/api/") or request.endpoint in {"auth.login"}:
-            headers.setdefault("Cache-Control", "no-store")
+        # Nothing of a signed-in user (pages, CSVs, PDFs, redirects) is kept by the
+        # browser or a proxy: the next person at a shared tablet cannot page back into
+        # it. What set its own caching keeps it: static files, product photos, the
+        # service worker, and the buyer's public receipt.
+        if "Cache-Control" not in headers and (
+            request.path.startswith("/api/") or request.endpoint == "auth.login" or _signed_in()
+        ):
+            headers["Cache-Control"] = "no-store"
+        max_age = current_app.config["HSTS_MAX_AGE"]
+        if request.is_secure and max_age and _hsts_applies(request.host):
+            headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
         return response

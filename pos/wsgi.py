@@ -1,6 +1,12 @@
-"""Serving with a production WSGI server: gunicorn (sync workers, one process each, so
-SQLite is shared by processes, never by threads) or waitress where gunicorn cannot run;
-HTTPS with gunicorn; and the banner that says where to open the app once it listens."""
+"""Serving with a production WSGI server: gunicorn (worker processes of a few threads
+each) or waitress (one process of threads) where gunicorn cannot run; HTTPS with
+gunicorn; and the banner that says where to open the app once it listens.
+
+Threads, not one request per process: a report takes its worker's thread for as long as
+its document renders (in a helper process, pos/reports/rendering.py), and the worker's
+other threads go on taking sales meanwhile. SQLite is shared by threads as by processes:
+each thread has its own connection, and writers queue on the busy timeout and
+``BEGIN IMMEDIATE``."""
 
 from __future__ import annotations
 
@@ -19,6 +25,10 @@ from pos import network
 
 log = logging.getLogger("pos.access")
 
+# Threads per gunicorn worker: two for reports (one rendering, one waiting its turn, at
+# most: pos/reports/rendering.py turns away more) leave at least two for sales.
+THREADS_PER_WORKER = 4
+
 
 def chosen_server(server: str) -> str:
     """auto: gunicorn where it runs (Linux, macOS), waitress elsewhere (Windows)."""
@@ -35,16 +45,18 @@ def serve(
     server: str = "auto",
     certificate: tuple[str, str] | None = None,
     banner: Sequence[str] = (),
+    on_stop: Callable[[], None] = lambda: None,
 ) -> None:
     """Serve until SIGTERM; HTTPS with certificate (cert file, key file), gunicorn only.
-    The banner lines are printed once the server listens."""
+    The banner lines are printed once the server listens; on_stop is called once every
+    worker has stopped."""
     server = chosen_server(server)
     if server == "gunicorn":
-        _serve_gunicorn(host, port, workers, certificate, banner)
+        _serve_gunicorn(host, port, workers, certificate, banner, on_stop)
     elif certificate:
         raise ValueError("waitress cannot serve HTTPS")
     else:
-        _serve_waitress(host, port, workers, banner)
+        _serve_waitress(host, port, workers, banner, on_stop)
 
 
 def banner(
@@ -103,6 +115,7 @@ def _serve_gunicorn(
     workers: int,
     certificate: tuple[str, str] | None,
     banner_lines: Sequence[str],
+    on_stop: Callable[[], None],
 ) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -111,7 +124,8 @@ def _serve_gunicorn(
             settings: dict[str, Any] = {
                 "bind": f"{host}:{port}",
                 "workers": workers,
-                "worker_class": "sync",
+                "worker_class": "gthread",
+                "threads": THREADS_PER_WORKER,
                 "accesslog": "-",
                 "errorlog": "-",
                 "timeout": 60,
@@ -119,7 +133,13 @@ def _serve_gunicorn(
                 "proc_name": "pameran-pos",
                 # No runtime control socket: several servers may run side by side.
                 "control_socket_disable": True,
+                # X-Forwarded-Proto is believed by the app alone, and only from the
+                # proxies POS_PROXY_COUNT names (pos/security.py); gunicorn's own default
+                # would believe it from any client on 127.0.0.1.
+                "forwarded_allow_ips": "",
                 "when_ready": lambda _arbiter: _print_banner(banner_lines),
+                # In the master, after the last worker has exited.
+                "on_exit": lambda _arbiter: on_stop(),
             }
             if certificate:
                 settings["certfile"], settings["keyfile"] = certificate
@@ -178,7 +198,13 @@ class AccessLog:
             )
 
 
-def _serve_waitress(host: str, port: int, workers: int, banner_lines: Sequence[str]) -> None:
+def _serve_waitress(
+    host: str,
+    port: int,
+    workers: int,
+    banner_lines: Sequence[str],
+    on_stop: Callable[[], None],
+) -> None:
     import waitress
 
     from pos import create_app
@@ -197,7 +223,11 @@ def _serve_waitress(host: str, port: int, workers: int, banner_lines: Sequence[s
     )
     server.print_listen("Serving on http://{}:{}")
     _print_banner(banner_lines)
-    server.run()
+    try:
+        server.run()
+    finally:
+        server.close()
+        on_stop()
 
 
 def _settled(app: Any) -> Any:

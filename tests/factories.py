@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pos.auth import service as auth_service
 from pos.auth.models import User
@@ -13,7 +15,8 @@ from pos.inventory.models import Product
 from pos.organizer import service as organizer_service
 from pos.organizer.models import Event, Exhibitor
 
-PASSWORD = "secret-pw"
+# Long enough for every role and not a common password (pos/auth/passwords.py).
+PASSWORD = "tenun-ikat-7391"
 _counter = itertools.count(1)
 
 
@@ -96,3 +99,14 @@ class Booth:
             one_of_a_kind=True,
             attributes={"artist": "I Made", "medium": "Oil"},
         )
+
+
+def earlier_today(minutes: int, timezone: str = "Asia/Makassar") -> datetime:
+    """A moment ``minutes`` ago, but never before the event's local midnight: a sale
+    made "a while ago" must stay on today's page whatever the wall clock says (at
+    00:10 in Makassar, 30 minutes ago is yesterday)."""
+    now = datetime.now(UTC)
+    midnight = now.astimezone(ZoneInfo(timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(
+        now - timedelta(minutes=minutes), min(now, midnight.astimezone(UTC) + (now - midnight) / 2)
+    )

@@ -20,3 +20,21 @@ def pdf_text(data: bytes, *, layout: bool = True) -> str:
 
 def pages(data: bytes) -> list[str]:
     return pdf_text(data).rstrip("\f").split("\f")
+
+
+def qr_codes(data: bytes) -> list[str]:
+    """What the QR codes on a PDF's first page say, read from the page as a printer
+    would print it (poppler's pdftoppm at 150 dpi, then zbar)."""
+    import tempfile
+    from pathlib import Path
+
+    if not (shutil.which("pdftoppm") and shutil.which("zbarimg")):
+        pytest.fail("needs poppler-utils and zbar-tools (apt-get install poppler-utils zbar-tools)")
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = Path(folder) / "document.pdf"
+        pdf.write_bytes(data)
+        command = ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf)]
+        subprocess.run([*command, str(Path(folder) / "page")], check=True)
+        (image,) = Path(folder).glob("page*.png")
+        done = subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True)
+    return done.stdout.decode().split()

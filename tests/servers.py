@@ -160,3 +160,74 @@ def bearer(base: str, username: str, password: str = "demo") -> dict[str, str]:
     )
     assert status == 200, answer
     return {"Authorization": f"Bearer {answer['token']}"}
+
+
+class KillableServer:
+    """`pos serve` (gunicorn) on one port and one existing database, that a test can
+    kill as a laptop losing power does (SIGKILL of the whole process group), kill one
+    worker of (the master stays and starts another), and start again."""
+
+    def __init__(self, root: Path, database_url: str, *, workers: int = 2) -> None:
+        self.root = root
+        self.env = server_env(root, database_url)
+        self.workers = workers
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = root / "serve.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        arguments = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        arguments += ["--workers", str(self.workers), "--server", "gunicorn"]
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                [*pos_command(), *arguments],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not healthy(self.base + "/healthz"):
+            if self.process.poll() is not None:
+                pytest.fail(f"pos serve exited with {self.process.returncode}:\n{self.log()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"pos serve not healthy after {STARTUP_SECONDS} s:\n{self.log()}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL to the master and its workers at once: nothing gets to clean up."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)  # the group this helper started
+        self.process.wait()
+
+    def kill_worker(self) -> int:
+        """SIGKILL to one worker; the master stays and forks another. Its pid."""
+        import psutil
+
+        assert self.process is not None
+        workers = psutil.Process(self.process.pid).children()
+        assert workers, "the server has no workers"
+        workers[0].send_signal(signal.SIGKILL)
+        return workers[0].pid
+
+    def stop(self) -> int | None:
+        """SIGTERM, as at the end of the day; the exit status (None if it was not up)."""
+        if self.process is None or self.process.poll() is not None:
+            return None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=SHUTDOWN_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            pytest.fail(f"pos serve still ran {SHUTDOWN_SECONDS} s after SIGTERM")
+
+    def check(self) -> subprocess.CompletedProcess:
+        """`pos check` on the server's database."""
+        return subprocess.run(
+            [*pos_command(), "check"], env=self.env, capture_output=True, text=True, timeout=120
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""

@@ -54,23 +54,36 @@ def test_create_user_for_a_booth_of_the_current_event(runner, db, client):
             "--exhibitor",
             "b12",
             "--password",
-            "rahasia",
+            "kain-ikat-77",
         ]
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.username == "kasir-b12"))
     assert user.role == "cashier" and user.exhibitor.booth == "B12"
-    login = client.post("/api/v1/auth/login", json={"username": "kasir-b12", "password": "rahasia"})
+    login = client.post(
+        "/api/v1/auth/login", json={"username": "kasir-b12", "password": "kain-ikat-77"}
+    )
     assert login.status_code == 200
 
 
 def test_create_user_refuses_an_unknown_booth_and_a_missing_booth(runner, db):
     factories.make_event()
     unknown = runner.invoke(
-        args=["create-user", "x", "--role", "manager", "--exhibitor", "Z9", "--password", "pw12"]
+        args=[
+            "create-user",
+            "x",
+            "--role",
+            "manager",
+            "--exhibitor",
+            "Z9",
+            "--password",
+            "kain-ikat-2024",
+        ]
     )
     assert unknown.exit_code != 0 and "Z9" in unknown.output
-    missing = runner.invoke(args=["create-user", "xy", "--role", "manager", "--password", "pw12"])
+    missing = runner.invoke(
+        args=["create-user", "xy", "--role", "manager", "--password", "kain-ikat-2024"]
+    )
     assert missing.exit_code != 0 and "booth" in missing.output
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
 

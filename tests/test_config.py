@@ -3,6 +3,7 @@
 import subprocess
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from pos import create_app
@@ -93,7 +94,7 @@ def test_a_clone_has_the_instance_and_receipts_folders_with_only_their_readme_in
         "instance/secret_key",
         "instance/tls/ca.key",
         "instance/photos/ab.jpg",
-        "receipts/1/A03/A03-000001.pdf",
+        "receipts/exhibitors/1/sale-1.pdf",
     ]
     ignored = subprocess.run(
         ["git", "check-ignore", "--no-index", *written, "instance/README.md", "receipts/README.md"],
@@ -102,3 +103,41 @@ def test_a_clone_has_the_instance_and_receipts_folders_with_only_their_readme_in
         text=True,
     ).stdout.split()
     assert ignored == written
+
+
+def test_trusted_hosts_come_from_the_environment_as_flask_wants_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("POS_TRUSTED_HOSTS", "Kasir.Pameran.example, .venue.example  pos.lan")
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+    assert app.config["TRUSTED_HOSTS"] == ["kasir.pameran.example", ".venue.example", "pos.lan"]
+    monkeypatch.delenv("POS_TRUSTED_HOSTS")
+    assert create_app({"INSTANCE_PATH": str(tmp_path / "instance")}).config["TRUSTED_HOSTS"] is None
+
+
+def test_pos_proxy_count_in_the_environment_says_how_many_proxies_are_believed(
+    tmp_path, monkeypatch
+):
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "192.168.8.31"}
+
+    def answer_to_forwarded_https(app):
+        return app.test_client().get(
+            "/login", headers=forwarded, base_url="http://192.168.8.20:5000"
+        )
+
+    monkeypatch.delenv("POS_PROXY_COUNT", raising=False)
+    plain = create_app({"INSTANCE_PATH": str(tmp_path / "a")})
+    assert plain.config["PROXY_COUNT"] == 0
+    assert "Strict-Transport-Security" not in answer_to_forwarded_https(plain).headers
+
+    monkeypatch.setenv("POS_PROXY_COUNT", "1")
+    proxied = create_app({"INSTANCE_PATH": str(tmp_path / "b")})
+    assert proxied.config["PROXY_COUNT"] == 1
+    assert "Strict-Transport-Security" in answer_to_forwarded_https(proxied).headers
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "1.5", "²"])
+def test_a_proxy_count_that_is_no_count_stops_the_app_with_a_clear_message(
+    tmp_path, monkeypatch, value
+):
+    monkeypatch.setenv("POS_PROXY_COUNT", value)
+    with pytest.raises(ValueError, match="POS_PROXY_COUNT must be a whole number, 0 or more"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})

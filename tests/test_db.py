@@ -2,6 +2,7 @@
 
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -91,3 +92,55 @@ def test_a_reading_transaction_leaves_the_write_lock_free(db):
     finally:
         other.close()
         db.session.rollback()
+
+
+def test_audit_entries_written_before_they_named_their_event_get_it_on_upgrade(db):
+    from flask_migrate import downgrade
+
+    from pos.db import MIGRATIONS_DIR, upgrade_schema
+
+    event = factories.make_event()
+    booth = factories.Booth(event, "B12")
+    bound = factories.make_user("organizer")
+    bound.event_id = event.id
+    db.session.add(AuditEntry(action="login", user_id=bound.id, username=bound.username))
+    db.session.add(AuditEntry(action="login_failed", username="nobody"))
+    db.session.execute(sa.update(AuditEntry).values(event_id=None))
+    db.session.commit()
+    event_id, booth_id, bound_id = event.id, booth.exhibitor.id, bound.id
+    db.session.close()
+    with write_intent():
+        downgrade(directory=str(MIGRATIONS_DIR), revision="15dbde00ed3e")
+    upgrade_schema()
+
+    entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
+    by_booth = [e.event_id for e in entries if e.exhibitor_id == booth_id]
+    assert by_booth and set(by_booth) == {event_id}
+    assert [e.event_id for e in entries if e.user_id == bound_id] == [event_id]
+    assert [e.event_id for e in entries if e.username == "nobody"] == [None]
+
+
+@sqlite_only
+def test_a_wal_that_grew_past_its_limit_is_cut_back_when_sqlite_starts_it_again(db):
+    from pos.db import SQLITE_WAL_SIZE_LIMIT
+
+    path = db.engine.url.database
+    wal = f"{path}-wal"
+    db.session.execute(sa.text("CREATE TABLE scratch (data BLOB)"))
+    db.session.commit()
+    # A reader holding its snapshot keeps SQLite from starting the log again: it grows.
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM scratch").fetchone()
+    for _ in range(24):
+        db.session.execute(sa.text("INSERT INTO scratch VALUES (zeroblob(1048576))"))
+        db.session.commit()
+    grown = Path(wal).stat().st_size
+    reader.execute("ROLLBACK")
+    reader.close()
+    # Checkpointed once no reader needs it; the next write starts the log from the top.
+    db.session.execute(sa.text("PRAGMA wal_checkpoint(PASSIVE)"))
+    db.session.execute(sa.text("INSERT INTO scratch VALUES (1)"))
+    db.session.commit()
+    assert grown > 24 * 2**20
+    assert Path(wal).stat().st_size <= SQLITE_WAL_SIZE_LIMIT

@@ -147,6 +147,7 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/users",
             "/users/new",
             f"/events/{known['event']}/edit",
+            "/audit",
         ]
     if role == "manager":
         return [
@@ -164,6 +165,7 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/users",
             "/users/new",
             "/switch",
+            "/audit",
         ]
     return ["/products", f"/products/{product}", "/register/recent", f"/sales/{sale}", "/switch"]
 

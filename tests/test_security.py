@@ -120,3 +120,22 @@ def test_a_nul_character_in_any_input_is_a_clear_400_on_every_database(client, d
         headers=api,
     )
     assert kept.status_code == 201, kept.get_json()
+
+
+def test_a_multipart_part_without_a_name_is_read_as_any_other_upload(client, db):
+    """A form part with no name (werkzeug gives it the name None) once made the NUL
+    check fail with a 500; the file beside it is read as usual."""
+    booth = factories.Booth(factories.make_event(), "N2")
+    body = (
+        b"--X\r\nContent-Disposition: form-data\r\n\r\nstray\r\n"
+        b'--X\r\nContent-Disposition: form-data; name="file"; filename="k.csv"\r\n\r\n'
+        b"sku,name,category,price,stock\r\nK-1,Keben,craft,125000,2\r\n--X--\r\n"
+    )
+    response = client.post(
+        f"/api/v1/products/import?exhibitor_id={booth.exhibitor.id}",
+        data=body,
+        content_type="multipart/form-data; boundary=X",
+        headers=factories.auth_headers(client, booth.manager),
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json() == {"created": 1, "updated": 0, "errors": []}

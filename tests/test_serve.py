@@ -125,7 +125,7 @@ def test_a_clones_instance_and_receipts_folders_holding_only_their_readme_just_w
     instance = tmp_path / "instance"
     assert (instance / "pos.sqlite3").stat().st_size > 0
     assert len((instance / "secret_key").read_text().strip()) == 64
-    kept = list((tmp_path / "receipts").glob(f"*/A03/{sale['receipt_number']}.pdf"))
+    kept = list((tmp_path / "receipts").glob(f"exhibitors/*/sale-{sale['id']}.pdf"))
     assert len(kept) == 1 and kept[0].read_bytes().startswith(b"%PDF")
     for folder in ("instance", "receipts"):
         assert (tmp_path / folder / "README.md").read_bytes() == (

@@ -279,6 +279,7 @@ def test_the_setup_page_guides_android_and_ipad_in_both_languages_without_sign_i
     app, client, language, title, android, ipad
 ):
     service.ensure_server_certificate(service.folder(app), VENUE, now=NOW)
+    app.config["TRUSTED_HOSTS"] = ["192.168.8.20"]  # the venue's fixed address, trusted
     der = ssl.PEM_cert_to_DER_cert((service.folder(app) / "ca.crt").read_text())
     fingerprint = hashlib.sha256(der).hexdigest().upper()
     page = client.get(
@@ -300,6 +301,14 @@ def test_the_setup_page_on_the_laptop_points_the_tablets_at_its_lan_addresses(ap
     for address in lan_addresses_by_ip_command():
         assert f"https://{address}:5000/setup" in html
     assert "https://127.0.0.1:5000/setup" not in html
+
+
+def test_a_forged_host_gets_the_setup_page_with_this_machines_addresses(app, client):
+    service.ensure_server_certificate(service.folder(app), VENUE, now=NOW)
+    html = client.get("/setup", base_url="http://evil.example:5000").get_data(as_text=True)
+    assert "evil.example" not in html
+    for address in lan_addresses_by_ip_command():
+        assert f"https://{address}:5000/setup" in html
 
 
 def test_the_sign_in_page_links_to_the_tablet_setup(client):

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from pos.api import bearer_token, endpoint
-from pos.auth import service
-from pos.auth.schemas import LoginIn, LoginOut, PinIn, UserIn, UserList, UserOut
+from pos.auth import service, throttle
+from pos.auth.passwords import Busy
+from pos.auth.schemas import LoginIn, LoginOut, PasswordIn, PinIn, UserIn, UserList, UserOut
 from pos.errors import Unauthorized
 from pos.extensions import db
 from pos.organizer.service import get_exhibitor
@@ -24,12 +25,20 @@ bp = Blueprint("auth_api", __name__)
     body=LoginIn,
     response=LoginOut,
     auth=False,
-    errors=(401, 429),
+    errors=(401, 429, 503),
+    deferred_write=True,
 )
+@throttle.limit_password_attempts
 def login(body: LoginIn):
-    user = service.authenticate(
-        body.username, body.password, ip=request.remote_addr or "", via="api"
-    )
+    """Wrong credentials: 401. Too many failures (from this address for this account or
+    any, or for this account from everywhere): 429 ``too_many_attempts`` with
+    Retry-After, without checking the password. Every hashing slot busy: 503 ``busy``."""
+    try:
+        user = service.authenticate(
+            body.username, body.password, ip=request.remote_addr or "", via="api"
+        )
+    except (service.TooManyAttempts, Busy) as exc:
+        return exc.to_json(), exc.status, {"Retry-After": str(exc.retry_after)}
     if user is None:
         db.session.commit()  # keep the failed attempt in the audit log
         raise Unauthorized(_("Wrong username or password."), code="invalid_credentials")
@@ -92,8 +101,53 @@ def create_user(user, body: UserIn):
     errors=(404,),
 )
 def set_pin(user, user_id: int, body: PinIn):
-    target = service.get_user(user, user_id) if user_id != user.id else user
+    target = service.pin_target(user, user_id)
     service.set_pin(user, target, body.pin)
+    db.session.commit()
+    return UserOut.from_model(target).model_dump()
+
+
+@endpoint(
+    bp,
+    "/users/<int:user_id>/password",
+    "PUT",
+    summary="Change a password: your own with the current one, or one you manage",
+    body=PasswordIn,
+    response=UserOut,
+    errors=(404, 422, 429, 503),
+    deferred_write=True,
+)
+def set_password(user, user_id: int, body: PasswordIn):
+    """Every session and token of the account ends, the caller's own too."""
+    target = user if user_id == user.id else service.get_user(user, user_id)
+    try:
+        service.set_password(
+            user,
+            target,
+            body.password,
+            current_password=body.current_password,
+            ip=request.remote_addr or "",
+        )
+    except service.WrongCurrentPassword:
+        db.session.commit()  # counts like a failed sign-in
+        raise
+    except (service.TooManyAttempts, Busy) as exc:
+        return exc.to_json(), exc.status, {"Retry-After": str(exc.retry_after)}
+    db.session.commit()
+    return UserOut.from_model(target).model_dump()
+
+
+@endpoint(
+    bp,
+    "/users/<int:user_id>/unlock",
+    "POST",
+    summary="Let an account that failed too often be tried again at once",
+    response=UserOut,
+    errors=(404,),
+)
+def unlock(user, user_id: int):
+    target = service.get_user(user, user_id)
+    service.unlock_account(user, target, ip=request.remote_addr or "")
     db.session.commit()
     return UserOut.from_model(target).model_dump()
 

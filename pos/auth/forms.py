@@ -39,7 +39,8 @@ class UserForm(PosForm):
     )
     role = SelectField(_l("Role"), choices=[])
     exhibitor_id = SelectField(_l("Booth"), choices=[], validate_choice=False)
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=4, max=200)])
+    # The password policy (length by role, common passwords) is the service's.
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     locale = SelectField(
         _l("Language"),
         choices=[SelectChoice("id", "Bahasa Indonesia"), SelectChoice("en", "English")],
@@ -48,6 +49,7 @@ class UserForm(PosForm):
 
 
 class PasswordForm(PosForm):
-    password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=4, max=200)]
-    )
+    # Only for one's own password; the view removes it when a manager or an organizer
+    # sets someone else's. The service says when it is missing or wrong.
+    current_password = PasswordField(_l("Current password"), validators=[Length(max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])

@@ -15,6 +15,11 @@ ORGANIZER, MANAGER, CASHIER = "organizer", "manager", "cashier"
 ROLES = (ORGANIZER, MANAGER, CASHIER)
 
 
+def normalize_username(username: str) -> str:
+    """Usernames are compared without regard to case or surrounding spaces."""
+    return username.strip().lower()
+
+
 class User(CreatedAtMixin, Model):
     """Someone who signs in. Managers and cashiers belong to exactly one exhibitor.
 
@@ -39,7 +44,8 @@ class User(CreatedAtMixin, Model):
     role: Mapped[str] = mapped_column(sa.String(16))
     exhibitor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exhibitor.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("event.id"))
-    # A 4–6 digit PIN for switching cashiers on a shared booth tablet; hashed like a password.
+    # A 4–6 digit PIN for switching cashiers on a shared booth tablet; hashed like a
+    # password. Only cashiers have one: a PIN never opens a manager's or organizer's rights.
     pin_hash: Mapped[str | None] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(5), default="id")
     active: Mapped[bool] = mapped_column(default=True)
@@ -111,12 +117,44 @@ class ApiToken(CreatedAtMixin, Model):
     user: Mapped[User] = relationship()
 
 
+class UserSession(CreatedAtMixin, Model):
+    """A signed-in browser. The session cookie holds a random key whose SHA-256 is
+    stored here, so signing out, a password change or deactivation ends the session on
+    the server: a copy of the cookie stops working too."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # Written at most every few minutes (SESSION_TOUCH_SECONDS): the idle timeout's clock.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where and with what browser it was signed in; later requests must match.
+    ip: Mapped[str] = mapped_column(sa.String(64), default="")
+    agent_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+
+    user: Mapped[User] = relationship()
+
+
 class AuditEntry(Model):
-    """Who did what and when: sign-ins (and failures), voids, refunds, price overrides,
-    stock adjustments and changes to users."""
+    """Who did what, when and from which address: sign-ins (and failures), voids,
+    refunds, price overrides, stock adjustments, changes to users, events, exhibitors,
+    products and their photos. ``event_id`` is the event it belongs to (the booth's, or
+    the one its organizer runs); None for what belongs to no event (an organizer of
+    every event signing in, a failed sign-in under an unknown name).
+
+    Failed sign-ins and PINs counted per account (the throttle) read it by action,
+    username or user, and time.
+    """
 
     __tablename__ = "audit_entry"
-    __table_args__ = (sa.Index("ix_audit_entry_exhibitor_at", "exhibitor_id", "at"),)
+    __table_args__ = (
+        sa.Index("ix_audit_entry_exhibitor_at", "exhibitor_id", "at"),
+        sa.Index("ix_audit_entry_event_at", "event_id", "at"),
+        sa.Index("ix_audit_entry_action_username_at", "action", "username", "at"),
+        sa.Index("ix_audit_entry_action_user_id_at", "action", "user_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -5,8 +5,11 @@ Every service that touches an exhibitor's data calls :func:`require` (or filters
 
 - organizer: everything at the events they run (all events when not tied to one);
 - manager: everything of their own exhibitor: catalogue, stock, sales, voids, refunds,
-  reports, their cashiers;
+  reports, their cashiers (see :func:`may_manage_account` for accounts);
 - cashier: see their exhibitor's catalogue, sell, reprint.
+
+The audit log (:func:`audit_scope`): an organizer reads the entries of the events they
+run; a manager those of their own booth (the REPORT right); a cashier none.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from enum import Enum
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from pos.auth.models import CASHIER, MANAGER, ORGANIZER, User
+from pos.auth.models import CASHIER, MANAGER, ORGANIZER, AuditEntry, User
 from pos.errors import Forbidden
 from pos.organizer.models import Event, Exhibitor
 
@@ -66,17 +69,38 @@ def require_organizer(user: User | None, event: Event | None = None) -> None:
         raise Forbidden(_("You do not organize this event."))
 
 
-def may_manage_user(actor: User | None, target_role: str, exhibitor: Exhibitor | None) -> bool:
-    """Organizers manage every account of their events; managers their own cashiers."""
+def may_manage_account(
+    actor: User | None, *, role: str, exhibitor: Exhibitor | None, event_id: int | None
+) -> bool:
+    """Whether ``actor`` may create or change an account of ``role`` at ``exhibitor``
+    (managers, cashiers) or of ``event_id`` (organizers; None: every event).
+
+    - a global organizer (no event): every account;
+    - an event's organizer: the accounts of its event's booths and the organizers of the
+      same event, never a global organizer nor another event's;
+    - a manager: the cashiers of their own booth;
+    - a cashier: none.
+    """
     if actor is None or not actor.active:
         return False
     if actor.role == ORGANIZER:
-        return exhibitor is None or runs_event(actor, exhibitor.event_id)
+        if actor.event_id is None:
+            return True
+        if exhibitor is not None:
+            return exhibitor.event_id == actor.event_id
+        return role == ORGANIZER and event_id == actor.event_id
     return (
         actor.role == MANAGER
-        and target_role == CASHIER
+        and role == CASHIER
         and exhibitor is not None
         and exhibitor.id == actor.exhibitor_id
+    )
+
+
+def may_manage_user(actor: User | None, user: User) -> bool:
+    """Whether ``actor`` may change ``user``'s account (password, PIN, active, unlock)."""
+    return may_manage_account(
+        actor, role=user.role, exhibitor=user.exhibitor, event_id=user.event_id
     )
 
 
@@ -85,3 +109,23 @@ def exhibitor_scope(user: User) -> sa.ColumnElement[bool]:
     if user.role == ORGANIZER:
         return sa.true() if user.event_id is None else Exhibitor.event_id == user.event_id
     return Exhibitor.id == user.exhibitor_id
+
+
+def audit_scope(user: User | None, event: Event) -> sa.ColumnElement[bool]:
+    """A WHERE clause on AuditEntry: the entries of ``event`` that ``user`` may read.
+
+    An organizer of the event reads all of its entries, and one who runs every event
+    also those of no event (such organizers signing in, failed sign-ins under unknown
+    names); a manager reads those of their own booth at the event. Raises Forbidden for
+    anyone else (cashiers, another event's organizer or manager).
+    """
+    if user is not None and user.role == ORGANIZER:
+        require_organizer(user, event)
+        if user.event_id is None:
+            return sa.or_(AuditEntry.event_id == event.id, AuditEntry.event_id.is_(None))
+        return AuditEntry.event_id == event.id
+    exhibitor = user.exhibitor if user is not None else None
+    if exhibitor is None or exhibitor.event_id != event.id:
+        raise Forbidden(_("You may not read this audit log."))
+    require(user, Action.REPORT, exhibitor)
+    return AuditEntry.exhibitor_id == exhibitor.id

@@ -55,6 +55,12 @@ class UserIn(InputSchema):
     locale: Literal["id", "en"] = "id"
 
 
+class PasswordIn(InputSchema):
+    password: Secret
+    # Needed to change one's own password; not to set someone else's.
+    current_password: Secret | None = None
+
+
 class PinIn(InputSchema):
     pin: Annotated[str, StringConstraints(pattern=r"^[0-9]{4,6}$")]
 

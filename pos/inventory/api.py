@@ -150,6 +150,7 @@ def review_product(user, product_id: int, body: ReviewIn):
     summary="Give the product a photo (multipart 'file': JPEG, PNG or WebP)",
     response=ProductOut,
     errors=(400, 404, 413, 422),
+    upload="file",
 )
 def put_photo(user, product_id: int):
     product = service.get_product(user, product_id)
@@ -216,6 +217,7 @@ def movements(user, product_id: int):
     query=CatalogueQuery,
     response=ImportResult,
     errors=(400, 404, 413, 422),
+    upload="file",
 )
 def import_products(user, query: CatalogueQuery):
     upload = request.files.get("file")

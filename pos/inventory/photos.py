@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -24,15 +25,26 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from pos.errors import Invalid, PayloadTooLarge
+from pos.errors import Busy, Invalid, PayloadTooLarge
 from pos.storage import write_atomically
 
 # Phones' multi-picture JPEGs (MPO) come through the JPEG decoder.
 FORMATS = ("JPEG", "PNG", "WEBP")
+JPEG_FORMATS = frozenset({"JPEG", "MPO"})
 Image.init()  # registers the decoders named above (Pillow loads only a few by itself)
-MAX_PIXELS = 50_000_000  # a 48-megapixel phone camera passes; a pixel bomb does not
 THUMB_SIZE = 320  # square, for a grid tile of 160 CSS pixels on a 2× tablet screen
 DISPLAY_SIZE = 1280  # longest side
+# Pixels, read from the file's header before anything is decoded. A JPEG is decoded at
+# 1/2, 1/4 or 1/8 of its size (draft), so a 48-megapixel phone photo costs what a
+# 3-megapixel one does: it passes, a pixel bomb does not. PNG and WebP are decoded whole
+# (their formats cannot be read reduced), at 4 bytes a pixel and more: 16 megapixels
+# take a 12-megapixel camera picture saved as PNG and a 5K screenshot, ten times what
+# the display size needs, for about 70 MB (a 49-megapixel PNG took 450 MB and 5 s).
+MAX_PIXELS = 50_000_000
+MAX_DECODED_PIXELS = 16_000_000
+# One photo at a time per process (a gunicorn worker, or waitress's threads): a second
+# upload waits for the first, up to PHOTO_WAIT_SECONDS, then is asked to retry (503).
+PROCESSING = threading.BoundedSemaphore(1)
 NAME = re.compile(r"^(?P<key>[0-9a-f]{32})-(?P<size>thumb|display)\.jpg$")
 
 
@@ -88,11 +100,22 @@ def _open(content: bytes) -> Image.Image:
     width, height = image.size
     if width < 1 or height < 1:
         raise _not_a_photo()
-    if width * height > MAX_PIXELS:
-        raise _too_many_pixels()
-    # A JPEG is decoded straight at the smallest scale (1/2, 1/4, 1/8) that still covers
-    # the display size: a phone photo several times faster. Other formats ignore this.
-    image.draft("RGB", (DISPLAY_SIZE, DISPLAY_SIZE))
+    if image.format in JPEG_FORMATS:
+        if width * height > MAX_PIXELS:
+            raise _too_many_pixels()
+        # Decoded straight at the smallest scale (1/2, 1/4, 1/8) that still covers the
+        # display size: a phone photo several times faster, in a fraction of the memory.
+        image.draft("RGB", (DISPLAY_SIZE, DISPLAY_SIZE))
+    elif width * height > MAX_DECODED_PIXELS:
+        raise Invalid(
+            _(
+                "The picture has more than %(n)d megapixels. Save it as a JPEG photo, or at "
+                "a smaller size.",
+                n=MAX_DECODED_PIXELS // 1_000_000,
+            ),
+            code="photo_too_many_pixels",
+            field="photo",
+        )
     try:
         image.load()  # with ImageFile.LOAD_TRUNCATED_IMAGES off (Pillow's default)
     except (OSError, ValueError, SyntaxError, EOFError):
@@ -101,7 +124,28 @@ def _open(content: bytes) -> Image.Image:
             code="photo_damaged",
             field="photo",
         ) from None
-    return image
+    return _reduced(image)
+
+
+# Modes Image.reduce works in; others (palette, 1-bit) are converted first.
+_REDUCIBLE = frozenset({"L", "LA", "RGB", "RGBA", "I", "F", "CMYK"})
+
+
+def _reduced(image: Image.Image) -> Image.Image:
+    """The picture shrunk by a whole factor (averaging boxes of pixels, cheap) to no less
+    than the display size and the thumbnail's side, before anything else copies it:
+    flattening and turning then work on a picture near the size that is kept."""
+    width, height = image.size
+    factor = min(max(width, height) // DISPLAY_SIZE, min(width, height) // THUMB_SIZE)
+    if factor < 2:
+        return image
+    info = image.info  # the EXIF orientation, applied afterwards
+    if image.mode not in _REDUCIBLE:
+        transparent = image.mode in ("PA", "La") or "transparency" in image.info
+        image = image.convert("RGBA" if transparent else "RGB")
+    reduced = image.reduce(factor)
+    reduced.info = info
+    return reduced
 
 
 def _too_many_pixels() -> Invalid:
@@ -146,8 +190,19 @@ def store(content: bytes) -> str:
     """Check and store an upload; returns its key (what Product.photo holds).
 
     Each file is written aside and renamed into place, so a reader never sees half a
-    file. Raises Invalid or PayloadTooLarge, having written nothing."""
-    files = renditions(content)
+    file. One upload at a time per process is decoded (PROCESSING); one that waited
+    PHOTO_WAIT_SECONDS for its turn raises Busy. Raises Invalid, PayloadTooLarge or
+    Busy, having written nothing."""
+    if not PROCESSING.acquire(timeout=float(current_app.config["PHOTO_WAIT_SECONDS"])):
+        raise Busy(
+            _("The server is busy with other photos. Try again in a moment."),
+            code="photo_busy",
+            field="photo",
+        )
+    try:
+        files = renditions(content)
+    finally:
+        PROCESSING.release()
     key = hashlib.sha256(content).hexdigest()[:32]
     for size, data in files.items():
         target = path_of(key, size)

@@ -8,12 +8,13 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from pos.api import InputSchema, QuerySchema
 from pos.inventory.photos import photo_url
-from pos.schemas import Id, LongText, Money, Name, iso_local
+from pos.schemas import Id, LongText, Money, Name, Whole, iso_local
 
 Category = Literal["painting", "jewellery", "endek", "craft", "other"]
 Sku = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Stock = Annotated[int, Field(ge=0, le=1_000_000)]
-AttributeValue = str | int | float | bool | None
+Stock = Annotated[int, Field(ge=0, le=1_000_000), Whole]
+# Whole numbers within what JavaScript (the register) holds exactly.
+AttributeValue = str | Annotated[int, Field(ge=-(2**53), le=2**53)] | float | bool | None
 Attributes = Annotated[dict[str, AttributeValue], Field(max_length=30)]
 
 
@@ -103,7 +104,7 @@ class RegisterCatalogue(BaseModel):
 
 
 class ProductQuery(QuerySchema):
-    exhibitor_id: int | None = None
+    exhibitor_id: Id | None = None
     q: str = ""
     category: Category | None = None
     include_inactive: bool = False
@@ -112,7 +113,7 @@ class ProductQuery(QuerySchema):
 
 
 class StockAdjustmentIn(InputSchema):
-    delta: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+    delta: Annotated[int, Field(ge=-1_000_000, le=1_000_000), Whole]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
@@ -147,7 +148,7 @@ class MovementList(BaseModel):
 
 
 class CatalogueQuery(QuerySchema):
-    exhibitor_id: int | None = None
+    exhibitor_id: Id | None = None
 
 
 class ImportError_(BaseModel):

@@ -2,12 +2,15 @@
 
 Stock only ever changes through :func:`move_stock`, which updates the product with a
 conditional UPDATE (never below zero, never above one for a one-of-a-kind item) and
-writes the matching StockMovement in the same transaction.
+writes the matching StockMovement in the same transaction (a sale's write phase runs
+the same kind of UPDATE itself). Whatever changes stock first locks the products with
+:func:`lock_products`, in one global order.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -314,6 +317,17 @@ def create_product(actor: User, *, exhibitor_id: int, stock: int = 0, **fields: 
     db.session.add(product)
     db.session.flush()
     move_stock(product, stock, "opening", actor, reason="")
+    audit(
+        "product_created",
+        actor,
+        exhibitor_id=product.exhibitor_id,
+        target=product,
+        sku=product.sku,
+        name=product.name,
+        category=product.category,
+        price=product.price,
+        stock=stock,
+    )
     return product
 
 
@@ -325,12 +339,14 @@ def _apply_changes(
     check_sku_clash: bool = True,
 ) -> int | None:
     """Set and check the changed fields (not stock) and the stock they must allow;
-    returns the new stock asked for, if any. A rejected product the booth changes goes
-    back to the organizer's queue. Raises Invalid or Conflict."""
+    returns the new stock asked for, if any. A rejected product the booth changes, or an
+    approved one whose curated fields it changes, goes back to the organizer's queue
+    (:func:`_send_back_for_review`). Raises Invalid or Conflict."""
     unknown = set(changes) - PRODUCT_FIELDS
     if unknown:
         raise Invalid(_("Unknown product field: %(f)s.", f=", ".join(sorted(unknown))))
     changes = dict(changes)
+    before = _curated(product)
     new_stock = changes.pop("stock", None)
     attributes = changes.pop("attributes", None)
     if attributes is not None:
@@ -344,16 +360,49 @@ def _apply_changes(
         setattr(product, key, value)
     _check_stock(product.stock if new_stock is None else new_stock, product.one_of_a_kind)
     _check_product(product, check_sku_clash=check_sku_clash)
-    if db.session.is_modified(product):
-        _resubmit_if_rejected(actor, product)
+    after = _curated(product)
+    curated = [field for field in CURATED_FIELDS if before[field] != after[field]]
+    _send_back_for_review(actor, product, curated, changed=db.session.is_modified(product))
     return new_stock
 
 
-def _resubmit_if_rejected(actor: User, product: Product) -> None:
-    """A rejected product the booth changes (fields or photo; not just its stock) goes
-    back to the organizer's queue."""
-    if product.review_status == REJECTED and not actor.is_organizer:
-        product.review_status = PENDING
+# What the organizer looks at when curating: a change to any of these by the booth sends
+# an approved product back for review (price, stock and the rest do not).
+CURATED_FIELDS = ("name", "category", "description", "attributes", "photo")
+
+
+def _curated(product: Product) -> dict[str, Any]:
+    """The curated fields' values, blanks alike (None, "" and {} are all "nothing")."""
+    return {field: getattr(product, field) or None for field in CURATED_FIELDS}
+
+
+def _send_back_for_review(
+    actor: User, product: Product, curated: list[str], *, changed: bool
+) -> None:
+    """The booth changing a product of an event that requires curation: a rejected one
+    goes back to the organizer's queue on any change (fields or photo; not just its
+    stock), an approved one when what was curated changed (``curated``: name, category,
+    description, attributes, photo), so it cannot be sold as something else. Audited.
+    An organizer's own changes leave the review as it was."""
+    if actor.is_organizer:
+        return
+    rejected_and_changed = product.review_status == REJECTED and (changed or bool(curated))
+    approved_and_recast = (
+        product.review_status == APPROVED
+        and bool(curated)
+        and product.exhibitor.event.requires_curation
+    )
+    if not (rejected_and_changed or approved_and_recast):
+        return
+    audit(
+        "product_sent_for_review",
+        actor,
+        exhibitor_id=product.exhibitor_id,
+        target=product,
+        fields=curated,
+        was=product.review_status,
+    )
+    product.review_status = PENDING
 
 
 def _audit_price(actor: User, product: Product, old_price: int) -> None:
@@ -370,12 +419,21 @@ def _audit_price(actor: User, product: Product, old_price: int) -> None:
 
 def update_product(actor: User, product: Product, changes: dict[str, Any]) -> Product:
     """Change a product's fields. A new stock figure is written as an adjustment; a new
-    price is audited. Raises Forbidden, Invalid, Conflict (duplicate SKU)."""
+    price, a withdrawal from sale (``active`` false) and a return to it are audited.
+    Raises Forbidden, Invalid, Conflict (duplicate SKU)."""
     permissions.require(actor, Action.MANAGE, product.exhibitor)
-    old_price = product.price
+    old_price, was_active = product.price, product.active
     new_stock = _apply_changes(actor, product, changes)
     db.session.flush()
     _audit_price(actor, product, old_price)
+    if product.active != was_active:
+        audit(
+            "product_restored" if product.active else "product_withdrawn",
+            actor,
+            exhibitor_id=product.exhibitor_id,
+            target=product,
+            sku=product.sku,
+        )
     if new_stock is not None and new_stock != product.stock:
         adjust_stock(
             actor, product, new_stock - product.stock, _("Stock corrected in the product form")
@@ -434,7 +492,7 @@ def review_count(actor: User, status: str = PENDING, exhibitor_id: int | None = 
 
 
 def set_photo(actor: User, product: Product, content: bytes | None) -> Product:
-    """Give the product a photo (the upload's bytes), or take it away (None).
+    """Give the product a photo (the upload's bytes), or take it away (None); audited.
 
     The upload is checked and stored before the product changes; a refused file changes
     nothing. Raises Forbidden, Invalid (not a photo, damaged, too many pixels) or
@@ -442,8 +500,13 @@ def set_photo(actor: User, product: Product, content: bytes | None) -> Product:
     permissions.require(actor, Action.MANAGE, product.exhibitor)
     photo = photos.store(content) if content is not None else None
     if photo != product.photo:
+        where = {"exhibitor_id": product.exhibitor_id, "target": product, "sku": product.sku}
+        if photo is None:
+            audit("product_photo_removed", actor, photo=product.photo, **where)
+        else:
+            audit("product_photo_set", actor, photo=photo, replaced=product.photo, **where)
         product.photo = photo
-        _resubmit_if_rejected(actor, product)
+        _send_back_for_review(actor, product, ["photo"], changed=True)
     db.session.flush()
     return product
 
@@ -462,6 +525,7 @@ def adjust_stock(actor: User, product: Product, delta: int, reason: str) -> Stoc
         raise Invalid(_("The change is a whole number other than 0."), field="delta")
     if abs(delta) > MAX_STOCK:
         raise Invalid(_("That change is too large."), field="delta")
+    lock_products([product.id])
     movement = move_stock(product, delta, "adjustment", actor, reason=reason)
     audit(
         "stock_adjusted",
@@ -509,6 +573,36 @@ TAKE_STOCK_ANYWAY = (
 )
 
 
+# Every write that changes stock locks the product rows it will change with this, in one
+# order (by id), before changing any of them: two writers then never hold one row each
+# while waiting for the other's (a PostgreSQL deadlock). FOR NO KEY UPDATE is the lock
+# the UPDATE itself takes, so nothing else (a foreign key's check) waits longer for it.
+_LOCK_PRODUCTS = (
+    sa.select(Product.id)
+    .where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(Product.id)
+    .with_for_update(key_share=True)
+)
+
+
+def lock_products(product_ids: Iterable[int]) -> list[int]:
+    """Lock the rows of the products whose stock this transaction is about to change, in
+    the one global order (product id), before the first change; returns the ids in that
+    order. Sales, offline sales, voids, refunds, stock adjustments and catalogue imports
+    all call it, so any two of them take shared products in the same order.
+
+    On PostgreSQL each row stays locked until the transaction ends. SQLite needs nothing:
+    a writing transaction holds the database's single write lock from its BEGIN
+    IMMEDIATE, so writers never interleave.
+    """
+    ids = sorted(set(product_ids))
+    if ids:
+        connection = db.session.connection()
+        if connection.dialect.name != "sqlite":
+            connection.execute(_LOCK_PRODUCTS, {"ids": ids})
+    return ids
+
+
 def move_stock(
     product: Product,
     delta: int,
@@ -519,7 +613,8 @@ def move_stock(
     sale_id: int | None = None,
     refund_id: int | None = None,
 ) -> StockMovement:
-    """Change stock by ``delta`` and record the movement; callers have checked rights.
+    """Change stock by ``delta`` and record the movement; callers have checked rights and
+    locked every product their transaction changes (:func:`lock_products`).
 
     The UPDATE itself refuses to go below zero (or above one for a one-of-a-kind item),
     so two tablets selling the last piece at once cannot both succeed.
@@ -611,9 +706,9 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
     (the caller rolls back) and the errors name row and column. Every row is checked
     before anything is written; then the new products, the changes and their stock
     movements ("opening" for a new product, "import" for a new stock figure) are written
-    in a few batched statements. The booth's products are locked first (FOR UPDATE on
-    PostgreSQL; SQLite's write lock does it), so a sale at the same moment waits and
-    the ledger stays exact. Raises Forbidden or NotFound for the exhibitor.
+    in a few batched statements. The booth's products are locked first (lock_products),
+    so a sale at the same moment waits and the ledger stays exact. Raises Forbidden or
+    NotFound for the exhibitor.
     """
     from pos.inventory.spreadsheets import parse_catalogue
 
@@ -621,11 +716,12 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
     parsed = parse_catalogue(content)
     if parsed.errors and not parsed.rows:
         return {"created": 0, "updated": 0, "errors": parsed.errors}
+    lock_products(
+        db.session.scalars(sa.select(Product.id).where(Product.exhibitor_id == exhibitor.id))
+    )
     existing = {
         p.sku.lower(): p
-        for p in db.session.scalars(
-            sa.select(Product).where(Product.exhibitor_id == exhibitor.id).with_for_update()
-        )
+        for p in db.session.scalars(sa.select(Product).where(Product.exhibitor_id == exhibitor.id))
     }
     # The rows that could be read are checked too, so one pass lists every problem.
     errors: list[dict[str, Any]] = list(parsed.errors)
@@ -698,6 +794,7 @@ def import_catalogue(actor: User, exhibitor_id: int, content: bytes) -> dict[str
         exhibitor_id=exhibitor.id,
         created=len(created),
         updated=updated,
+        created_skus=[product.sku for product, _stock in created],
     )
     db.session.flush()
     return {"created": len(created), "updated": updated, "errors": []}

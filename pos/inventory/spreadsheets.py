@@ -4,6 +4,10 @@ catalogue back in the same columns, so an export imports again unchanged.
 A file is CSV as Excel writes it in Indonesia too (UTF-8 with or without BOM, comma or
 semicolon) or an Excel workbook (XLSX, its first sheet). Both become lists of cell texts
 and go through the same checks, so the errors name row and column alike. No database.
+
+The export neutralises text that a spreadsheet would run as a formula (pos/cells.py:
+``=x`` is written ``'=x``), and the import undoes it, so a product really named ``=x``
+comes back as ``=x``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from pos.cells import CsvWriter, append_row, read_csv_text
 from pos.inventory.attributes import ATTRIBUTES, CATEGORY_LABELS
 from pos.money import AmountError, parse_amount
 
@@ -183,7 +188,10 @@ def parse_catalogue(content: bytes) -> Parsed:
                 message = _("This row has more values than the header has columns.")
                 parsed.errors.append({"row": number, "column": "", "message": message})
                 continue
-            values = [v if isinstance(v, Number) else v.strip() for v in values[: len(header)]]
+            values = [
+                v if isinstance(v, Number) else read_csv_text(v.strip())
+                for v in values[: len(header)]
+            ]
             cells = dict(zip(header, values + [""] * (len(header) - len(values)), strict=True))
             _read_row(number, cells, parsed, seen)
     except Unreadable as exc:
@@ -280,18 +288,18 @@ def template_xlsx() -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Products")
-    sheet.append(list(COLUMNS))
+    append_row(sheet, COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for column in ("A", "B"):
         sheet.column_dimensions[column].width = 24 if column == "A" else 36
     guide = book.create_sheet(_("Guide"))
-    guide.append([_("Column"), _("Required"), _("What goes in it"), _("Example")])
+    append_row(guide, [_("Column"), _("Required"), _("What goes in it"), _("Example")])
     for cell in guide[1]:
         cell.font = Font(bold=True)
     for column, required, what, example in column_guide():
-        guide.append([column, _("yes") if required else "", what, example])
+        append_row(guide, [column, _("yes") if required else "", what, example])
     for column, width in zip("ABCD", (22, 10, 70, 28), strict=True):
         guide.column_dimensions[column].width = width
     out = io.BytesIO()
@@ -300,9 +308,10 @@ def template_xlsx() -> bytes:
 
 
 def catalogue_csv(products: list[Any]) -> str:
-    """The catalogue in COLUMNS, one product a row."""
+    """The catalogue in COLUMNS, one product a row; text that a spreadsheet would run
+    as a formula is quoted (pos/cells.py), numbers stay numbers."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(COLUMNS)
     for p in products:
         attributes = p.attributes or {}
@@ -314,9 +323,13 @@ def catalogue_csv(products: list[Any]) -> str:
     return out.getvalue()
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        return int(value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return value  # a number, which pos/cells.py leaves as it is
     return str(value)

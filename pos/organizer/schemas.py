@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel
 
 from pos.api import InputSchema, QuerySchema
-from pos.schemas import Id, LongText, Money, Name, Percent, ShortText
+from pos.schemas import DecimalPercent, Email, Id, LongText, Money, Name, Percent, ShortText
 
 
 class EventIn(InputSchema):
@@ -22,9 +22,7 @@ class EventIn(InputSchema):
     receipt_footer: LongText = ""
     requires_curation: bool = False
     cashier_discount_limit_percent: Percent = 10
-    commission_percent: Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)] = (
-        Decimal(0)
-    )
+    commission_percent: DecimalPercent = Decimal(0)
     booth_fee: Money = 0
     make_current: bool = True
 
@@ -61,7 +59,7 @@ class ExhibitorIn(InputSchema):
     sentra: ShortText | None = None
     owner_name: ShortText | None = None
     phone: ShortText | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     address: LongText | None = None
     npwp: ShortText | None = None
     tax_registered: bool | None = None
@@ -76,7 +74,7 @@ class ExhibitorPatch(InputSchema):
     sentra: ShortText | None = None
     owner_name: ShortText | None = None
     phone: ShortText | None = None
-    email: EmailStr | Literal[""] | None = None
+    email: Email | Literal[""] | None = None
     address: LongText | None = None
     npwp: ShortText | None = None
     tax_registered: bool | None = None
@@ -113,4 +111,4 @@ class ExhibitorList(BaseModel):
 
 class ExhibitorQuery(QuerySchema):
     q: str = ""
-    event_id: int | None = None
+    event_id: Id | None = None

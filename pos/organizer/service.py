@@ -12,6 +12,7 @@ from babel.numbers import list_currencies
 from flask_babel import gettext as _
 
 from pos.auth import permissions
+from pos.auth.service import audit
 from pos.db import utcnow
 from pos.errors import Conflict, Forbidden, Invalid, NotFound
 from pos.extensions import db
@@ -49,6 +50,58 @@ EVENT_FIELDS = frozenset(
         "booth_fee",
     }
 )
+# Settings whose changes the audit log keeps apart from the rest: what the organizer
+# charges, and what a booth charges as tax.
+EVENT_FEE_FIELDS = ("commission_percent", "booth_fee")
+EXHIBITOR_TAX_FIELDS = ("tax_registered", "tax_rate_percent", "npwp")
+# In the order the audit log lists them.
+EVENT_AUDITED = (
+    "name",
+    "venue",
+    "starts_on",
+    "ends_on",
+    "timezone",
+    "currency",
+    "receipt_footer",
+    "requires_curation",
+    "cashier_discount_limit_percent",
+    *EVENT_FEE_FIELDS,
+)
+EXHIBITOR_AUDITED = (
+    "name",
+    "booth",
+    "owner_name",
+    "phone",
+    "email",
+    "address",
+    "region",
+    "sentra",
+    "receipt_language",
+    "active",
+    *EXHIBITOR_TAX_FIELDS,
+)
+
+
+def _values(thing: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {field: getattr(thing, field) for field in fields}
+
+
+def _audit_changes(
+    actor: Any,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    entries: list[tuple[str, tuple[str, ...]]],
+    **where: Any,
+) -> None:
+    """One audit entry per group of fields that changed, each with the old and new
+    values: ``entries`` is [(action, fields), ...], the last group taking the rest."""
+    changed = {k: {"old": before[k], "new": after[k]} for k in after if before[k] != after[k]}
+    taken: set[str] = set()
+    for action, fields in entries:
+        group = {k: v for k, v in changed.items() if (k in fields if fields else k not in taken)}
+        taken |= set(group)
+        if group:
+            audit(action, actor, changes=group, **where)
 
 
 # --- events -----------------------------------------------------------------------------
@@ -126,28 +179,44 @@ def create_event(
     _check_event(event)
     db.session.add(event)
     db.session.flush()
+    audit("event_created", actor, event_id=event.id, target=event, **_values(event, EVENT_AUDITED))
     if make_current:
-        set_current_event(actor, event)
+        set_current_event(actor, event, audited=False)
     return event
 
 
 def update_event(actor: Any, event: Event, changes: dict[str, Any]) -> Event:
-    """Raises Forbidden unless ``actor`` organizes the event; Invalid for bad values."""
+    """Raises Forbidden unless ``actor`` organizes the event; Invalid for bad values.
+
+    Audited: the changed settings, old and new ("event_updated"), the commission and
+    booth fee in an entry of their own ("event_fees_changed").
+    """
     permissions.require_organizer(actor, event)
     unknown = set(changes) - EVENT_FIELDS
     if unknown:
         raise Invalid(_("Unknown event setting: %(name)s.", name=", ".join(sorted(unknown))))
+    before = _values(event, EVENT_AUDITED)
     for key, value in changes.items():
         setattr(event, key, value)
     _check_event(event)
     db.session.flush()
+    _audit_changes(
+        actor,
+        before,
+        _values(event, EVENT_AUDITED),
+        [("event_fees_changed", EVENT_FEE_FIELDS), ("event_updated", ())],
+        event_id=event.id,
+        target=event,
+    )
     return event
 
 
-def set_current_event(actor: Any, event: Event) -> None:
+def set_current_event(actor: Any, event: Event, *, audited: bool = True) -> None:
     """Make ``event`` the one new exhibitors join by default."""
     if actor is not None:
         permissions.require_organizer(actor, event)
+    if audited:
+        audit("event_made_current", actor, event_id=event.id, target=event)
     db.session.execute(
         sa.update(Event)
         .where(Event.id != event.id, Event.is_current.is_(True))
@@ -157,8 +226,11 @@ def set_current_event(actor: Any, event: Event) -> None:
     db.session.flush()
 
 
-def current_event() -> Event | None:
-    """The current event: the one last made current, else the newest."""
+def current_event(actor: Any = None) -> Event | None:
+    """The current event: for an organizer tied to one event, that event (never one they
+    do not run); else the one last made current, else the newest."""
+    if actor is not None and actor.role == "organizer" and actor.event_id is not None:
+        return db.session.get(Event, actor.event_id)
     return db.session.scalar(
         sa.select(Event).order_by(Event.is_current.desc(), Event.id.desc()).limit(1)
     )
@@ -233,7 +305,7 @@ def create_exhibitor(actor: Any, *, event_id: int | None = None, **fields: Any) 
     event, Conflict when the booth code is taken at that event.
     """
     if event_id is None:
-        event = current_event()
+        event = current_event(actor)
         if event is None:
             raise Invalid(_("Create an event first."), field="event_id")
     else:
@@ -253,12 +325,21 @@ def create_exhibitor(actor: Any, *, event_id: int | None = None, **fields: Any) 
     _check_exhibitor(exhibitor)
     db.session.add(exhibitor)
     db.session.flush()
+    audit(
+        "exhibitor_created",
+        actor,
+        exhibitor_id=exhibitor.id,
+        target=exhibitor,
+        **_values(exhibitor, EXHIBITOR_AUDITED),
+    )
     return exhibitor
 
 
 def update_exhibitor(actor: Any, exhibitor: Exhibitor, changes: dict[str, Any]) -> Exhibitor:
     """Organizers change anything; a manager only the booth's contact and receipt language.
 
+    Audited: the changed fields, old and new ("exhibitor_updated": a new booth code
+    among them), the tax settings in an entry of their own ("exhibitor_tax_changed").
     Raises Forbidden, Invalid or Conflict (booth taken).
     """
     allowed = EXHIBITOR_FIELDS
@@ -273,6 +354,7 @@ def update_exhibitor(actor: Any, exhibitor: Exhibitor, changes: dict[str, Any]) 
         raise Forbidden(
             _("Only the organizer may change: %(fields)s.", fields=", ".join(sorted(refused)))
         )
+    before = _values(exhibitor, EXHIBITOR_AUDITED)
     for key, value in changes.items():
         setattr(exhibitor, key, value)
     if changes.get("tax_registered") is False and "tax_rate_percent" not in changes:
@@ -280,6 +362,14 @@ def update_exhibitor(actor: Any, exhibitor: Exhibitor, changes: dict[str, Any]) 
     _check_exhibitor(exhibitor)
     exhibitor.updated_at = utcnow()
     db.session.flush()
+    _audit_changes(
+        actor,
+        before,
+        _values(exhibitor, EXHIBITOR_AUDITED),
+        [("exhibitor_tax_changed", EXHIBITOR_TAX_FIELDS), ("exhibitor_updated", ())],
+        exhibitor_id=exhibitor.id,
+        target=exhibitor,
+    )
     return exhibitor
 
 

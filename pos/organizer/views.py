@@ -50,7 +50,7 @@ def events():
     return render_template(
         "organizer/events.html",
         events=service.list_events(current_user),
-        current=service.current_event(),
+        current=service.current_event(current_user),
     )
 
 
@@ -111,7 +111,7 @@ def make_current(event_id: int):
 def exhibitors():
     require_organizer(current_user)
     q = request.args.get("q", "").strip()
-    event = service.current_event()
+    event = service.current_event(current_user)
     items = service.list_exhibitors(current_user, q=q, event_id=event.id if event else None)
     return render_template("organizer/exhibitors.html", exhibitors=items, q=q, event=event)
 
@@ -120,7 +120,7 @@ def exhibitors():
 @login_required
 def new_exhibitor():
     require_organizer(current_user)
-    event = service.current_event()
+    event = service.current_event(current_user)
     form = ExhibitorForm()
     if form.validate_on_submit():
         data = form_data(form, *EXHIBITOR_FIELDS)

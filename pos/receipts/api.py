@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 from flask_babel import gettext as _
 
+from pos import links
 from pos.api import endpoint, exhibitor_in_question
 from pos.auth import permissions
 from pos.auth.permissions import Action
@@ -43,7 +44,7 @@ bp = Blueprint("receipts_api", __name__)
 def sale_receipt(user, sale_id: int, query: ReceiptQuery):
     sale = get_sale(user, sale_id)
     content = service.receipt_pdf(
-        sale, paper=query.format, copy=query.reprint, url_root=request.url_root
+        sale, paper=query.format, copy=query.reprint, url_root=links.public_base()
     )
     return pdf_response(content, f"{sale.receipt_number}.pdf")
 
@@ -59,7 +60,7 @@ def sale_receipt(user, sale_id: int, query: ReceiptQuery):
 )
 def sale_receipt_content(user, sale_id: int, query: ReceiptQuery):
     sale = get_sale(user, sale_id)
-    data = service.receipt_data(sale, url_root=request.url_root, copy=query.reprint)
+    data = service.receipt_data(sale, url_root=links.public_base(), copy=query.reprint)
     return ReceiptOut.model_validate(service.receipt_json(data)).model_dump()
 
 
@@ -77,7 +78,7 @@ def refund_note(user, refund_id: int, query: ReceiptQuery):
     if refund is None:
         raise NotFound(_("No such refund."))
     permissions.require(user, Action.VIEW, refund.sale.exhibitor)
-    content = service.refund_pdf(refund, paper=query.format, url_root=request.url_root)
+    content = service.refund_pdf(refund, paper=query.format, url_root=links.public_base())
     return pdf_response(content, f"{refund.refund_number}.pdf")
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from pos.api import QuerySchema
+from pos.schemas import Id
 
 
 class ReceiptQuery(QuerySchema):
@@ -15,9 +16,11 @@ class ReceiptQuery(QuerySchema):
 
 
 class LabelQuery(QuerySchema):
-    exhibitor_id: int | None = None
+    exhibitor_id: Id | None = None
     ids: str = Field(
-        "", description="Comma-separated product ids; all the booth's products when empty"
+        "",
+        pattern=r"^[0-9, ]*$",
+        description="Comma-separated product ids; all the booth's products when empty",
     )
     include_unsellable: bool = Field(
         False,

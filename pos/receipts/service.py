@@ -2,8 +2,12 @@
 language), where the originals are kept, and the buyer's public link.
 
 The original of each document is rendered once and kept under POS_RECEIPTS_DIR
-(``<event id>/<booth>/<number>.pdf`` for the 80 mm roll) so a reprint is what the buyer
-got; a reprint adds the COPY mark and the time of printing, a void the VOID mark.
+(``exhibitors/<exhibitor id>/sale-<sale id>.pdf`` for the 80 mm roll, ``-58mm``/``-a4``
+beside it, ``refund-<refund id>.pdf`` for a refund note) so a reprint is what the buyer
+got; a reprint adds the COPY mark and the time of printing, a void the VOID mark. Files
+kept by an older version as ``<event id>/<booth>/<number>.pdf`` are never read: a booth
+code given to another exhibitor made those names ambiguous, so each such document is
+drawn again from its sale the first time it is asked for (docs/SECURITY.md).
 Files are written aside and renamed into place, so two first requests at once never
 leave a torn file.
 """
@@ -76,7 +80,8 @@ def labels() -> dict[str, str]:
 
 
 def public_base(url_root: str) -> str:
-    """Where buyers' links point: the configured PUBLIC_URL, else this server."""
+    """Where buyers' links point: the configured PUBLIC_URL, else ``url_root``, which the
+    caller takes from :func:`pos.links.public_base` (never from the request's Host)."""
     return (current_app.config.get("PUBLIC_URL") or url_root).rstrip("/")
 
 
@@ -234,10 +239,16 @@ def refund_data(refund: Refund, *, url_root: str) -> pdf.ReceiptData:
 # --- the archive -----------------------------------------------------------------------
 
 
-def archive_path(event_id: int, booth: str, number: str, paper: str) -> Path:
-    safe = "".join(ch for ch in f"{number}{FORMAT_SUFFIX[paper]}" if ch.isalnum() or ch in "-_")
-    booth = "".join(ch for ch in booth if ch.isalnum() or ch in "-_")
-    return Path(current_app.config["RECEIPTS_DIR"]) / str(event_id) / booth / f"{safe}.pdf"
+ARCHIVE_FOLDER = "exhibitors"
+
+
+def archive_path(exhibitor_id: int, kind: str, document_id: int, paper: str) -> Path:
+    """Where the original of a document is kept: by the ids of its exhibitor and of the
+    sale or refund (``kind``), which never change and are never given twice. Booth codes
+    and receipt numbers are neither: a booth renamed and its code given to another
+    exhibitor starts that exhibitor's numbers again at 1."""
+    name = f"{kind}-{int(document_id)}{FORMAT_SUFFIX[paper]}.pdf"
+    return Path(current_app.config["RECEIPTS_DIR"]) / ARCHIVE_FOLDER / str(int(exhibitor_id)) / name
 
 
 def kept_or_rendered(path: Path, render) -> bytes:
@@ -256,14 +267,13 @@ def receipt_pdf(sale: Sale, *, paper: str, copy: bool, url_root: str) -> bytes:
     paper = check_format(paper)
     if copy or sale.status == VOIDED:
         return pdf.render(receipt_data(sale, url_root=url_root, copy=copy), paper)
-    path = archive_path(sale.event_id, sale.exhibitor.booth, sale.receipt_number, paper)
+    path = archive_path(sale.exhibitor_id, "sale", sale.id, paper)
     return kept_or_rendered(path, lambda: pdf.render(receipt_data(sale, url_root=url_root), paper))
 
 
 def refund_pdf(refund: Refund, *, paper: str, url_root: str) -> bytes:
     paper = check_format(paper)
-    booth = refund.sale.exhibitor.booth
-    path = archive_path(refund.event_id, booth, refund.refund_number, paper)
+    path = archive_path(refund.sale.exhibitor_id, "refund", refund.id, paper)
     return kept_or_rendered(path, lambda: pdf.render(refund_data(refund, url_root=url_root), paper))
 
 

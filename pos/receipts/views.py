@@ -10,6 +10,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import force_locale
 from flask_login import current_user
 
+from pos import links
 from pos.formats import format_stamp
 from pos.receipts import service
 from pos.receipts.api import pdf_response
@@ -48,7 +49,7 @@ def public_receipt(token: str):
 def public_receipt_pdf(token: str):
     sale = service.sale_by_token(token)
     paper = service.check_format(request.args.get("format"))
-    content = service.receipt_pdf(sale, paper=paper, copy=False, url_root=request.url_root)
+    content = service.receipt_pdf(sale, paper=paper, copy=False, url_root=links.public_base())
     return _private(pdf_response(content, f"{sale.receipt_number}.pdf"))
 
 
@@ -57,7 +58,7 @@ def public_receipt_qr(token: str):
     """The link as a QR code, for the register's screen: the buyer scans it."""
     sale = service.sale_by_token(token)
     buffer = io.BytesIO()
-    segno.make_qr(service.public_url(sale, request.url_root), error="m").save(
+    segno.make_qr(service.public_url(sale, links.public_base()), error="m").save(
         buffer, kind="svg", scale=8, border=4, xmldecl=False, svgns=True, title=sale.receipt_number
     )
     return _private(Response(buffer.getvalue(), mimetype="image/svg+xml"))
@@ -69,5 +70,5 @@ def register_receipt_context(exhibitor) -> dict:
     a sale made offline on the tablet (static/js/register/print.js). In the template:
     ``data-receipt="{{ register_receipt_context(exhibitor)|tojson|forceescape }}"``."""
     return service.register_receipt_context(
-        exhibitor, cashier=current_user.name, url_root=request.url_root
+        exhibitor, cashier=current_user.name, url_root=links.public_base()
     )

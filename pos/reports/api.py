@@ -5,8 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from pos.api import endpoint, exhibitor_in_question
-from pos.reports import exports, service
+from pos.reports import audit, exports, rendering, service
 from pos.reports.schemas import (
+    AuditExportQuery,
+    AuditLog,
+    AuditQuery,
     DailyExportQuery,
     DailyQuery,
     DailySummary,
@@ -16,6 +19,11 @@ from pos.reports.schemas import (
 )
 
 bp = Blueprint("reports_api", __name__)
+
+
+@bp.errorhandler(rendering.RendererBusy)
+def _renderer_busy(exc: rendering.RendererBusy):
+    return exc.to_json(), exc.status, {"Retry-After": str(rendering.RETRY_AFTER_SECONDS)}
 
 
 def _summary(user, query: DailyQuery) -> dict:
@@ -119,7 +127,7 @@ def event_csv(user, query: EventExportQuery):
 def event_xlsx(user, query: EventExportQuery):
     event, rows = service.event_rows(user, query.event_id)
     return _download(
-        exports.event_rows_xlsx(event, rows, query.lang),
+        service.event_rows_xlsx(event, rows, query.lang),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"event-{event.id}.xlsx",
     )
@@ -206,3 +214,34 @@ def event_pdf(user, query: EventQuery):
     response = Response(service.event_report_pdf(report), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="event-{report["event_id"]}.pdf"'
     return response
+
+
+@endpoint(
+    bp,
+    "/audit",
+    "GET",
+    summary="The audit log, newest first, a page at a time: an event's entries (its "
+    "organizers) or the manager's own booth's; filtered by event-local days, action, "
+    "user and booth",
+    query=AuditQuery,
+    response=AuditLog,
+    errors=(404,),
+)
+def audit_log(user, query: AuditQuery):
+    page = audit.audit_log(user, query.wanted(), before=query.before, limit=query.limit)
+    return AuditLog.from_page(page).model_dump(mode="json")
+
+
+@endpoint(
+    bp,
+    "/audit.csv",
+    "GET",
+    summary="Every audit entry the filters select, oldest first, as CSV (machine column "
+    "names and ISO times; lang=id|en for people)",
+    query=AuditExportQuery,
+    content_type="text/csv",
+    errors=(404,),
+)
+def audit_log_csv(user, query: AuditExportQuery):
+    event, content = audit.audit_csv(user, query.wanted(), query.lang)
+    return _download(content, "text/csv", f"audit-{event.id}.csv")

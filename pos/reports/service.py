@@ -14,7 +14,7 @@ from pos.db import utcnow
 from pos.errors import Invalid
 from pos.formats import format_day
 from pos.organizer.service import get_exhibitor
-from pos.reports import exports, queries
+from pos.reports import exports, queries, rendering
 from pos.sales.service import local_day
 
 
@@ -74,7 +74,7 @@ def event_report(
     from pos.organizer.service import current_event, get_event
 
     require_organizer(actor)
-    event = get_event(actor, event_id) if event_id else current_event()
+    event = get_event(actor, event_id) if event_id else current_event(actor)
     if event is None:
         raise Invalid(_("Create an event first."), field="event_id")
     require_organizer(actor, event)
@@ -153,7 +153,7 @@ def daily_summary_pdf(actor: User, summary: dict[str, Any]) -> bytes:
         "event": exhibitor.event.name,
         "date_label": format_day(summary["date"], locale, "full"),
     }
-    return render_daily_summary(data, words, locale)
+    return rendering.render(render_daily_summary, data, words, locale)
 
 
 def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list[Any]]]:
@@ -163,9 +163,10 @@ def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list
     from pos.organizer.service import current_event, get_event
 
     require_organizer(actor)
-    event = get_event(actor, event_id) if event_id else current_event()
+    event = get_event(actor, event_id) if event_id else current_event(actor)
     if event is None:
         raise Invalid(_("Create an event first."), field="event_id")
+    require_organizer(actor, event)  # the current event may be one the actor does not run
     rows = []
     for r in queries.exhibitor_days(queries.Scope(event_id=event.id)):
         rows.append(
@@ -187,6 +188,14 @@ def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list
             + [r["categories"].get(c, 0) for c in exports.CATEGORIES]
         )
     return event, rows
+
+
+def event_rows_xlsx(event: Any, rows: list[list[Any]], lang: str | None = None) -> bytes:
+    """event_rows as an Excel workbook (exports.event_rows_xlsx), in the reader's
+    language if one is given, rendered off the request (reports/rendering.py)."""
+    return rendering.render(
+        exports.event_rows_xlsx, exports.event_facts(event), rows, lang, exports.labels(lang)
+    )
 
 
 def day_close(actor: User, exhibitor_id: int, day: date | None = None) -> dict[str, Any]:
@@ -313,7 +322,7 @@ def day_close_pdf(close: dict[str, Any]) -> bytes:
     }
     words |= {f"method:{k}": str(v) for k, v in METHOD_LABELS.items()}
     data = close | {"date_label": format_day(close["date"], locale, "full")}
-    return render_day_close(data, words, locale)
+    return rendering.render(render_day_close, data, words, locale)
 
 
 def settlement(actor: User, exhibitor_id: int) -> dict[str, Any]:
@@ -389,7 +398,7 @@ def settlement_pdf(statement: dict[str, Any]) -> bytes:
         "organizer_signature": _("Organizer: ____________________"),
     }
     words |= {f"method:{k}": str(v) for k, v in METHOD_LABELS.items()}
-    return render_settlement(statement, words, locale)
+    return rendering.render(render_settlement, statement, words, locale)
 
 
 def event_report_pdf(report: dict[str, Any]) -> bytes:
@@ -429,4 +438,4 @@ def event_report_pdf(report: dict[str, Any]) -> bytes:
         "period": period,
         "by_origin": {k: v["amount"] for k, v in report["by_origin"].items()},
     }
-    return render_event_report(data, words, locale)
+    return rendering.render(render_event_report, data, words, locale)

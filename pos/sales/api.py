@@ -7,11 +7,13 @@ from datetime import date
 from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 
+from pos import links
 from pos.api import endpoint, exhibitor_in_question
 from pos.errors import Invalid
 from pos.extensions import db
 from pos.sales import offline, service
 from pos.sales.schemas import (
+    IDEMPOTENCY_KEY_HEADER,
     DeviceIn,
     DeviceOut,
     DiscardIn,
@@ -54,6 +56,7 @@ def _day(text: str | None) -> date | None:
     status=201,
     errors=(400, 404, 409),
     deferred_write=True,
+    headers={"Idempotency-Key": IDEMPOTENCY_KEY_HEADER},
 )
 def record_sale(user, body: SaleIn):
     result = service.record_sale(user, body, idempotency_key=request.headers.get("Idempotency-Key"))
@@ -63,7 +66,7 @@ def record_sale(user, body: SaleIn):
             current_app._get_current_object(),
             sale_id=result.body["id"],
             buyer_email=body.buyer.email if body.buyer else None,
-            url_root=request.url_root,
+            url_root=links.public_base(),
         )
     return result.body, result.status
 

@@ -155,13 +155,19 @@ def price_cart(
     )
 
 
+def max_discount(cart: PricedCart, limit_percent: int) -> int:
+    """The most a sale may be discounted in all (line and order discounts together) under
+    ``limit_percent``: that share of the undiscounted total, rounded down."""
+    return cart.subtotal * limit_percent // 100
+
+
 def discount_within(cart: PricedCart, limit_percent: int) -> bool:
-    """Whether every line discount and the order discount stay within ``limit_percent``."""
-    for line in cart.lines:
-        if line.discount * 100 > line.gross * limit_percent:
-            return False
-    lines_total = sum(line.total for line in cart.lines)
-    return cart.order_discount * 100 <= lines_total * limit_percent
+    """Whether the sale's discounts stay within ``limit_percent``: line and order discounts
+    together against the undiscounted total (10 % off a line and 10 % off the sale are
+    19 %, over a 10 % limit), and each line's own discount against its line."""
+    if cart.discount_total > max_discount(cart, limit_percent):
+        return False
+    return all(line.discount * 100 <= line.gross * limit_percent for line in cart.lines)
 
 
 def settle(total: int, payments: list[PaymentInput]) -> Settlement:

@@ -4,10 +4,12 @@ Recording a sale is the hot path of the whole system and runs in two phases:
 
 1. *Read* (no write lock): the exhibitor, the products, the idempotency key; pricing,
    discount limits and payments, all checked; every row to write prepared.
-2. *Write* (``BEGIN IMMEDIATE`` on SQLite, row locks on PostgreSQL): the idempotency
-   key, the conditional stock updates (in product order, so concurrent sales never
-   deadlock), the receipt number, then the sale, its lines, payments and stock movements
-   in a few multi-row INSERTs. Anything refused rolls all of it back.
+2. *Write* (``BEGIN IMMEDIATE`` on SQLite, row locks on PostgreSQL): the products
+   locked in the one global order (``lock_products``, as voids, refunds and every other
+   stock change do, so none of them deadlock with a sale), the conditional stock
+   updates, the receipt number, then the sale, its lines, payments and stock movements
+   in a few multi-row INSERTs, and the idempotency key. Anything refused rolls all of it
+   back.
 
 The caller commits once. The answer is stored with the idempotency key, so a retry with
 the same key and body gets the very same answer and never a second sale.
@@ -32,7 +34,12 @@ from pos.db import utcnow, write_phase
 from pos.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from pos.extensions import db
 from pos.inventory.models import APPROVED, Product, StockMovement
-from pos.inventory.service import TAKE_STOCK, TAKE_STOCK_ANYWAY, InsufficientStock
+from pos.inventory.service import (
+    TAKE_STOCK,
+    TAKE_STOCK_ANYWAY,
+    InsufficientStock,
+    lock_products,
+)
 from pos.organizer.models import Event, Exhibitor
 from pos.organizer.service import get_exhibitor
 from pos.sales import offline, pricing, rollups
@@ -45,10 +52,11 @@ from pos.sales.models import (
     SaleLine,
 )
 from pos.sales.numbers import local_day, local_hour, next_number, receipt_number
+from pos.sales.schemas import MAX_IDEMPOTENCY_KEY
 from pos.sales.shifts import ensure_open_shift
 from pos.schemas import iso_local
 
-MAX_KEY_LENGTH = 200
+MAX_KEY_LENGTH = MAX_IDEMPOTENCY_KEY
 
 
 class IdempotencyKeyReused(Invalid):
@@ -78,6 +86,16 @@ def _pricing_error(exc: pricing.PricingError) -> Invalid:
         ),
     }
     return Invalid(messages.get(exc.code, exc.message), code=exc.code, **exc.details)
+
+
+def _percent_of_sale(cart: pricing.PricedCart) -> str:
+    """The sale's discount as a percentage of its undiscounted total, to one decimal
+    (rounded up, so a sale just over the limit never reads as at it)."""
+    if not cart.subtotal:
+        return "0"
+    tenths = -(-cart.discount_total * 1000 // cart.subtotal)
+    whole, tenth = divmod(tenths, 10)
+    return f"{whole}.{tenth}" if tenth else str(whole)
 
 
 # --- the answer ------------------------------------------------------------------------
@@ -193,7 +211,7 @@ class _Prepared:
     sale: dict[str, Any]
     lines: list[dict[str, Any]]
     payments: list[dict[str, Any]]
-    takes: list[tuple[int, int, str]]  # (product_id, quantity, name), by product id
+    takes: list[tuple[int, int, str]]  # (product_id, quantity, name)
     made_offline: bool  # taken in whatever the stock says
     register: str
     opening_float: int  # of the shift the sale opens, where its register has none open
@@ -405,9 +423,16 @@ def _prepare_sale(
     limit = event.cashier_discount_limit_percent
     if actor.is_cashier and not pricing.discount_within(cart, limit):
         raise Forbidden(
-            _("A cashier may give at most %(n)d %% discount. Ask the manager.", n=limit),
+            _(
+                "A cashier may give at most %(n)d %% discount on a sale, item and sale "
+                "discounts together (this sale: %(given)s %%). Ask the manager.",
+                n=limit,
+                given=_percent_of_sale(cart),
+            ),
             code="discount_limit_exceeded",
             limit_percent=limit,
+            discount_total=cart.discount_total,
+            max_discount=pricing.max_discount(cart, limit),
         )
 
     shift_id, late = offline.shift_of(exhibitor.id, order, at, now, event.timezone)
@@ -508,6 +533,7 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
     connection = db.session.connection()
     stock_after: dict[int, int] = {}
     short: dict[int, int] = {}
+    lock_products(product_id for product_id, _quantity, _name in p.takes)
     for product_id, quantity, name in p.takes:
         if p.made_offline:
             after = connection.execute(

@@ -16,7 +16,7 @@ from pos.db import utcnow
 from pos.errors import Conflict, Invalid
 from pos.extensions import db
 from pos.inventory.models import Product
-from pos.inventory.service import move_stock
+from pos.inventory.service import lock_products, move_stock
 from pos.sales import pricing, rollups
 from pos.sales.models import (
     COMPLETED,
@@ -73,6 +73,7 @@ def void_sale(actor: User, sale: Sale, reason: str) -> Sale:
     ).rowcount
     if claimed != 1:  # another manager voided or refunded it a moment ago
         raise Conflict(_("This sale changed meanwhile; reload it."), code="sale_changed")
+    lock_products(line.product_id for line in sale.lines)
     for line in sale.lines:
         move_stock(
             _product(line.product_id), line.quantity, "void", actor, reason=reason, sale_id=sale.id
@@ -157,6 +158,8 @@ def refund_sale(
             if quantity == 0:
                 break
 
+    if restock:
+        lock_products(line.product_id for line, _u, _a, _t in refund_lines)
     method = method or default_refund_method(sale)
     now = utcnow()
     exhibitor = sale.exhibitor

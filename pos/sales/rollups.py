@@ -59,7 +59,8 @@ class Deltas:
                     "event_id": self.event_id,
                     **counters,
                 }
-                for (day, dimension, key), counters in self.rows.items()
+                # In key order: two writers of one booth's rows take them in one order.
+                for (day, dimension, key), counters in sorted(self.rows.items())
             ],
         )
 

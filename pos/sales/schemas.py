@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, EmailStr, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from pos.api import InputSchema, QuerySchema
-from pos.schemas import Id, Money, ShortText
+from pos.schemas import Day, DecimalPercent, Email, Id, Money, ShortText, Whole
 
 Method = Literal["cash", "qris", "card", "transfer", "ewallet"]
-Quantity = Annotated[int, Field(ge=1, le=10_000)]
-DiscountPercent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+Quantity = Annotated[int, Field(ge=1, le=10_000), Whole]
+DiscountPercent = DecimalPercent
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 RegisterName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
@@ -21,8 +20,36 @@ PublicToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{22,64}$"
 DeviceCode = Annotated[str, StringConstraints(pattern=r"^T[1-9][0-9]{0,5}$")]
 OfflineNumber = Annotated[str, StringConstraints(min_length=5, max_length=40)]
 
+MAX_IDEMPOTENCY_KEY = 200
+# The Idempotency-Key header of POST /sales, as recording.check_idempotency_key takes it:
+# missing, empty, too long or unprintable is a 400.
+IDEMPOTENCY_KEY_HEADER = {
+    "required": True,
+    "description": "Made by the client once per sale attempt and sent again with every "
+    "retry of it: the same key and body give the same answer, and one sale",
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_IDEMPOTENCY_KEY,
+        "pattern": "^[!-~]([ -~]*[!-~])?$",
+    },
+}
+
 
 class SaleItemIn(InputSchema):
+    # One line discount at most: the document says so as _one_discount checks it.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "required": ["discount_percent", "discount_amount"],
+                "properties": {
+                    "discount_percent": {"not": {"type": "null"}},
+                    "discount_amount": {"not": {"type": "null"}},
+                },
+            }
+        }
+    )
+
     product_id: Id
     quantity: Quantity
     discount_percent: DiscountPercent | None = None
@@ -41,14 +68,14 @@ class SaleItemIn(InputSchema):
 
 class PaymentIn(InputSchema):
     method: Method
-    amount: Annotated[int, Field(ge=1, le=10**12)]
+    amount: Annotated[int, Field(ge=1, le=10**12), Whole]
     reference: Reference = ""
 
 
 class BuyerIn(InputSchema):
     name: ShortText | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     origin: Literal["domestic", "foreign"] | None = None
 
 
@@ -65,6 +92,26 @@ class OfflineIn(InputSchema):
 
 
 class SaleIn(InputSchema):
+    # A sale recorded offline gives every item's unit_price (_offline_prices).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {
+                "required": ["offline"],
+                "properties": {"offline": {"not": {"type": "null"}}},
+            },
+            "then": {
+                "properties": {
+                    "items": {
+                        "items": {
+                            "required": ["unit_price"],
+                            "properties": {"unit_price": {"not": {"type": "null"}}},
+                        }
+                    }
+                }
+            },
+        }
+    )
+
     exhibitor_id: Id
     items: Annotated[list[SaleItemIn], Field(min_length=1, max_length=200)]
     discount_amount: Money = 0
@@ -158,8 +205,8 @@ class SaleList(BaseModel):
 
 
 class SaleQuery(QuerySchema):
-    exhibitor_id: int | None = None
-    date: str | None = None
+    exhibitor_id: Id | None = None
+    date: Day | None = None
 
 
 class VoidIn(InputSchema):
@@ -238,7 +285,7 @@ class ShiftList(BaseModel):
 
 
 class ShiftQuery(QuerySchema):
-    exhibitor_id: int | None = None
+    exhibitor_id: Id | None = None
 
 
 class DeviceIn(InputSchema):
@@ -254,7 +301,7 @@ class DeviceOut(BaseModel):
 class WaitingSalesIn(BaseModel):
     """A tablet's "Export waiting sales" file."""
 
-    exhibitor_id: int
+    exhibitor_id: Id
     sales: Annotated[list[dict], Field(max_length=5000)]
 
 

@@ -8,5 +8,5 @@ from blinker import Namespace
 _signals = Namespace()
 
 # Sent after a new sale is committed (never for a replayed answer), with
-# sale_id, buyer_email and url_root.
+# sale_id, buyer_email and url_root (the checked base of links: pos/links.py).
 sale_recorded = _signals.signal("sale-recorded")

@@ -149,7 +149,8 @@ def refund(sale_id: int):
         for line in item.lines:
             quantity = whole_number(request.form.get(f"qty-{line.id}", "").strip() or "0")
             if quantity is None:
-                form.reason.errors.append(_("Quantities are whole numbers."))
+                # About the quantities column, not the reason: at the top of the page.
+                show_error(None, PosError(_("Quantities are whole numbers.")))
                 break
             if quantity:
                 lines.append((line.product_id, quantity))

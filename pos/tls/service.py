@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 
 from pos import network
 from pos.errors import Invalid, NotFound
-from pos.storage import write_atomically
+from pos.storage import PRIVATE_FOLDER, keep_private, make_private_folder, write_atomically
 
 FOLDER = "tls"
 CA_CERT = "ca.crt"
@@ -109,7 +109,8 @@ def ensure_server_certificate(tls_folder: Path, names: Names, now: datetime | No
     the one kept is still good: issued by this CA, for exactly these names, its key
     beside it, and more than 30 days from its end. True when a new one was issued."""
     now = now or datetime.now(UTC)
-    tls_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_folder(tls_folder)
+    keep_private(tls_folder, PRIVATE_FOLDER)  # the CA's key: this user's alone
     ca_cert, ca_key = _certificate_authority(tls_folder, now)
     if _still_good(tls_folder, ca_cert, names, now):
         return False

@@ -6,6 +6,7 @@ from __future__ import annotations
 import segno
 from flask import Blueprint, Response, current_app, render_template, request
 
+from pos import links
 from pos.errors import NotFound
 from pos.tls import service
 
@@ -41,7 +42,8 @@ def setup():
             fingerprint, ca_name = service.fingerprint(ca), service.common_name(ca)
     addresses = [
         (url, _qr_data_uri(url), url.removesuffix("/setup") + "/login")
-        for url in service.setup_addresses(request.host)
+        # A Host header anyone could send is not put in the QR code: only a trusted one.
+        for url in service.setup_addresses(links.checked_host())
     ]
     return render_template(
         "tls/setup.html",

@@ -114,7 +114,7 @@ def test_me_answers_with_the_signed_in_user(client):
     assert response.get_json()["username"] == "orgadmin"
 
 
-def test_repeated_wrong_passwords_lock_the_account_for_a_while(client):
+def test_repeated_wrong_passwords_from_one_address_wait_for_a_while(client):
     user = factories.make_user("organizer")
     for _ in range(10):
         client.post("/api/v1/auth/login", json={"username": user.username, "password": "guess"})
@@ -123,3 +123,49 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(client):
     )
     assert locked.status_code == 429
     assert locked.get_json()["error"] == "too_many_attempts"
+
+
+NEW_PASSWORD = "kain-tenun-baru-77"
+
+
+def test_changing_your_own_password_through_the_api_needs_the_current_one(client):
+    user = factories.make_user("organizer")
+    headers = factories.auth_headers(client, user)
+    url = f"/api/v1/users/{user.id}/password"
+    missing = client.put(url, json={"password": NEW_PASSWORD}, headers=headers)
+    assert missing.status_code == 422
+    assert missing.get_json()["field"] == "current_password"
+    wrong = client.put(
+        url, json={"password": NEW_PASSWORD, "current_password": "not-mine"}, headers=headers
+    )
+    assert wrong.status_code == 422
+    done = client.put(
+        url,
+        json={"password": NEW_PASSWORD, "current_password": factories.PASSWORD},
+        headers=headers,
+    )
+    assert done.status_code == 200
+    assert done.get_json()["username"] == user.username
+    # Every token of the user ends with the old password, this one too.
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+    assert factories.token_for(client, user, NEW_PASSWORD)
+
+
+def test_a_manager_resets_a_cashiers_password_through_the_api(client):
+    exhibitor = factories.make_exhibitor(factories.make_event())
+    manager = factories.make_user("manager", exhibitor)
+    cashier = factories.make_user("cashier", exhibitor)
+    cashier_headers = factories.auth_headers(client, cashier)
+    done = client.put(
+        f"/api/v1/users/{cashier.id}/password",
+        json={"password": NEW_PASSWORD},
+        headers=factories.auth_headers(client, manager),
+    )
+    assert done.status_code == 200
+    assert client.get("/api/v1/auth/me", headers=cashier_headers).status_code == 401
+    refused = client.put(
+        f"/api/v1/users/{manager.id}/password",
+        json={"password": NEW_PASSWORD},
+        headers=factories.auth_headers(client, cashier, NEW_PASSWORD),
+    )
+    assert refused.status_code == 403

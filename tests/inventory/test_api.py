@@ -266,7 +266,8 @@ def test_booth_a_can_never_read_or_change_booth_bs_things_through_the_api(client
     before = (count(db, Product), count(db, StockMovement))
     for method, url, body in isolation_calls(b):
         response = getattr(client, method)(url, json=body, headers=headers)
-        assert response.status_code in (403, 404), (method, url, response.status_code)
+        assert response.status_code == 403, (method, url, response.status_code)
+        assert response.get_json()["message"] == "You do not have access to this exhibitor."
         assert b.product.name.encode() not in response.data
     db.session.expire_all()
     product = db.session.get(Product, b.product.id)

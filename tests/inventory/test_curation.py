@@ -8,6 +8,7 @@ import io
 import re
 import uuid
 from html import unescape
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -309,7 +310,11 @@ def test_the_api_lists_products_by_review_status(client, booth, organizer, pendi
 def test_booth_staff_cannot_review_their_own_products(client, booth, pending, role, decision):
     before = counts()
     response = review(client, getattr(booth, role), pending.id, decision, "Bagus")
-    assert response.status_code in (403, 404), response.get_json()
+    assert response.status_code == 403, response.get_json()
+    assert response.get_json() == {
+        "error": "forbidden",
+        "message": "Only the event's organizers may do this.",
+    }
     product = reloaded(pending.id)
     assert (product.review_status, product.review_note) == ("pending", "")
     assert counts() == before
@@ -320,7 +325,8 @@ def test_an_organizer_of_another_event_cannot_review(client, pending, other_even
     before = counts()
     for decision, note in (("approve", ""), ("reject", "Tidak cocok")):
         response = review(client, stranger, pending.id, decision, note)
-        assert response.status_code in (403, 404), response.get_json()
+        assert response.status_code == 403, response.get_json()
+        assert response.get_json()["message"] == "You do not have access to this exhibitor."
     product = reloaded(pending.id)
     assert (product.review_status, product.review_note) == ("pending", "")
     assert counts() == before
@@ -330,7 +336,8 @@ def test_an_organizer_of_another_event_cannot_review_through_the_page(client, pe
     stranger = scoped_organizer(other_event)
     sign_in(client, stranger)
     response = client.post(f"/products/{pending.id}/review", data={"decision": "approve"})
-    assert response.status_code in (302, 403, 404)
+    assert response.status_code == 403
+    assert "You do not have access to this exhibitor." in text(response)
     assert reloaded(pending.id).review_status == "pending"
     assert "K1-ART" not in text(client.get("/review"))
 
@@ -493,7 +500,12 @@ def test_booth_staff_cannot_open_the_review_page_or_use_its_form(client, booth, 
     sign_in(client, getattr(booth, role))
     assert client.get("/review").status_code == 403
     response = client.post(f"/products/{pending.id}/review", data={"decision": "approve"})
-    assert response.status_code in (302, 403, 404)
+    # The form is the organizer's: the refusal comes back as a message, on a page that
+    # is not theirs to open either.
+    assert response.status_code == 302 and urlsplit(response.location).path == "/review"
+    refused = client.get(response.location)
+    assert refused.status_code == 403
+    assert flashes(text(refused), "error") == ["Only the event's organizers may do this."]
     assert reloaded(pending.id).review_status == "pending"
 
 
@@ -601,3 +613,199 @@ def test_the_review_page_shows_one_booth_when_asked_and_a_page_at_a_time(
     )
     assert answer.status_code == 302
     assert answer.headers["Location"].endswith(f"/review?exhibitor_id={booth.exhibitor.id}")
+
+
+# --- an approved product the booth changes goes back for review -------------------------
+
+
+@pytest.fixture
+def approved(client, organizer, pending):
+    """The painting, approved by the organizer: on sale."""
+    assert review(client, organizer, pending.id, "approve").status_code == 200
+    assert reloaded(pending.id).review_status == "approved"
+    return pending
+
+
+def sent_back(product_id: int) -> list[tuple[int, dict]]:
+    """The audit log's entries of the product going back for review: (user, details)."""
+    db.session.rollback()
+    return [
+        (entry.user_id, entry.details)
+        for entry in db.session.scalars(
+            sa.select(AuditEntry)
+            .where(
+                AuditEntry.action == "product_sent_for_review", AuditEntry.target_id == product_id
+            )
+            .order_by(AuditEntry.id)
+        )
+    ]
+
+
+def patch(client, user: User, product_id: int, changes: dict):
+    response = client.patch(
+        f"/api/v1/products/{product_id}", json=changes, headers=api(client, user)
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_an_approved_product_renamed_and_repriced_by_the_booth_goes_back_and_stops_selling(
+    client, booth, organizer, approved
+):
+    answer = patch(client, booth.manager, approved.id, {"name": "Apa saja", "price": 1})
+    assert (answer["review_status"], answer["sellable"]) == ("pending", False)
+    refused = sell(client, booth.cashier, approved)
+    assert refused.status_code == 409 and refused.get_json()["error"] == "not_sellable"
+    sign_in(client, organizer)
+    assert "K1-ART" in queued_skus(text(client.get("/review")))
+    assert sent_back(approved.id) == [(booth.manager.id, {"fields": ["name"], "was": "approved"})]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"name": "Sawah Tegallalang"},
+        {"category": "other", "attributes": {}},
+        {"description": "Cat minyak di atas kanvas, 60 × 80 cm"},
+        {"attributes": {"artist": "Pelukis lain", "medium": "Oil"}},
+    ],
+    ids=["name", "category", "description", "attributes"],
+)
+def test_changing_what_the_organizer_curated_sends_an_approved_product_back(
+    client, booth, approved, changes
+):
+    assert patch(client, booth.manager, approved.id, changes)["review_status"] == "pending"
+    assert sell(client, booth.cashier, approved).get_json()["error"] == "not_sellable"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"price": 1},
+        {"stock": 0},
+        {"low_stock_threshold": 1},
+        {"name": "Sawah Jatiluwih", "attributes": {"artist": "I Made Budi", "medium": "Oil"}},
+    ],
+    ids=["price", "stock", "threshold", "same-values"],
+)
+def test_price_stock_and_unchanged_values_leave_an_approved_product_on_sale(
+    client, booth, approved, changes
+):
+    assert patch(client, booth.manager, approved.id, changes)["review_status"] == "approved"
+    assert sent_back(approved.id) == []
+
+
+def test_the_organizer_changing_an_approved_product_leaves_it_approved(client, organizer, approved):
+    assert patch(client, organizer, approved.id, {"name": "Sawah"})["review_status"] == "approved"
+    assert sent_back(approved.id) == []
+
+
+def test_without_curation_a_renamed_product_stays_on_sale(client, app):
+    free = factories.make_event(name="Pameran Bebas", requires_curation=False)
+    open_booth = CuratedBooth(free, "F1")
+    product = factories.make_product(open_booth.exhibitor, open_booth.manager, sku="F1-1")
+    answer = patch(client, open_booth.manager, product.id, {"name": "Nama baru"})
+    assert answer["review_status"] == "approved"
+
+
+def test_a_new_photo_or_none_sends_an_approved_product_back(client, booth, organizer, approved):
+    photo = client.put(
+        f"/api/v1/products/{approved.id}/photo",
+        data={"file": (io.BytesIO(jpeg()), "foto.jpg")},
+        content_type="multipart/form-data",
+        headers=api(client, booth.manager),
+    )
+    assert photo.status_code == 200, photo.get_json()
+    assert photo.get_json()["review_status"] == "pending"
+    assert review(client, organizer, approved.id, "approve").status_code == 200
+    removed = client.delete(
+        f"/api/v1/products/{approved.id}/photo", headers=api(client, booth.manager)
+    )
+    assert removed.status_code == 200, removed.get_json()
+    assert removed.get_json()["review_status"] == "pending"
+    assert [details["fields"] for _user, details in sent_back(approved.id)] == [
+        ["photo"],
+        ["photo"],
+    ]
+
+
+def edit_form(product: Product, **fields) -> dict:
+    data = {
+        "sku": product.sku,
+        "name": product.name,
+        "category": product.category,
+        "price": str(product.price),
+        "stock": str(product.stock),
+        "description": product.description or "",
+        "one_of_a_kind": "y",
+    }
+    for key, value in product.attributes.items():
+        data[f"attr-{product.category}-{key}"] = str(value)
+    return data | fields
+
+
+def test_the_edit_form_sends_a_renamed_approved_product_back_but_not_a_new_price(
+    client, booth, approved
+):
+    sign_in(client, booth.manager)
+    product = reloaded(approved.id)
+    repriced = client.post(f"/products/{approved.id}/edit", data=edit_form(product, price="1"))
+    assert repriced.status_code == 302
+    assert reloaded(approved.id).review_status == "approved"
+    renamed = client.post(
+        f"/products/{approved.id}/edit", data=edit_form(reloaded(approved.id), name="Apa saja")
+    )
+    assert renamed.status_code == 302
+    assert reloaded(approved.id).review_status == "pending"
+
+
+def test_the_edit_forms_and_the_quick_photo_send_an_approved_product_back_for_a_new_photo(
+    client, booth, organizer, approved
+):
+    sign_in(client, booth.manager)
+    form = edit_form(reloaded(approved.id)) | {"photo": (io.BytesIO(jpeg()), "foto.jpg")}
+    edited = client.post(
+        f"/products/{approved.id}/edit", data=form, content_type="multipart/form-data"
+    )
+    assert edited.status_code == 302
+    assert reloaded(approved.id).review_status == "pending"
+    assert review(client, organizer, approved.id, "approve").status_code == 200
+    sign_in(client, booth.manager)
+    quick = client.post(
+        f"/products/{approved.id}/photo",
+        data={"photo": (io.BytesIO(jpeg((80, 60))), "lagi.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert quick.status_code == 302
+    assert reloaded(approved.id).review_status == "pending"
+
+
+def import_csv(client, user: User, exhibitor_id: int, csv_text: str):
+    response = client.post(
+        f"/api/v1/products/import?exhibitor_id={exhibitor_id}",
+        data={"file": (io.BytesIO(csv_text.encode()), "katalog.csv")},
+        content_type="multipart/form-data",
+        headers=api(client, user),
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_an_import_renaming_an_approved_sku_sends_it_back_but_new_prices_and_stock_do_not(
+    client, booth, organizer
+):
+    header = "sku,name,category,price,stock\n"
+    import_csv(client, organizer, booth.exhibitor.id, header + "IMP-1,Keben kecil,craft,90000,4\n")
+    assert db.session.scalar(sa.select(Product.review_status).where(Product.sku == "IMP-1")) == (
+        "approved"
+    )
+    restocked = import_csv(
+        client, booth.manager, booth.exhibitor.id, header + "IMP-1,Keben kecil,craft,1,9\n"
+    )
+    assert restocked["updated"] == 1
+    db.session.rollback()
+    product = db.session.scalar(sa.select(Product).where(Product.sku == "IMP-1"))
+    assert (product.review_status, product.price, product.stock) == ("approved", 1, 9)
+    import_csv(client, booth.manager, booth.exhibitor.id, header + "IMP-1,Apa saja,craft,1,9\n")
+    assert reloaded(product.id).review_status == "pending"
+    assert sent_back(product.id) == [(booth.manager.id, {"fields": ["name"], "was": "approved"})]

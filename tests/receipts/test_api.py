@@ -54,9 +54,9 @@ def test_the_receipt_is_kept_under_the_receipts_folder_and_served_unchanged(clie
     assert first.status_code == 200 and first.mimetype == "application/pdf"
     kept = (
         Path(app.config["RECEIPTS_DIR"])
-        / str(booth.exhibitor.event_id)
-        / "B12"
-        / f"{sale['receipt_number']}.pdf"
+        / "exhibitors"
+        / str(booth.exhibitor.id)
+        / f"sale-{sale['id']}.pdf"
     )
     assert kept.read_bytes() == first.data
     again = client.get(sale["receipt_url"], headers=headers)
@@ -233,9 +233,7 @@ def test_simultaneous_first_requests_never_leave_a_torn_file(client, app, booth)
         thread.start()
     for thread in threads:
         thread.join()
-    kept = next(
-        Path(app.config["RECEIPTS_DIR"]).rglob(f"{sale['receipt_number']}.pdf")
-    ).read_bytes()
+    kept = next(Path(app.config["RECEIPTS_DIR"]).rglob(f"sale-{sale['id']}.pdf")).read_bytes()
     assert kept.startswith(b"%PDF") and kept.rstrip().endswith(b"%%EOF")
     for answer in answers:
         assert sale["receipt_number"] in pdf_text(answer)

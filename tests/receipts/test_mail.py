@@ -9,7 +9,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
+from pos.network import lan_addresses
 from tests import factories
+from tests.pdftext import qr_codes
 from tests.servers import free_port
 
 
@@ -39,7 +41,7 @@ def inbox(app):
     controller.stop()
 
 
-def sell(client, booth, buyer_email, key=None):
+def sell(client, booth, buyer_email, key=None, base_url="http://localhost"):
     headers = factories.auth_headers(client, booth.cashier) | {
         "Idempotency-Key": key or str(uuid.uuid4())
     }
@@ -49,7 +51,7 @@ def sell(client, booth, buyer_email, key=None):
         "payments": [{"method": "qris", "amount": 100_000}],
         "buyer": {"name": "Emma", "email": buyer_email, "origin": "foreign"},
     }
-    return client.post("/api/v1/sales", json=body, headers=headers).get_json()
+    return client.post("/api/v1/sales", json=body, headers=headers, base_url=base_url).get_json()
 
 
 def test_a_buyer_who_gives_an_email_gets_the_receipt_pdf(client, db, inbox):
@@ -62,6 +64,17 @@ def test_a_buyer_who_gives_an_email_gets_the_receipt_pdf(client, db, inbox):
     assert len(attachments) == 1
     assert attachments[0].get_filename() == f"{sale['receipt_number']}.pdf"
     assert attachments[0].get_payload(decode=True).startswith(b"%PDF")
+
+
+def test_the_emailed_receipt_links_to_this_server_whatever_host_the_sale_came_with(
+    client, db, inbox
+):
+    booth = factories.Booth(factories.make_event(), "B12", receipt_language="en")
+    sale = sell(client, booth, "emma@example.com", base_url="http://evil.example")
+    [message] = inbox.wait()
+    [pdf] = [part for part in message.walk() if part.get_content_type() == "application/pdf"]
+    own = "http://" + (lan_addresses() or ["localhost"])[0]
+    assert qr_codes(pdf.get_payload(decode=True)) == [own + sale["public_receipt_url"]]
 
 
 def test_a_retried_sale_does_not_email_twice(client, db, inbox):

@@ -324,6 +324,46 @@ def test_a_cashiers_discount_is_capped_by_the_event_but_a_managers_is_not(client
     assert sell(client, booth.cashier, within).status_code == 201
 
 
+def test_a_cashier_cannot_stack_line_and_sale_discounts_past_the_cap(client, booth, db):
+    # 10 % off the line and 10 % off the sale are 19 % of the sale: over a 10 % cap.
+    stacked = cart(
+        booth,
+        {"product_id": booth.product.id, "quantity": 1, "discount_percent": 10},
+        discount_percent=10,
+    )
+    before = counts(db)
+    refused = sell(client, booth.cashier, stacked)
+    assert refused.status_code == 403
+    answer = refused.get_json()
+    assert answer["error"] == "discount_limit_exceeded"
+    assert (answer["limit_percent"], answer["discount_total"], answer["max_discount"]) == (
+        10,
+        19_000,
+        10_000,
+    )
+    assert answer["message"] == (
+        "A cashier may give at most 10 % discount on a sale, item and sale discounts "
+        "together (this sale: 19 %). Ask the manager."
+    )
+    assert counts(db) == before
+    same_as_amounts = cart(
+        booth,
+        {"product_id": booth.product.id, "quantity": 1, "discount_amount": 10_000},
+        discount_amount=9_000,
+    )
+    assert sell(client, booth.cashier, same_as_amounts).status_code == 403
+    assert counts(db) == before
+    managed = sell(client, booth.manager, stacked)
+    assert managed.status_code == 201 and managed.get_json()["discount_total"] == 19_000
+    at_cap = cart(
+        booth,
+        {"product_id": booth.product.id, "quantity": 1, "discount_percent": 5},
+        discount_amount=5_000,
+    )
+    sold = sell(client, booth.cashier, at_cap)
+    assert sold.status_code == 201 and sold.get_json()["total"] == 90_000
+
+
 def test_nobody_sells_for_another_booth(client, booth, other, db):
     for user in (other.cashier, other.manager):
         response = sell(client, user, cart(booth))

@@ -44,7 +44,7 @@ def offline_sale(booth, code, seq, *, product=None, price=None, quantity=1, at=N
         "offline": {
             "device": code,
             "number": f"{booth.exhibitor.booth}-{code}-{seq:04d}",
-            "recorded_at": (at or datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+            "recorded_at": (at or factories.earlier_today(5)).isoformat(),
             "public_token": token(),
         },
     }
@@ -113,7 +113,7 @@ def test_two_tablets_selling_the_last_painting_offline_both_arrive_with_the_conf
     assert db.session.get(Product, booth.painting.id).stock == -1
     assert stock_ledger_differences() == []
     assert rollup_differences() == []
-    client.post("/login", data={"username": booth.manager.username, "password": "secret-pw"})
+    client.post("/login", data={"username": booth.manager.username, "password": factories.PASSWORD})
     day = client.get("/day").get_data(as_text=True)
     assert "Terjual melebihi stok" in day  # "Sold with too little stock"
     assert "B12-T2-0001" in day
@@ -343,7 +343,7 @@ def test_the_manager_takes_in_a_tablets_file_on_the_day_page(client, booth, db):
         "exhibitor_id": booth.exhibitor.id,
         "sales": [{"key": "file-1", "number": "B12-T1-0001", "body": body}],
     }
-    client.post("/login", data={"username": booth.manager.username, "password": "secret-pw"})
+    client.post("/login", data={"username": booth.manager.username, "password": factories.PASSWORD})
     client.post("/language", data={"locale": "en"})
 
     def upload(content: bytes) -> str:
@@ -355,3 +355,18 @@ def test_the_manager_takes_in_a_tablets_file_on_the_day_page(client, booth, db):
     assert "0 sales taken in, 1 were already here." in upload(json.dumps(exported).encode())
     assert "The file is not readable." in upload(b"not json")
     assert db.session.scalar(sa.select(sa.func.count(Sale.id))) == 1
+
+
+def test_an_offline_sale_with_stacked_cashier_discounts_past_the_cap_is_refused(client, booth, db):
+    """The tablet holds a cashier to the cap; a sale that went past it anyway (an old
+    register script, a crafted request) is refused when it arrives, and waits on the
+    tablet for the manager, as any refused offline sale does."""
+    code = device(client, booth.cashier, booth.exhibitor.id)
+    body = offline_sale(booth, code, 1)
+    body["items"][0]["discount_percent"] = 10
+    body["discount_percent"] = 10
+    body["payments"][0]["amount"] = 81_000
+    refused = send(client, booth.cashier, body)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == "discount_limit_exceeded"
+    assert db.session.scalar(sa.select(sa.func.count(Sale.id))) == 0

@@ -118,6 +118,33 @@ def test_a_cashiers_discount_limit_covers_lines_and_the_order():
     assert not discount_within(order, 10)
 
 
+def test_a_cashiers_discount_limit_holds_for_line_and_sale_discounts_together():
+    # 10 % off the line and 10 % off the sale: 19 % of what the buyer would have paid.
+    stacked = price_cart(
+        [LineInput(100_000, 1, discount_percent=Decimal(10))], order_discount_percent=Decimal(10)
+    )
+    assert stacked.discount_total == 19_000
+    assert not discount_within(stacked, 10)
+    # 5 % off the line (5,000) and 5,000 off the sale: exactly 10 % in all.
+    at_cap = price_cart(
+        [LineInput(100_000, 1, discount_percent=Decimal(5))], order_discount_amount=5_000
+    )
+    assert at_cap.discount_total == 10_000 and discount_within(at_cap, 10)
+    over = price_cart(
+        [LineInput(100_000, 1, discount_percent=Decimal(5))], order_discount_amount=5_001
+    )
+    assert not discount_within(over, 10)
+
+
+def test_a_cashiers_line_discount_stays_within_the_limit_in_a_large_sale_too():
+    # 20 % off a scarf beside a painting is 0.8 % of the sale, but still 20 % of its line.
+    sale = price_cart(
+        [LineInput(100_000, 1, discount_percent=Decimal(20)), LineInput(2_400_000, 1)]
+    )
+    assert sale.discount_total * 100 < sale.subtotal * 10
+    assert not discount_within(sale, 10)
+
+
 def test_refunding_every_unit_in_any_steps_gives_back_exactly_the_line():
     net, quantity = 100_000, 3  # 33,333.33 a unit
     steps = [

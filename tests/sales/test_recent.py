@@ -100,7 +100,7 @@ def test_booth_staff_see_todays_latest_sales_first_each_with_a_reprint(client, a
 
 def test_a_sale_made_offline_shows_both_numbers_in_the_order_it_was_made(client, a):
     live = sell(client, a)
-    offline = sell_offline(client, a, seq=7, made_at=datetime.now(UTC) - timedelta(minutes=30))
+    offline = sell_offline(client, a, seq=7, made_at=factories.earlier_today(30))
     sign_in(client, a.cashier)
     html = text(client.get("/register/recent"))
     # The offline sale reached the server last but was made first: it is listed after.

@@ -460,7 +460,9 @@ function withinLimit(gross, discountAmount) {
 }
 
 // Discounts are typed in a dialog: a percentage ("10%") or an amount ("25.000"), with
-// quick percentages; a cashier's discount is held to the event's limit.
+// quick percentages; a cashier's discount is held to the event's limit, as the server
+// holds it (pos/sales/pricing.py discount_within): each line's discount against its
+// line, and the line and sale discounts together against the sale before discounts.
 let discountTarget = null; // a cart line's index, or "order"
 
 function askDiscount(target) {
@@ -474,26 +476,35 @@ function askDiscount(target) {
   $("discount-input").focus();
 }
 
+function totalsWith(target, discount) {
+  // The cart's totals were this discount given.
+  if (target === "order") {
+    const previous = state.orderDiscount;
+    state.orderDiscount = discount;
+    try { return totals(); } finally { state.orderDiscount = previous; }
+  }
+  const line = state.cart[target];
+  const previous = line.discount;
+  line.discount = discount;
+  try { return totals(); } finally { line.discount = previous; }
+}
+
 function discountProblem(target, discount) {
   // Why this discount cannot be given, or "" when it can.
   if (discount === undefined) return t("discount_invalid");
   if (!discount) return "";
+  const sums = totalsWith(target, discount);
   if (target === "order") {
-    const previous = state.orderDiscount;
-    state.orderDiscount = discount;
-    const sums = totals();
-    state.orderDiscount = previous;
     const afterLines = sums.lines.reduce((sum, l) => sum + l.total, 0);
-    const order = sums.discount - sums.lines.reduce((sum, l) => sum + l.discount, 0);
     if (discount.amount > afterLines) return t("discount_invalid");
-    if (!withinLimit(afterLines, order)) return t("over_limit", { n: cfg.discountLimit });
-    return "";
+  } else {
+    const line = state.cart[target];
+    const gross = line.product.price * line.quantity;
+    const amount = lineDiscount({ ...line, discount });
+    if (amount > gross) return t("discount_invalid");
+    if (!withinLimit(gross, amount)) return t("over_limit", { n: cfg.discountLimit });
   }
-  const line = state.cart[target];
-  const gross = line.product.price * line.quantity;
-  const amount = lineDiscount({ ...line, discount });
-  if (amount > gross) return t("discount_invalid");
-  if (!withinLimit(gross, amount)) return t("over_limit", { n: cfg.discountLimit });
+  if (!withinLimit(sums.subtotal, sums.discount)) return t("over_limit", { n: cfg.discountLimit });
   return "";
 }
 
@@ -902,7 +913,11 @@ function saleDone(sale, entry) {
   $("show-receipt").href = sale.public_receipt_url;
   $("done-qr").src = receipt ? qrDataUrl(receipt.qr_url) : `${sale.public_receipt_url}/qr.svg`;
   const phone = ((sale.buyer || {}).phone || "").replace(/[^0-9]/g, "").replace(/^0/, "62");
-  const link = new URL(sale.public_receipt_url, window.location.origin).href;
+  // The buyer's link as the receipts print it (POS_PUBLIC_URL, else a checked host:
+  // pos/links.py), not this tablet's own address.
+  const link = receiptContext.public_base
+    ? receiptContext.public_base + sale.public_receipt_url
+    : new URL(sale.public_receipt_url, window.location.origin).href;
   $("share-whatsapp").hidden = !phone;
   if (phone) $("share-whatsapp").href = `https://wa.me/${phone}?text=${encodeURIComponent(`${sale.receipt_number || sale.offline_number}: ${link}`)}`;
   // The sale is done: the cart goes (it is on the server or in the outbox).

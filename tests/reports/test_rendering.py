@@ -1,0 +1,157 @@
+"""Report documents are rendered off the request (pos/reports/rendering.py): a report
+under way holds no read transaction and no worker that sales need, and one too many
+at once is told to come back (503 with Retry-After)."""
+
+from __future__ import annotations
+
+import sqlite3
+import textwrap
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+from tests.conftest import sqlite_only
+from tests.servers import bearer, call, served
+
+WAIT_SECONDS = 60
+
+
+@sqlite_only
+def test_while_a_report_renders_no_read_transaction_keeps_sqlite_from_emptying_its_wal(
+    app, client, db
+):
+    event = factories.make_event()
+    factories.make_exhibitor(event)
+    organizer = factories.make_user("organizer")
+    headers = factories.auth_headers(client, organizer)
+    path = db.engine.url.database
+    seen = []
+
+    def under_way(renderer: str) -> None:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("UPDATE event SET name = name")  # the log has frames to copy
+            busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            seen.append((renderer, busy, Path(f"{path}-wal").stat().st_size))
+        finally:
+            other.close()
+
+    app.config["REPORT_RENDER_HOOK"] = under_way
+    pdf = client.get(f"/api/v1/reports/event.pdf?event_id={event.id}", headers=headers)
+    xlsx = client.get(f"/api/v1/reports/event.xlsx?event_id={event.id}", headers=headers)
+
+    assert (pdf.status_code, pdf.data[:5]) == (200, b"%PDF-")
+    assert (xlsx.status_code, xlsx.data[:2]) == (200, b"PK")
+    # Not busy: no reader held a snapshot, so the whole log was copied and emptied.
+    assert seen == [("render_event_report", 0, 0), ("event_rows_xlsx", 0, 0)]
+
+
+GATE_CONFIG = """
+import pathlib
+import time
+
+GATE = pathlib.Path({gate!r})
+
+
+def REPORT_RENDER_HOOK(renderer):
+    # Each report under way says so, then waits until the test opens the gate.
+    (GATE / f"{{renderer}}-{{time.monotonic_ns()}}").touch()
+    while not (GATE / "open").exists():
+        time.sleep(0.02)
+"""
+
+
+def _get(base: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(base + path, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=WAIT_SECONDS) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def _wait_for(gate: Path, count: int) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while len([p for p in gate.iterdir() if p.name != "open"]) < count:
+        assert time.monotonic() < deadline, f"{count} reports never got under way"
+        time.sleep(0.02)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["gunicorn", "waitress"])
+def test_a_sale_goes_through_while_reports_are_under_way_and_a_third_report_is_told_to_wait(
+    tmp_path, server
+):
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(textwrap.dedent(GATE_CONFIG.format(gate=str(gate))))
+
+    # One worker: a report that held it (a sync worker) would hold every sale behind it.
+    with served(tmp_path, server=server, workers=1) as (base, _log):
+        organizer = bearer(base, "organizer")
+        cashier = bearer(base, "cashier-b12")
+        _, catalogue = call(base, "GET", "/api/v1/products", headers=cashier)
+        product = next(p for p in catalogue["items"] if p["sellable"] and p["stock"] >= 2)
+        sale = {
+            "exhibitor_id": product["exhibitor_id"],
+            "items": [{"product_id": product["id"], "quantity": 1}],
+            "payments": [{"method": "qris", "amount": product["price"], "reference": "QR1"}],
+        }
+        answers: dict[str, tuple[int, dict[str, str], bytes]] = {}
+
+        def pull(name: str, path: str) -> None:
+            answers[name] = _get(base, path, organizer)
+
+        first = threading.Thread(target=pull, args=("pdf", "/api/v1/reports/event.pdf"))
+        first.start()
+        _wait_for(gate, 1)
+        status, recorded = call(
+            base, "POST", "/api/v1/sales", sale, cashier | {"Idempotency-Key": "during-1"}
+        )
+        assert status == 201, recorded
+
+        second = threading.Thread(target=pull, args=("xlsx", "/api/v1/reports/event.xlsx"))
+        second.start()
+        _wait_for(gate, 2)
+        status, headers, body = _get(base, "/api/v1/reports/event.pdf", organizer)
+        assert (status, headers["Retry-After"]) == (503, "2")
+        assert b'"error":"busy"' in body.replace(b" ", b"")
+        status, recorded = call(
+            base, "POST", "/api/v1/sales", sale, cashier | {"Idempotency-Key": "during-2"}
+        )
+        assert status == 201, recorded
+
+        (gate / "open").touch()
+        first.join(WAIT_SECONDS)
+        second.join(WAIT_SECONDS)
+    assert (answers["pdf"][0], answers["pdf"][2][:5]) == (200, b"%PDF-")
+    assert (answers["xlsx"][0], answers["xlsx"][2][:2]) == (200, b"PK")
+
+
+def test_a_report_still_comes_out_after_its_renderer_process_died(app, client):
+    import os
+    import signal
+
+    from pos.reports import rendering
+
+    event = factories.make_event()
+    factories.make_exhibitor(event)
+    headers = factories.auth_headers(client, factories.make_user("organizer"))
+    url = f"/api/v1/reports/event.pdf?event_id={event.id}"
+    assert client.get(url, headers=headers).status_code == 200
+    helper = rendering._helpers[os.getpid()]
+    [pid] = list(helper._processes)
+    os.kill(pid, signal.SIGKILL)  # the helper this test's first report started
+    helper._processes[pid].join(WAIT_SECONDS)
+
+    again = client.get(url, headers=headers)
+
+    assert (again.status_code, again.data[:5]) == (200, b"%PDF-")
+    assert rendering._helpers[os.getpid()] is not helper
