@@ -153,16 +153,15 @@ def take_backup(
     finally:
         for leftover in _with_sqlite_sidecars(partial):
             leftover.unlink(missing_ok=True)
-    pruned = prune(path.parent, keep) if keep else []
-    files = ""
-    if into_folder:
-        try:
-            files = copy_instance_files(path.parent / FILES_DIR)
-        except OSError as exc:
-            raise BackupFailed(
-                f"The database was backed up to {path}, but copying the certificate "
-                f"authority and photos beside it failed: {_os_error(exc)}"
-            ) from None
+    try:
+        pruned = prune(path.parent, keep) if keep else []
+        files = copy_instance_files(path.parent / FILES_DIR) if into_folder else ""
+    except OSError as exc:
+        raise BackupFailed(
+            f"The database was backed up to {path}, but removing older backups or copying "
+            f"the certificate authority, secret key and photos beside it failed: "
+            f"{_os_error(exc)}"
+        ) from None
     return BackupResult(
         path=str(path),
         size=path.stat().st_size,

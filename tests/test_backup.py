@@ -65,18 +65,23 @@ def sqlite_copy(source: Path, target: Path) -> None:
 
 
 def damage_audit_log(path: Path) -> None:
-    """Overwrite the cell pointers of the audit log's root page (one leaf page of rows),
-    as a copy torn by writes leaves a page; the file's header stays intact. No business
-    check reads the audit log, so only the engine's own check can notice."""
+    """Overwrite the cell pointers of a leaf page of the audit log's table (a page of
+    rows), as a copy torn by writes leaves a page; the file's header stays intact. No
+    business check reads the audit log, so only the engine's own check can notice."""
     with contextlib.closing(sqlite3.connect(path)) as conn:
-        root, page_size = conn.execute(
+        page, page_size = conn.execute(
             "SELECT rootpage, (SELECT page_size FROM pragma_page_size)"
             " FROM sqlite_master WHERE name = 'audit_entry'"
         ).fetchone()
     with path.open("r+b") as handle:
-        handle.seek((root - 1) * page_size)
-        assert handle.read(1) == b"\x0d", "the audit log's root page is one leaf of rows"
-        handle.seek((root - 1) * page_size + 8)  # after the page's 8-byte header
+        while True:
+            handle.seek((page - 1) * page_size)
+            header = handle.read(12)
+            if header[0] == 0x0D:  # a leaf page of a table's b-tree
+                break
+            assert header[0] == 0x05, "an interior page of a table's b-tree"
+            page = int.from_bytes(header[8:12], "big")  # its right-most child
+        handle.seek((page - 1) * page_size + 8)  # after the leaf's 8-byte header
         handle.write(b"\xff\xf0" * 4)
 
 
