@@ -6,6 +6,11 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 # TLS=1: serve HTTPS (`pos serve --tls`).
 TLS    ?=
+# BACKUP_DIR=/media/usb/pameran: back the database up while serving, every BACKUP_EVERY,
+# keeping the newest KEEP (`pos serve --backup-every --backup-dir --keep`).
+BACKUP_DIR   ?=
+BACKUP_EVERY ?= 10m
+KEEP         ?= 48
 # PostgreSQL server for the second test run (trust auth, database `test`).
 POS_PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
@@ -46,7 +51,7 @@ db: install-run
 	$(BIN)/pos seed-demo
 
 run: db
-	$(BIN)/pos serve --host $(HOST) --port $(PORT)$(if $(filter 1 yes true,$(TLS)), --tls)
+	$(BIN)/pos serve --host $(HOST) --port $(PORT)$(if $(filter 1 yes true,$(TLS)), --tls)$(if $(BACKUP_DIR), --backup-every $(BACKUP_EVERY) --backup-dir "$(BACKUP_DIR)" --keep $(KEEP))
 
 lint: install
 	$(BIN)/ruff check .

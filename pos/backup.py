@@ -46,7 +46,6 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from pos.extensions import db
-from pos.storage import write_atomically
 
 log = logging.getLogger("pos.backup")
 
@@ -154,16 +153,15 @@ def take_backup(
     finally:
         for leftover in _with_sqlite_sidecars(partial):
             leftover.unlink(missing_ok=True)
-    pruned = prune(path.parent, keep) if keep else []
-    files = ""
-    if into_folder:
-        try:
-            files = copy_instance_files(path.parent / FILES_DIR)
-        except OSError as exc:
-            raise BackupFailed(
-                f"The database was backed up to {path}, but copying the certificate "
-                f"authority and photos beside it failed: {_os_error(exc)}"
-            ) from None
+    try:
+        pruned = prune(path.parent, keep) if keep else []
+        files = copy_instance_files(path.parent / FILES_DIR) if into_folder else ""
+    except OSError as exc:
+        raise BackupFailed(
+            f"The database was backed up to {path}, but removing older backups or copying "
+            f"the certificate authority, secret key and photos beside it failed: "
+            f"{_os_error(exc)}"
+        ) from None
     return BackupResult(
         path=str(path),
         size=path.stat().st_size,
@@ -276,9 +274,11 @@ def _fsync(path: Path) -> None:
 
 
 def _fsync_directory(path: Path) -> None:
+    """The rename made durable, where the platform and file system allow it."""
     if sys.platform == "win32":  # pragma: no cover
         return
-    _fsync(path)
+    with contextlib.suppress(OSError):
+        _fsync(path)
 
 
 def _os_error(exc: OSError) -> str:
@@ -291,13 +291,17 @@ def _os_error(exc: OSError) -> str:
 def _instance_files(app: Flask) -> dict[str, Path]:
     """What another laptop needs besides the database, by its place under files/: the
     certificate authority the tablets trust (a new one means installing it on every
-    tablet again) and the product photos (named by their content, so never changed).
-    Printed receipts are not among them: a missing original is drawn again from the
-    database, the same."""
+    tablet again), the secret key (signed-in browsers stay signed in where the laptop
+    keeps its address) and the product photos (named by their content, so never
+    changed). Printed receipts are not among them: a missing original is drawn again
+    from the database, the same."""
+    from pos.config import SECRET_KEY_FILE
     from pos.inventory import photos
     from pos.tls import service as tls
 
     found: dict[str, Path] = {}
+    if (Path(app.instance_path) / SECRET_KEY_FILE).is_file():
+        found[SECRET_KEY_FILE] = Path(app.instance_path) / SECRET_KEY_FILE
     ca = Path(app.instance_path) / tls.FOLDER
     for name in (tls.CA_CERT, tls.CA_KEY):
         if (ca / name).is_file():
@@ -316,7 +320,16 @@ def _copy_file(source: Path, target: Path) -> bool:
     content = source.read_bytes()
     if target.is_file() and target.read_bytes() == content:
         return False
-    write_atomically(target, content, mode=0o600)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.parent / f"{PARTIAL_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        # Private from its creation, without chmod (which a FAT-formatted stick refuses).
+        fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return True
 
 
@@ -338,13 +351,20 @@ def copy_instance_files(files_dir: Path) -> str:
 
 
 def bring_back_files(files_dir: Path) -> str:
-    """The reverse on a new laptop: what the instance folder lacks, from ``files_dir``.
-    A certificate authority already there is kept (said in the answer)."""
+    """The reverse on a new laptop: what the instance folder lacks, from ``files_dir``,
+    and the secret key of the event. A certificate authority already there is kept (said
+    in the answer)."""
+    from pos.config import SECRET_KEY_FILE
     from pos.tls import service as tls
 
     if not files_dir.is_dir():
         return "no files/ folder beside the backup: only the database was restored"
     instance = Path(current_app.instance_path)
+    key = ""
+    if (files_dir / SECRET_KEY_FILE).is_file() and _copy_file(
+        files_dir / SECRET_KEY_FILE, instance / SECRET_KEY_FILE
+    ):
+        key = "; the event's secret key"
     photo_root = Path(current_app.config["PHOTOS_DIR"])
     photos_copied = 0
     for photo in files_dir.glob("photos/*/*.jpg"):
@@ -372,7 +392,7 @@ def bring_back_files(files_dir: Path) -> str:
         for n in (tls.SERVER_CERT, tls.SERVER_KEY):
             (ca_target / n).unlink(missing_ok=True)
         ca = "brought back the certificate authority the tablets trust"
-    return f"{ca}; {photos_copied} photo file(s) brought back"
+    return f"{ca}; {photos_copied} photo file(s) brought back{key}"
 
 
 # --- checking a copy ------------------------------------------------------------------------

@@ -65,18 +65,23 @@ def sqlite_copy(source: Path, target: Path) -> None:
 
 
 def damage_audit_log(path: Path) -> None:
-    """Overwrite the cell pointers of the audit log's root page (one leaf page of rows),
-    as a copy torn by writes leaves a page; the file's header stays intact. No business
-    check reads the audit log, so only the engine's own check can notice."""
+    """Overwrite the cell pointers of a leaf page of the audit log's table (a page of
+    rows), as a copy torn by writes leaves a page; the file's header stays intact. No
+    business check reads the audit log, so only the engine's own check can notice."""
     with contextlib.closing(sqlite3.connect(path)) as conn:
-        root, page_size = conn.execute(
+        page, page_size = conn.execute(
             "SELECT rootpage, (SELECT page_size FROM pragma_page_size)"
             " FROM sqlite_master WHERE name = 'audit_entry'"
         ).fetchone()
     with path.open("r+b") as handle:
-        handle.seek((root - 1) * page_size)
-        assert handle.read(1) == b"\x0d", "the audit log's root page is one leaf of rows"
-        handle.seek((root - 1) * page_size + 8)  # after the page's 8-byte header
+        while True:
+            handle.seek((page - 1) * page_size)
+            header = handle.read(12)
+            if header[0] == 0x0D:  # a leaf page of a table's b-tree
+                break
+            assert header[0] == 0x05, "an interior page of a table's b-tree"
+            page = int.from_bytes(header[8:12], "big")  # its right-most child
+        handle.seek((page - 1) * page_size + 8)  # after the leaf's 8-byte header
         handle.write(b"\xff\xf0" * 4)
 
 
@@ -552,9 +557,10 @@ def test_a_folder_backup_carries_the_tablets_certificate_authority_and_photos_al
     stick.mkdir()
     taken = pos(tmp_path, database_url, "backup", "--dir", str(stick))
     assert taken.returncode == 0, taken.stdout + taken.stderr
-    assert "files/: 4 copied, 0 unchanged (with certificate authority)" in taken.stdout
+    # The CA's certificate and key, the secret key, the photo's two sizes.
+    assert "files/: 5 copied, 0 unchanged (with certificate authority)" in taken.stdout
     again = pos(tmp_path, database_url, "backup", "--dir", str(stick))
-    assert "files/: 0 copied, 4 unchanged (with certificate authority)" in again.stdout
+    assert "files/: 0 copied, 5 unchanged (with certificate authority)" in again.stdout
     assert (stick / "files" / "tls" / "ca.key").stat().st_mode & 0o777 == 0o600
     newest = backup.backups_in(stick)[-1]
 
@@ -566,13 +572,11 @@ def test_a_folder_backup_carries_the_tablets_certificate_authority_and_photos_al
         assert restored.returncode == 0, restored.stdout + restored.stderr
     assert (
         "files: brought back the certificate authority the tablets trust; "
-        "2 photo file(s) brought back" in restored.stdout
+        "2 photo file(s) brought back; the event's secret key" in restored.stdout
     )
     instance = Path(app.instance_path)
-    for name in ("ca.crt", "ca.key"):
-        assert (laptop / "instance/tls" / name).read_bytes() == (
-            instance / "tls" / name
-        ).read_bytes()
+    for name in ("tls/ca.crt", "tls/ca.key", "secret_key"):
+        assert (laptop / "instance" / name).read_bytes() == (instance / name).read_bytes()
     for size in ("thumb", "display"):
         assert (laptop / "instance/photos" / key[:2] / f"{key}-{size}.jpg").is_file()
 
@@ -627,4 +631,7 @@ def test_backup_intervals_read_as_people_write_them(runner):
     assert result.exit_code == 2
     assert "'soon' is not a duration such as 10m, 90s, 1h or 1h30m" in result.output
     alone = runner.invoke(args=["serve", "--keep", "3"])
-    assert alone.exit_code == 2 and "--backup-dir and --keep go with --backup-every" in alone.output
+    assert (
+        alone.exit_code == 2
+        and "--backup-dir, --keep and --backup-quick go with --backup-every" in alone.output
+    )
