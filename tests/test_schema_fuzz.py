@@ -91,6 +91,9 @@ def test_the_api_keeps_its_document(app, client, world, label):
             sent = factories.auth_headers(client, world["organizer"])
         else:
             sent = headers
+        # Uncompressed: the WSGI transport would hand the checks zstd or gzip bytes of a
+        # long answer (Flask-Compress has its own tests).
+        sent = sent | {"Accept-Encoding": "identity"}
         response = case.call_and_validate(headers=sent, checks=CHECKS)
         if 400 <= response.status_code < 500:
             error = response.json()["error"]

@@ -96,7 +96,12 @@ def offline_register(context, base: str):
     page.set_default_timeout(20_000)
     sign_in(page, base, "cashier-d02")
     page.wait_for_url(re.compile(r"/register$"))
+    # The service worker is installed, and in charge of the page from its next load on:
+    # on a busy machine it may not be yet when the register is ready.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
     page.wait_for_selector("#register[data-ready][data-device]")
+    assert page.evaluate("Boolean(navigator.serviceWorker.controller)")
     context.set_offline(True)
     page.reload()
     page.wait_for_selector("#register[data-ready]")
