@@ -8,8 +8,7 @@ locked" when a read transaction later tries to write.
 
 SQLite's write-ahead log is kept small: it is checkpointed into the database every 1,000
 pages and started again from the top once no reader still needs its frames, so reads are
-kept short (a report ends its read transaction before it renders: ``end_read``); reads
-that overlap without a pause get a checkpoint that waits for them (``_WalKeeper``); a log
+kept short (a report ends its read transaction before it renders: ``end_read``); a log
 that grew anyway is cut back to ``SQLITE_WAL_SIZE_LIMIT`` when it starts again; and the
 server empties it when it stops (``truncate_wal``).
 """
@@ -20,10 +19,7 @@ import contextlib
 import contextvars
 import importlib
 import logging
-import os
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,14 +47,6 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 # What the WAL file is cut back to when SQLite starts the log again after a checkpoint
 # (SQLite's default keeps the largest size it ever reached): four checkpoints' worth.
 SQLITE_WAL_SIZE_LIMIT = 16 * 2**20
-# SQLite's own checkpoints (every 1,000 pages, 4 MiB) keep the log near that size unless
-# reads overlap without a pause; past twice that, a checkpoint that waits for them starts
-# it again (_WalKeeper), looking at most this often.
-SQLITE_WAL_RESTART_AT = 8 * 2**20
-SQLITE_WAL_LOOK_SECONDS = 0.5
-# How long that checkpoint waits for the readers of older snapshots, holding up writers
-# meanwhile (a report's read takes a few dozen milliseconds).
-SQLITE_WAL_RESTART_WAIT_MS = 500
 
 log = logging.getLogger(__name__)
 
@@ -211,62 +199,13 @@ def truncate_wal(url: str | sa.URL) -> None:
     database = sa.make_url(url).database
     if not database or database == ":memory:" or not Path(database).exists():
         return
-    if not _checkpoint_truncate(database, SQLITE_BUSY_TIMEOUT_MS):
-        log.warning("the WAL of %s is still in use; it is checkpointed later", database)
-
-
-def _checkpoint_truncate(database: str, wait_ms: int) -> bool:
-    """``PRAGMA wal_checkpoint(TRUNCATE)`` on a connection of its own: copies the whole
-    log into the database, waiting up to wait_ms for writers and for readers of older
-    snapshots (new writers wait meanwhile), then empties it. False if it had to give up
-    before the log could start again."""
-    connection = sqlite3.connect(database, timeout=wait_ms / 1000, isolation_level=None)
+    connection = sqlite3.connect(database, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     try:
-        busy, _frames, _copied = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        return not busy
+        busy, _frames, _done = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            log.warning("the WAL of %s is still in use; it is checkpointed later", database)
     finally:
         connection.close()
-
-
-class _WalKeeper:
-    """Starts an overgrown WAL again, for one database in this process.
-
-    SQLite starts its log again only when a writer finds it fully checkpointed and no
-    reader on an older snapshot. Reads that overlap without a pause (organizers pulling
-    reports back to back while sales commit) never leave that moment, and the log grows
-    with every sale. Looked at as transactions begin (a stat, at most every
-    SQLITE_WAL_LOOK_SECONDS): past SQLITE_WAL_RESTART_AT, a thread of its own runs a
-    TRUNCATE checkpoint, which holds new writers back while the older reads finish.
-    """
-
-    def __init__(self, database: str) -> None:
-        self.database = database
-        self.wal = Path(f"{database}-wal")
-        self.pid = os.getpid()
-        self.next_look = 0.0
-        self.running = threading.Lock()
-
-    def look(self) -> None:
-        now = time.monotonic()
-        if now < self.next_look:
-            return
-        if self.pid != os.getpid():  # forked (gunicorn's workers): no thread came along
-            self.__init__(self.database)
-        self.next_look = now + SQLITE_WAL_LOOK_SECONDS
-        try:
-            size = self.wal.stat().st_size
-        except OSError:
-            return
-        if size > SQLITE_WAL_RESTART_AT and self.running.acquire(blocking=False):
-            threading.Thread(target=self._restart, name="pos-wal-restart", daemon=True).start()
-
-    def _restart(self) -> None:
-        try:
-            _checkpoint_truncate(self.database, SQLITE_WAL_RESTART_WAIT_MS)
-        except sqlite3.Error as exc:
-            log.warning("checkpointing the WAL of %s failed: %s", self.database, exc)
-        finally:
-            self.running.release()
 
 
 def upgrade_schema() -> None:
@@ -319,9 +258,6 @@ def register_engine_events(app: Flask) -> None:
 
 
 def _drive_sqlite(engine: sa.Engine) -> None:
-    database = engine.url.database
-    keeper = _WalKeeper(database) if database and database != ":memory:" else None
-
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Stop the driver from issuing BEGIN itself; _on_begin does it instead.
@@ -338,5 +274,3 @@ def _drive_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
-        if keeper is not None:
-            keeper.look()

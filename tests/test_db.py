@@ -1,8 +1,6 @@
 """The data layer: UTC timestamps, schema constraints, migrations, SQLite's write lock."""
 
 import sqlite3
-import threading
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -146,41 +144,3 @@ def test_a_wal_that_grew_past_its_limit_is_cut_back_when_sqlite_starts_it_again(
     db.session.commit()
     assert grown > 24 * 2**20
     assert Path(wal).stat().st_size <= SQLITE_WAL_SIZE_LIMIT
-
-
-@sqlite_only
-def test_reads_that_overlap_without_a_pause_do_not_keep_the_wal_from_starting_again(db):
-    path = db.engine.url.database
-    wal = Path(f"{path}-wal")
-    db.session.execute(sa.text("CREATE TABLE scratch (data BLOB)"))
-    db.session.commit()
-    stop = threading.Event()
-
-    def read_back_to_back(offset: float) -> None:
-        # Short reads (0.15 s), each begun as the last ends; two of them, so that some
-        # read always holds a snapshot older than the last write.
-        reader = sqlite3.connect(path, isolation_level=None)
-        time.sleep(offset)
-        while not stop.is_set():
-            reader.execute("BEGIN")
-            reader.execute("SELECT count(*) FROM scratch").fetchone()
-            time.sleep(0.15)
-            reader.execute("COMMIT")
-        reader.close()
-
-    readers = [threading.Thread(target=read_back_to_back, args=(o,)) for o in (0, 0.075)]
-    for reader in readers:
-        reader.start()
-    largest = 0
-    try:
-        # 36 MiB written at about 3 MiB/s, as a busy venue's sales write their rows.
-        for _ in range(192):
-            db.session.execute(sa.text("INSERT INTO scratch VALUES (zeroblob(196608))"))
-            db.session.commit()
-            largest = max(largest, wal.stat().st_size)
-            time.sleep(1 / 16)
-    finally:
-        stop.set()
-        for reader in readers:
-            reader.join()
-    assert largest < 16 * 2**20, f"the WAL reached {largest / 2**20:.0f} MiB"
