@@ -9,7 +9,9 @@ from pydantic import BaseModel, StringConstraints
 from pos.api import InputSchema
 from pos.schemas import Id, ShortText
 
-Secret = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# Passwords and PINs arrive stripped of surrounding spaces (InputSchema), so one of
+# nothing but spaces is refused: the document says so with the pattern.
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 
 
 class LoginIn(InputSchema):
