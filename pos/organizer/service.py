@@ -35,21 +35,6 @@ EXHIBITOR_FIELDS = MANAGER_EXHIBITOR_FIELDS | {
     "npwp",
     "active",
 }
-EVENT_FIELDS = frozenset(
-    {
-        "name",
-        "venue",
-        "starts_on",
-        "ends_on",
-        "timezone",
-        "currency",
-        "receipt_footer",
-        "requires_curation",
-        "cashier_discount_limit_percent",
-        "commission_percent",
-        "booth_fee",
-    }
-)
 # Settings whose changes the audit log keeps apart from the rest: what the organizer
 # charges, and what a booth charges as tax.
 EVENT_FEE_FIELDS = ("commission_percent", "booth_fee")
@@ -67,6 +52,8 @@ EVENT_AUDITED = (
     "cashier_discount_limit_percent",
     *EVENT_FEE_FIELDS,
 )
+# What an event's settings are (the form's fields, in order).
+EVENT_FIELDS = frozenset(EVENT_AUDITED)
 EXHIBITOR_AUDITED = (
     "name",
     "booth",

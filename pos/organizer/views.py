@@ -15,19 +15,7 @@ from pos.web import form_data, saved, show_error
 
 bp = Blueprint("organizer", __name__)
 
-EVENT_FIELDS = (
-    "name",
-    "venue",
-    "starts_on",
-    "ends_on",
-    "timezone",
-    "currency",
-    "receipt_footer",
-    "requires_curation",
-    "cashier_discount_limit_percent",
-    "commission_percent",
-    "booth_fee",
-)
+EVENT_FIELDS = service.EVENT_AUDITED  # an event's settings, in the form's order
 EXHIBITOR_FIELDS = (
     "name",
     "booth",
