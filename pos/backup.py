@@ -46,6 +46,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from pos.extensions import db
+from pos.storage import create_private_file
 
 log = logging.getLogger("pos.backup")
 
@@ -132,7 +133,9 @@ def take_backup(
     _remove_dead_partials(path.parent)
     partial = path.parent / f"{PARTIAL_PREFIX}{os.getpid()}-{secrets.token_hex(4)}{suffix}"
     try:
-        _create_private(partial)
+        # Readable by its owner only (it holds password hashes and buyers' phones), before
+        # anything is written into it.
+        create_private_file(partial)
         started, started_at = time.perf_counter(), time.time()
         if kind == "sqlite":
             _copy_sqlite(Path(url.database), partial)
@@ -217,12 +220,6 @@ def _kind(url: sa.URL) -> str:
     if backend == "postgresql":
         return "postgresql"
     raise BackupFailed(f"Backups of {backend} databases are not supported.")
-
-
-def _create_private(path: Path) -> None:
-    """An empty file readable by its owner only (a backup holds password hashes and
-    buyers' phone numbers), created before anything is written into it."""
-    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:
@@ -643,7 +640,7 @@ def _restore_sqlite(source: Path, target: Path, force: bool, quick: bool) -> Res
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.parent / f"{PARTIAL_PREFIX}{os.getpid()}-{secrets.token_hex(4)}.sqlite3"
     try:
-        _create_private(staged)
+        create_private_file(staged)
         _copy_sqlite(source, staged)  # read through SQLite: the stick's copy stays untouched
         report = check_database_at(f"sqlite:///{staged}", quick=quick)
         if not report.ok:

@@ -22,14 +22,29 @@ class PosError(Exception):
 
     status = 400
     code = "bad_request"
+    # Seconds after which trying again may succeed: sent as Retry-After (throttles, 503s).
+    retry_after: int | None = None
 
-    def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after: int | None = None,
+        **details: Any,
+    ) -> None:
         message = str(message)
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
+        if retry_after is not None:
+            self.retry_after = retry_after
         self.details = details
+
+    def headers(self) -> dict[str, str]:
+        """What the answer carries besides the body: Retry-After, where there is one."""
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
     def to_json(self) -> dict[str, Any]:
         return {"error": self.code, "message": self.message, **self.details}
@@ -80,6 +95,7 @@ class Busy(PosError):
 
     status = 503
     code = "busy"
+    retry_after = 2
 
 
 def wants_json() -> bool:
@@ -139,8 +155,9 @@ def register_error_handlers(app: Flask) -> None:
     def _pos_error(exc: PosError):
         _rollback()
         if wants_json():
-            return exc.to_json(), exc.status
-        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+            return exc.to_json(), exc.status, exc.headers()
+        page = render_template("error.html", status=exc.status, message=exc.message)
+        return page, exc.status, exc.headers()
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -167,14 +184,8 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("error.html", status=409, message=message), 409
 
     @app.errorhandler(DBAPIError)
-    def _database_error(exc: DBAPIError):
-        fault = fault_of(exc)
-        if fault is None:
-            return _unexpected(exc)
-        return unavailable(fault, exc)
-
     @app.errorhandler(OSError)
-    def _os_error(exc: OSError):
+    def _database_or_disk_error(exc: DBAPIError | OSError):
         fault = fault_of(exc)
         if fault is None:
             return _unexpected(exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -110,3 +111,17 @@ def earlier_today(minutes: int, timezone: str = "Asia/Makassar") -> datetime:
     return max(
         now - timedelta(minutes=minutes), min(now, midnight.astimezone(UTC) + (now - midnight) / 2)
     )
+
+
+def sell(client, booth: Booth, quantity: int = 1, **extra: Any) -> dict:
+    """A cash sale of ``quantity`` of the booth's product by its cashier, through the API
+    (each call its own Idempotency-Key); the answer's JSON. ``extra`` goes into the body."""
+    body = {
+        "exhibitor_id": booth.exhibitor.id,
+        "items": [{"product_id": booth.product.id, "quantity": quantity}],
+        "payments": [{"method": "cash", "amount": 100_000 * quantity}],
+    } | extra
+    headers = auth_headers(client, booth.cashier) | {"Idempotency-Key": str(uuid.uuid4())}
+    answer = client.post("/api/v1/sales", json=body, headers=headers)
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()

@@ -8,7 +8,6 @@ from flask_wtf.csrf import generate_csrf
 
 from pos.api import bearer_token, endpoint
 from pos.auth import service, throttle
-from pos.auth.passwords import Busy
 from pos.auth.schemas import LoginIn, LoginOut, PasswordIn, PinIn, UserIn, UserList, UserOut
 from pos.errors import Unauthorized
 from pos.extensions import db
@@ -33,12 +32,9 @@ def login(body: LoginIn):
     """Wrong credentials: 401. Too many failures (from this address for this account or
     any, or for this account from everywhere): 429 ``too_many_attempts`` with
     Retry-After, without checking the password. Every hashing slot busy: 503 ``busy``."""
-    try:
-        user = service.authenticate(
-            body.username, body.password, ip=request.remote_addr or "", via="api"
-        )
-    except (service.TooManyAttempts, Busy) as exc:
-        return exc.to_json(), exc.status, {"Retry-After": str(exc.retry_after)}
+    user = service.authenticate(
+        body.username, body.password, ip=request.remote_addr or "", via="api"
+    )
     if user is None:
         db.session.commit()  # keep the failed attempt in the audit log
         raise Unauthorized(_("Wrong username or password."), code="invalid_credentials")
@@ -131,8 +127,6 @@ def set_password(user, user_id: int, body: PasswordIn):
     except service.WrongCurrentPassword:
         db.session.commit()  # counts like a failed sign-in
         raise
-    except (service.TooManyAttempts, Busy) as exc:
-        return exc.to_json(), exc.status, {"Retry-After": str(exc.retry_after)}
     db.session.commit()
     return UserOut.from_model(target).model_dump()
 

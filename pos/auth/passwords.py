@@ -26,9 +26,10 @@ from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from pos import errors
 from pos.auth import throttle
 from pos.auth.models import CASHIER
-from pos.errors import Invalid, PosError
+from pos.errors import Invalid
 
 try:
     import fcntl
@@ -46,11 +47,9 @@ POLL_SECONDS = 0.01
 COMMAND_WAIT_SECONDS = 60.0
 
 
-class Busy(PosError):
+class Busy(errors.Busy):
     """Every hashing slot is taken: the client should try again in a moment."""
 
-    status = 503
-    code = "busy"
     retry_after = 1
 
 

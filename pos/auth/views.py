@@ -156,8 +156,7 @@ def login():
 
 def _retry_later(answer, exc: PosError):
     """A throttled (TooManyAttempts) or busy (Busy) answer says when to try again."""
-    retry_after = getattr(exc, "retry_after", None)
-    return _with_retry_after(answer, retry_after) if retry_after else answer
+    return _with_retry_after(answer, exc.retry_after) if exc.retry_after else answer
 
 
 @bp.post("/logout")

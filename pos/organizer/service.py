@@ -52,7 +52,7 @@ EVENT_AUDITED = (
     "cashier_discount_limit_percent",
     *EVENT_FEE_FIELDS,
 )
-# What an event's settings are (the form's fields, in order).
+# An event's settings: every one of them is audited (the form lists them in that order).
 EVENT_FIELDS = frozenset(EVENT_AUDITED)
 EXHIBITOR_AUDITED = (
     "name",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from pos.api import endpoint, exhibitor_in_question
-from pos.reports import audit, exports, rendering, service
+from pos.reports import audit, exports, service
 from pos.reports.schemas import (
     AuditExportQuery,
     AuditLog,
@@ -19,11 +19,6 @@ from pos.reports.schemas import (
 )
 
 bp = Blueprint("reports_api", __name__)
-
-
-@bp.errorhandler(rendering.RendererBusy)
-def _renderer_busy(exc: rendering.RendererBusy):
-    return exc.to_json(), exc.status, {"Retry-After": str(rendering.RETRY_AFTER_SECONDS)}
 
 
 def _summary(user, query: DailyQuery) -> dict:

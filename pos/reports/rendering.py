@@ -29,7 +29,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from pos.db import end_read
-from pos.errors import PosError
+from pos.errors import Busy
 from pos.extensions import db
 
 WAITING = 1
@@ -43,11 +43,10 @@ NICENESS = 19
 log = logging.getLogger(__name__)
 
 
-class RendererBusy(PosError):
+class RendererBusy(Busy):
     """As many reports as the server renders at once are under way (503, Retry-After)."""
 
-    status = 503
-    code = "busy"
+    retry_after = RETRY_AFTER_SECONDS
 
 
 _places = threading.BoundedSemaphore(1 + WAITING)
@@ -66,8 +65,7 @@ def render(renderer: Callable[..., bytes], *args: Any) -> bytes:
     end_read(db.session)
     if not _places.acquire(blocking=False):
         raise RendererBusy(
-            _("Another report is being prepared. Please try again in a few seconds."),
-            retry_after=RETRY_AFTER_SECONDS,
+            _("Another report is being prepared. Please try again in a few seconds.")
         )
     try:
         # For tests: a report held at this point, deterministically, while it is under way.

@@ -2,12 +2,12 @@
 a booth code renamed and given to another exhibitor never serves the first exhibitor's
 documents to the second (its manager, or its buyer's /r/<token> link)."""
 
-import uuid
 from pathlib import Path
 
 import pytest
 
 from tests import factories
+from tests.factories import sell
 from tests.pdftext import pdf_text
 
 
@@ -19,18 +19,6 @@ def event(db):
 @pytest.fixture
 def organizer(event):
     return factories.make_user("organizer")
-
-
-def sell(client, booth) -> dict:
-    body = {
-        "exhibitor_id": booth.exhibitor.id,
-        "items": [{"product_id": booth.product.id, "quantity": 1}],
-        "payments": [{"method": "cash", "amount": 100_000}],
-    }
-    headers = factories.auth_headers(client, booth.cashier) | {"Idempotency-Key": str(uuid.uuid4())}
-    response = client.post("/api/v1/sales", json=body, headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def refund(client, booth, sale: dict) -> dict:

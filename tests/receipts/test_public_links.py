@@ -13,6 +13,7 @@ import segno
 
 from pos.network import lan_addresses
 from tests import factories
+from tests.factories import sell
 from tests.pdftext import qr_codes
 
 EVIL = "http://evil.example"
@@ -27,18 +28,6 @@ def own_base() -> str:
 @pytest.fixture
 def booth(db):
     return factories.Booth(factories.make_event(), "B12")
-
-
-def sell(client, booth) -> dict:
-    body = {
-        "exhibitor_id": booth.exhibitor.id,
-        "items": [{"product_id": booth.product.id, "quantity": 1}],
-        "payments": [{"method": "cash", "amount": 100_000}],
-    }
-    headers = factories.auth_headers(client, booth.cashier) | {"Idempotency-Key": str(uuid.uuid4())}
-    response = client.post("/api/v1/sales", json=body, headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def test_a_forged_host_asking_first_never_reaches_the_kept_receipt(client, booth):

@@ -14,6 +14,7 @@ import pytest
 
 from pos.sales.service import recent_sales
 from tests import factories
+from tests.factories import sell
 from tests.pages import english, sign_in, text
 
 
@@ -39,18 +40,6 @@ def b(event):
 @pytest.fixture
 def organizer(app):
     return factories.make_user("organizer", locale="en")
-
-
-def sell(client, booth, quantity=1, **extra) -> dict:
-    body = {
-        "exhibitor_id": booth.exhibitor.id,
-        "items": [{"product_id": booth.product.id, "quantity": quantity}],
-        "payments": [{"method": "cash", "amount": 100_000 * quantity}],
-    } | extra
-    headers = factories.auth_headers(client, booth.cashier) | {"Idempotency-Key": str(uuid.uuid4())}
-    answer = client.post("/api/v1/sales", json=body, headers=headers)
-    assert answer.status_code == 201, answer.get_json()
-    return answer.get_json()
 
 
 def sell_offline(client, booth, *, seq, made_at) -> dict:
