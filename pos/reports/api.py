@@ -105,8 +105,8 @@ def _download(content, mimetype: str, filename: str) -> Response:
     errors=(404,),
 )
 def event_csv(user, query: EventExportQuery):
-    event, rows = service.event_rows(user, query.event_id)
-    return _download(exports.event_rows_csv(rows, query.lang), "text/csv", f"event-{event.id}.csv")
+    event, document = service.event_rows_csv(user, query.event_id, query.lang)
+    return _download(document, "text/csv", f"event-{event.id}.csv")
 
 
 @endpoint(
@@ -120,9 +120,9 @@ def event_csv(user, query: EventExportQuery):
     errors=(404,),
 )
 def event_xlsx(user, query: EventExportQuery):
-    event, rows = service.event_rows(user, query.event_id)
+    event, document = service.event_rows_xlsx(user, query.event_id, query.lang)
     return _download(
-        service.event_rows_xlsx(event, rows, query.lang),
+        document,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"event-{event.id}.xlsx",
     )
@@ -205,9 +205,9 @@ def settlement_pdf(user, query: DailyQuery):
 )
 def event_pdf(user, query: EventQuery):
     day = "today" if query.date == "today" else service.parse_day(query.date)
-    report = service.event_report(user, query.event_id, day)
-    response = Response(service.event_report_pdf(report), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="event-{report["event_id"]}.pdf"'
+    event_id, document = service.event_report_pdf(user, query.event_id, day)
+    response = Response(document, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="event-{event_id}.pdf"'
     return response
 
 

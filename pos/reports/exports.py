@@ -155,10 +155,13 @@ def daily_summary_csv(summary: dict[str, Any], lang: str | None = None) -> str:
     return _csv(header, rows, lang)
 
 
-def event_rows_csv(rows: list[list[Any]], lang: str | None = None) -> str:
+def event_rows_csv(
+    rows: list[list[Any]], lang: str | None = None, words: dict[str, str] | None = None
+) -> str:
     """One row per booth per day (EVENT_COLUMNS); the day as YYYY-MM-DD, which every
-    spreadsheet reads as a date in either locale."""
-    words = labels(lang)
+    spreadsheet reads as a date in either locale. In a language: its words (labels(lang),
+    given where there is no app: in the report renderer)."""
+    words = words or labels(lang)
     header = [words[c] for c in EVENT_COLUMNS] if words else list(EVENT_COLUMNS)
     return _csv(header, [[_iso(v) for v in row] for row in rows], lang)
 
@@ -171,8 +174,8 @@ def audit_log_csv(rows: list[list[Any]], lang: str | None = None) -> str:
 
 
 def event_rows_xlsx(
-    event: dict[str, Any],
     rows: list[list[Any]],
+    event: dict[str, Any],
     lang: str | None = None,
     words: dict[str, str] | None = None,
 ) -> bytes:

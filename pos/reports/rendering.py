@@ -1,5 +1,6 @@
 """Report documents (PDF, XLSX) rendered off the request: in a helper process of lower
-priority, one at a time per server process, after the report's read transaction ended.
+priority, one at a time per server process, after the report's read transaction ended;
+the whole event's documents are also read from the database there.
 
 A whole event's workbook or PDF keeps a CPU busy for 0.2-0.8 s. Rendered in the worker
 that took the request, it held that worker while the booths' sales queued behind it
@@ -8,6 +9,13 @@ between each of a sale's statements. Here the request's thread only waits for th
 helper (without the lock), the operating system runs the sales first (the helper is
 niced), and the database sees no transaction while the document renders (a snapshot
 held for that long would keep SQLite's WAL from being checkpointed).
+
+Reading a whole event's figures costs 50-90 ms of Python and database driver work. Done in
+a thread of the worker, it held the interpreter lock against the worker's sale threads:
+each of a sale's round trips to PostgreSQL then waited for the lock to come back (up to
+the 5 ms switch interval), and 25 round trips took 14 ms instead of 4 (p99 150 ms instead
+of 7; docs/PERFORMANCE.md). So the event's exports read in the helper, through an app of
+its own built from the worker's configuration (``from_database``).
 
 Each server process starts one helper at its first report and keeps it. Beyond the
 report it renders, ``WAITING`` more may wait their turn; another is answered 503 with
@@ -19,13 +27,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import gettext as _
 
 from pos.db import end_read
@@ -62,6 +71,32 @@ def render(renderer: Callable[..., bytes], *args: Any) -> bytes:
     need the database any more. Raises RendererBusy when this process already has a
     report rendering and ``WAITING`` more waiting.
     """
+    return _run(renderer.__name__, renderer, args, lambda: renderer(*args))
+
+
+def from_database(
+    reader: Callable[..., Any],
+    reader_args: tuple[Any, ...],
+    renderer: Callable[..., bytes],
+    *renderer_args: Any,
+) -> bytes:
+    """``renderer(reader(*reader_args), *renderer_args)`` in this process's helper, the
+    reader run there in an app context of its own (its own connection, one short read
+    transaction). Both are module-level functions of plain values; the reader must not
+    check rights (the caller did) nor need a request. Raises RendererBusy as ``render``.
+    """
+    config = _plain_config(current_app)
+    return _run(
+        renderer.__name__,
+        _read_and_render,
+        (config, reader, reader_args, renderer, renderer_args),
+        lambda: renderer(reader(*reader_args), *renderer_args),
+    )
+
+
+def _run(
+    name: str, task: Callable[..., bytes], args: tuple[Any, ...], here: Callable[[], bytes]
+) -> bytes:
     end_read(db.session)
     if not _places.acquire(blocking=False):
         raise RendererBusy(
@@ -71,18 +106,37 @@ def render(renderer: Callable[..., bytes], *args: Any) -> bytes:
         # For tests: a report held at this point, deterministically, while it is under way.
         hook = current_app.config.get("REPORT_RENDER_HOOK")
         if hook is not None:
-            hook(renderer.__name__)
-        return _in_helper(renderer, args)
+            hook(name)
+        return _in_helper(task, args, here)
     finally:
         _places.release()
 
 
-def _in_helper(renderer: Callable[..., bytes], args: tuple[Any, ...]) -> bytes:
+def _plain_config(app: Flask) -> dict[str, Any]:
+    """The app's settings that can cross to the helper (callables set by tests cannot),
+    with its instance folder: enough for the helper's app to reach the same database."""
+    config = app.extensions.get("pos_report_config")
+    if config is None:
+        config = {}
+        for key, value in app.config.items():
+            try:
+                pickle.dumps(value)
+            except Exception:  # noqa: BLE001 - whatever cannot be pickled stays behind
+                continue
+            config[key] = value
+        config["INSTANCE_PATH"] = app.instance_path
+        app.extensions["pos_report_config"] = config
+    return config
+
+
+def _in_helper(
+    task: Callable[..., bytes], args: tuple[Any, ...], here: Callable[[], bytes]
+) -> bytes:
     for _attempt in (1, 2):
         helper = None
         try:
             helper = _helper()
-            future = helper.submit(renderer, *args)
+            future = helper.submit(task, *args)
         except (OSError, NotImplementedError) as exc:  # no processes here
             log.error("no report renderer process (%s); rendering in the request", exc)
             break
@@ -95,7 +149,7 @@ def _in_helper(renderer: Callable[..., bytes], args: tuple[Any, ...]) -> bytes:
             _forget(helper)
     else:
         log.error("the report renderer process failed twice; rendering in the request")
-    return renderer(*args)
+    return here()
 
 
 def _helper() -> ProcessPoolExecutor:
@@ -123,3 +177,40 @@ def _forget(helper: ProcessPoolExecutor | None) -> None:
 def _lower_priority() -> None:
     if hasattr(os, "nice"):  # not on Windows: there the helper runs at normal priority
         os.nice(NICENESS)
+
+
+# --- in the helper process --------------------------------------------------------------
+
+# The helper's apps, by the configuration they were built from (a test run has many).
+_apps: dict[str, Flask] = {}
+KEPT_APPS = 4
+
+
+def _read_and_render(
+    config: dict[str, Any],
+    reader: Callable[..., Any],
+    reader_args: tuple[Any, ...],
+    renderer: Callable[..., bytes],
+    renderer_args: tuple[Any, ...],
+) -> bytes:
+    app = _app_for(config)
+    with app.app_context():
+        try:
+            data = reader(*reader_args)
+        finally:
+            db.session.remove()  # the read transaction ends before the document renders
+    return renderer(data, *renderer_args)
+
+
+def _app_for(config: dict[str, Any]) -> Flask:
+    from pos import create_app
+
+    key = repr(sorted((k, repr(v)) for k, v in config.items()))
+    app = _apps.get(key)
+    if app is None:
+        if len(_apps) >= KEPT_APPS:
+            oldest = _apps.pop(next(iter(_apps)))  # the first built
+            with oldest.app_context():
+                db.engine.dispose()
+        app = _apps[key] = create_app(config)
+    return app

@@ -62,14 +62,9 @@ def daily_summary(actor: User, exhibitor_id: int, day: date | None = None) -> di
     }
 
 
-def event_report(
-    actor: User, event_id: int | None = None, day: date | None = None
-) -> dict[str, Any]:
-    """The event's totals, of one event-local day or of the whole event, by exhibitor,
-    category, payment method, origin region, buyer origin and day. Organizers only.
-
-    Raises Forbidden for anyone else, NotFound or Invalid when there is no such event.
-    """
+def organized_event(actor: User, event_id: int | None = None) -> Any:
+    """The event whose whole reports the actor asks for: the given one, or the current
+    one. Raises Forbidden unless the actor organizes it, Invalid when there is none."""
     from pos.auth.permissions import require_organizer
     from pos.organizer.service import current_event, get_event
 
@@ -77,9 +72,35 @@ def event_report(
     event = get_event(actor, event_id) if event_id else current_event(actor)
     if event is None:
         raise Invalid(_("Create an event first."), field="event_id")
-    require_organizer(actor, event)
+    require_organizer(actor, event)  # the current event may be one the actor does not run
+    return event
+
+
+def event_report(
+    actor: User, event_id: int | None = None, day: date | str | None = None
+) -> dict[str, Any]:
+    """The event's totals, of one event-local day or of the whole event, by exhibitor,
+    category, payment method, origin region, buyer origin and day. Organizers only.
+
+    Raises Forbidden for anyone else, NotFound or Invalid when there is no such event.
+    """
+    event = organized_event(actor, event_id)
+    return event_figures(event.id, _report_day(event, day))
+
+
+def _report_day(event: Any, day: date | str | None) -> date | None:
     if day == "today":  # the dashboard asks for the event's today, whatever the browser's clock
-        day = local_day(utcnow(), event.timezone)
+        return local_day(utcnow(), event.timezone)
+    return day  # type: ignore[return-value]
+
+
+def event_figures(event_id: int, day: date | None) -> dict[str, Any]:
+    """event_report's figures, without checking rights (the caller did): also read in
+    the report helper process (reports/rendering.py), so plain values in and out."""
+    from pos.extensions import db
+    from pos.organizer.models import Event
+
+    event = db.session.get(Event, event_id)
     scope = queries.Scope(event_id=event.id, day=day)
     totals = queries.rollup_totals(scope)
     exhibitors = queries.rollup_by_exhibitor(scope)
@@ -159,16 +180,14 @@ def daily_summary_pdf(actor: User, summary: dict[str, Any]) -> bytes:
 def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list[Any]]]:
     """The event, and one row per exhibitor per day (exports.EVENT_COLUMNS), for the
     ministry's spreadsheets. Organizers only."""
-    from pos.auth.permissions import require_organizer
-    from pos.organizer.service import current_event, get_event
+    event = organized_event(actor, event_id)
+    return event, event_rows_of(event.id)
 
-    require_organizer(actor)
-    event = get_event(actor, event_id) if event_id else current_event(actor)
-    if event is None:
-        raise Invalid(_("Create an event first."), field="event_id")
-    require_organizer(actor, event)  # the current event may be one the actor does not run
+
+def event_rows_of(event_id: int) -> list[list[Any]]:
+    """event_rows' rows, without checking rights: also read in the report helper."""
     rows = []
-    for r in queries.exhibitor_days(queries.Scope(event_id=event.id)):
+    for r in queries.exhibitor_days(queries.Scope(event_id=event_id)):
         rows.append(
             [r["date"], r["booth"], r["name"], r["region"], r["sentra"]]
             + [
@@ -187,15 +206,29 @@ def event_rows(actor: User, event_id: int | None = None) -> tuple[Any, list[list
             + [r["methods"].get(m, 0) for m in exports.METHODS]
             + [r["categories"].get(c, 0) for c in exports.CATEGORIES]
         )
-    return event, rows
+    return rows
 
 
-def event_rows_xlsx(event: Any, rows: list[list[Any]], lang: str | None = None) -> bytes:
-    """event_rows as an Excel workbook (exports.event_rows_xlsx), in the reader's
-    language if one is given, rendered off the request (reports/rendering.py)."""
-    return rendering.render(
-        exports.event_rows_xlsx, exports.event_facts(event), rows, lang, exports.labels(lang)
+def event_rows_csv(actor: User, event_id: int | None, lang: str | None = None) -> tuple[Any, str]:
+    """The event and event_rows as CSV (exports.event_rows_csv), read and written in the
+    report helper (reports/rendering.py): the whole event's rows are the heavy read."""
+    event = organized_event(actor, event_id)
+    words = exports.labels(lang)
+    csv = rendering.from_database(event_rows_of, (event.id,), exports.event_rows_csv, lang, words)
+    return event, csv
+
+
+def event_rows_xlsx(
+    actor: User, event_id: int | None, lang: str | None = None
+) -> tuple[Any, bytes]:
+    """The event and event_rows as an Excel workbook (exports.event_rows_xlsx), in the
+    reader's language if one is given, read and rendered in the report helper."""
+    event = organized_event(actor, event_id)
+    facts, labels = exports.event_facts(event), exports.labels(lang)
+    workbook = rendering.from_database(
+        event_rows_of, (event.id,), exports.event_rows_xlsx, facts, lang, labels
     )
+    return event, workbook
 
 
 def day_close(actor: User, exhibitor_id: int, day: date | None = None) -> dict[str, Any]:
@@ -401,11 +434,14 @@ def settlement_pdf(statement: dict[str, Any]) -> bytes:
     return rendering.render(render_settlement, statement, words, locale)
 
 
-def event_report_pdf(report: dict[str, Any]) -> bytes:
+def event_report_pdf(
+    actor: User, event_id: int | None = None, day: date | str | None = None
+) -> tuple[int, bytes]:
+    """The event report as a PDF with charts (its event's id, the document): the figures
+    read and the document rendered in the report helper (reports/rendering.py)."""
     from flask_babel import get_locale
 
     from pos.inventory.attributes import CATEGORY_LABELS
-    from pos.reports.pdf import render_event_report
     from pos.sales.models import METHOD_LABELS
 
     locale = str(get_locale() or "id")
@@ -433,9 +469,23 @@ def event_report_pdf(report: dict[str, Any]) -> bytes:
     }
     words |= {f"by_category:{k}": str(v) for k, v in CATEGORY_LABELS.items()}
     words |= {f"by_payment_method:{k}": str(v) for k, v in METHOD_LABELS.items()}
-    period = format_day(report["date"], locale, "full") if report["date"] else _("Whole event")
+    event = organized_event(actor, event_id)
+    day = _report_day(event, day)
+    period = format_day(day, locale, "full") if day else _("Whole event")
+    document = rendering.from_database(
+        event_figures, (event.id, day), render_event_figures, words, locale, period
+    )
+    return event.id, document
+
+
+def render_event_figures(
+    report: dict[str, Any], words: dict[str, str], locale: str, period: str
+) -> bytes:
+    """event_figures as the event report's PDF (runs in the report helper)."""
+    from pos.reports.pdf import render_event_report
+
     data = report | {
         "period": period,
         "by_origin": {k: v["amount"] for k, v in report["by_origin"].items()},
     }
-    return rendering.render(render_event_report, data, words, locale)
+    return render_event_report(data, words, locale)

@@ -71,7 +71,7 @@ def test_the_event_csv_quotes_formula_names_and_keeps_negative_amounts_numbers(a
 
 def test_the_event_xlsx_holds_formula_names_as_text_and_numbers_as_numbers(app):
     for lang in (None, "en"):
-        content = exports.event_rows_xlsx(exports.event_facts(EVENT), _event_rows(*FORMULAS), lang)
+        content = exports.event_rows_xlsx(_event_rows(*FORMULAS), exports.event_facts(EVENT), lang)
         book = load_workbook(io.BytesIO(content))
         sheet, info = book.worksheets
         names = [sheet.cell(row=r, column=3) for r in range(2, 2 + len(FORMULAS))]
@@ -91,7 +91,7 @@ def test_the_event_xlsx_leaves_out_characters_a_workbook_cannot_hold(app):
     rows[0] += [0] * (len(exports.EVENT_COLUMNS) - 11)
     event = SimpleNamespace(**(vars(EVENT) | {"name": "Pameran\x01 Bali"}))
     book = load_workbook(
-        io.BytesIO(exports.event_rows_xlsx(exports.event_facts(event), rows, "id"))
+        io.BytesIO(exports.event_rows_xlsx(rows, exports.event_facts(event), "id"))
     )
     sheet, info = book.worksheets
     assert [sheet.cell(row=2, column=c).value for c in (3, 4, 5)] == [

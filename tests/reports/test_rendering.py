@@ -48,8 +48,48 @@ def test_while_a_report_renders_no_read_transaction_keeps_sqlite_from_emptying_i
     assert (pdf.status_code, pdf.data[:5]) == (200, b"%PDF-")
     assert (xlsx.status_code, xlsx.data[:2]) == (200, b"PK")
     # Not busy: no reader held a snapshot, so the whole log was copied and emptied.
-    assert seen == [("render_event_report", 0, 0), ("event_rows_xlsx", 0, 0)]
+    assert seen == [("render_event_figures", 0, 0), ("event_rows_xlsx", 0, 0)]
 
+
+
+def test_the_whole_events_exports_are_read_in_the_helper_not_in_the_workers_threads(
+    app, client, db
+):
+    """A thread of the worker reading the whole event holds the interpreter lock that the
+    sale threads need between their round trips; the helper reads it instead."""
+    import csv
+    import io
+
+    import sqlalchemy as sa
+    from openpyxl import load_workbook
+
+    event = factories.make_event()
+    booth = factories.Booth(event, "B12")
+    factories.sell(client, booth, quantity=2)
+    organizer = factories.make_user("organizer")
+    headers = factories.auth_headers(client, organizer)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        pdf = client.get(f"/api/v1/reports/event.pdf?event_id={event.id}", headers=headers)
+        xlsx = client.get(f"/api/v1/reports/event.xlsx?event_id={event.id}", headers=headers)
+        csv_answer = client.get(f"/api/v1/reports/event.csv?event_id={event.id}", headers=headers)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+
+    assert (pdf.status_code, pdf.data[:5]) == (200, b"%PDF-")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    assert (row["booth"], row["net"], sheet.max_row) == ("B12", 200_000, 2)
+    rows = list(csv.DictReader(io.StringIO(csv_answer.get_data(as_text=True))))
+    assert [(r["booth"], r["net"]) for r in rows] == [("B12", "200000")]
+    # The worker checked the organizer's rights, and read no figure of the event.
+    assert statements and not [s for s in statements if "daily_rollup" in s]
 
 GATE_CONFIG = """
 import pathlib
