@@ -109,9 +109,7 @@ def test_a_refusing_printer_is_retried_until_it_comes_back_and_the_job_prints_on
     seen = printer_state(client, booth)
     assert (seen["status"], seen["last_error"]) == ("unreachable", "connection refused")
     # Not due yet: the backoff holds it.
-    db.session.execute(
-        sa.update(PrintJob).values(next_attempt_at=utcnow() + timedelta(minutes=5))
-    )
+    db.session.execute(sa.update(PrintJob).values(next_attempt_at=utcnow() + timedelta(minutes=5)))
     db.session.commit()
     assert sender.run_once(app) == {}
     make_due(db)
@@ -220,9 +218,7 @@ def test_a_removed_printers_waiting_jobs_fail_and_are_not_sent(app, client, boot
 def test_a_job_unreachable_past_the_give_up_time_fails(app, client, booth, db):
     printer = add_printer(client, booth, free_port())
     job = print_sale(client, booth, printer["id"])
-    db.session.execute(
-        sa.update(PrintJob).values(created_at=utcnow() - timedelta(hours=13))
-    )
+    db.session.execute(sa.update(PrintJob).values(created_at=utcnow() - timedelta(hours=13)))
     db.session.commit()
     assert sender.run_once(app) == {job["job_id"]: "failed"}
     assert job_state(client, booth, job["job_id"])["error"] == "connection refused"
