@@ -13,7 +13,7 @@ import pytest
 
 from tests.browser import PHONE, TABLET, PageProblems, sign_in
 from tests.printing.escpos_decode import decode
-from tests.printing.fake_printer import FakePrinter
+from tests.printing.fake_printer import FakePrinter, free_port
 from tests.servers import bearer, call, served
 from tests.test_pages_browser import AXE, PORTRAIT_TABLET, violations
 
@@ -124,6 +124,54 @@ def test_two_workers_print_every_job_once_and_auto_print_follows_each_sale(serve
     assert sum(1 for t in texts if any(line.inverted for line in t.lines)) == 5  # the COPYs
     _, listed = call(server, "GET", f"/api/v1/printers?exhibitor_id={booth['id']}", headers=cashier)
     assert [(p["name"], p["status"]) for p in listed["items"]] == [("Auto", "ready")]
+    call(server, "DELETE", f"/api/v1/printers/{printer['id']}", headers=manager)
+
+
+def test_jobs_for_a_printer_that_is_off_print_once_each_when_it_comes_on(server):
+    """Two workers' senders retry the same jobs while the printer refuses connections;
+    switched on, it gets every job exactly once."""
+    manager, cashier = bearer(server, "manager-b12"), bearer(server, "cashier-b12")
+    booth = booth_b12(server)
+    port = free_port()
+    status, printer = call(
+        server,
+        "POST",
+        "/api/v1/printers",
+        {"exhibitor_id": booth["id"], "name": "Off", "host": "127.0.0.1", "port": port},
+        manager,
+    )
+    assert status == 201, printer
+    _, sales = call(server, "GET", f"/api/v1/sales?exhibitor_id={booth['id']}", headers=cashier)
+    sale = next(s for s in sales["items"] if s["status"] == "completed")
+    ids = []
+    for _ in range(4):
+        status, job = call(
+            server, "POST", f"/api/v1/sales/{sale['id']}/print", {"printer_id": printer["id"]},
+            cashier,
+        )  # fmt: skip
+        assert status == 202, job
+        ids.append(job["job_id"])
+
+    def state(job_id: int) -> dict:
+        return call(server, "GET", f"/api/v1/print-jobs/{job_id}", headers=cashier)[1]
+
+    for job_id in ids:
+        wait_for(lambda job_id=job_id: state(job_id)["attempts"] >= 2, f"job {job_id} retried")
+        assert (state(job_id)["status"], state(job_id)["error"]) in {
+            ("retrying", "connection refused"),
+            ("printing", "connection refused"),
+        }
+    _, listed = call(server, "GET", f"/api/v1/printers?exhibitor_id={booth['id']}", headers=cashier)
+    off = next(p for p in listed["items"] if p["id"] == printer["id"])
+    assert (off["status"], off["last_error"]) == ("unreachable", "connection refused")
+    with FakePrinter(port) as device:
+        for job_id in ids:
+            wait_for(
+                lambda job_id=job_id: state(job_id)["status"] == "printed", f"{job_id} printed"
+            )
+        time.sleep(1.5)  # another pass of both senders: nothing more arrives
+    assert len(device.jobs) == 4
+    assert all(sale["receipt_number"] in decode(content).text for content in device.jobs)
     call(server, "DELETE", f"/api/v1/printers/{printer['id']}", headers=manager)
 
 
