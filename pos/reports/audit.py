@@ -68,6 +68,8 @@ ACTION_LABELS = {
     "device_registered": _l("Tablet registered"),
     "waiting_sales_imported": _l("Waiting sales taken in"),
     "offline_sale_discarded": _l("Offline sale discarded"),
+    "statement_issued": _l("Sales statement issued"),
+    "statement_revoked": _l("Sales statement revoked"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),
@@ -77,6 +79,7 @@ TARGET_LABELS = {
     "sale": _l("Sale"),
     "shift": _l("Shift"),
     "device": _l("Tablet"),
+    "salesstatement": _l("Sales statement"),
 }
 
 
