@@ -80,13 +80,13 @@ def render_statement(
                     _text("\n".join(office_lines[1:]), small),
                 ],
                 [
-                    _text(words["title"].upper(), _style(13, font=BOLD, alignment=2)),
+                    _text(words["title"].upper(), _style(12, font=BOLD, alignment=2)),
                     _text(f"{words['number']} {snapshot['number']}", _style(9, alignment=2)),
                     _text(f"{words['issued_on']}: {issued_on}", _style(9, alignment=2)),
                 ],
             ]
         ],
-        colWidths=[WIDTH * 0.58, WIDTH * 0.42],
+        colWidths=[WIDTH * 0.52, WIDTH * 0.48],
     )
     letterhead.setStyle(
         TableStyle(
@@ -185,7 +185,7 @@ def render_statement(
     for day in figures["days"]:
         rows.append(
             [
-                format_day(day["date"], locale, "full"),
+                format_day(day["date"], locale),
                 format_count(day["transactions"], locale),
                 money(day["gross"]),
                 minus(day["discounts"]),
@@ -203,7 +203,7 @@ def render_statement(
             money(figures["net"]),
         ]
     )
-    days = _table(rows, [WIDTH * w for w in (0.3, 0.12, 0.15, 0.14, 0.14, 0.15)])
+    days = _table(rows, [WIDTH * w for w in (0.2, 0.12, 0.17, 0.16, 0.17, 0.18)])
     days.setStyle(
         TableStyle(
             [
