@@ -30,6 +30,8 @@ from pos.receipts.pdf import BOLD, FONT, draw_qr, register_fonts
 from pos.reports.pdf import BRAND, GRID, WIDTH, _table
 
 MARGIN = 16 * mm
+# The frame's width inside its 6 pt padding: tables as wide as the paragraphs, not wider.
+W = WIDTH - 12
 QR_SIZE = 34 * mm
 
 
@@ -86,7 +88,7 @@ def render_statement(
                 ],
             ]
         ],
-        colWidths=[WIDTH * 0.52, WIDTH * 0.48],
+        colWidths=[W * 0.52, W * 0.48],
     )
     letterhead.setStyle(
         TableStyle(
@@ -122,7 +124,7 @@ def render_statement(
             [_text(k, _style(9, color=colors.HexColor("#555555"))), _text(v, body)]
             for k, v in who_rows
         ],
-        colWidths=[WIDTH * 0.25, WIDTH * 0.75],
+        colWidths=[W * 0.25, W * 0.75],
     )
     who.setStyle(
         TableStyle(
@@ -153,7 +155,7 @@ def render_statement(
                 minus(figures["refunds"]),
             ],
         ],
-        colWidths=[WIDTH * w for w in (0.28, 0.14, 0.2, 0.19, 0.19)],
+        colWidths=[W * w for w in (0.28, 0.14, 0.2, 0.19, 0.19)],
     )
     headline.setStyle(
         TableStyle(
@@ -203,7 +205,7 @@ def render_statement(
             money(figures["net"]),
         ]
     )
-    days = _table(rows, [WIDTH * w for w in (0.2, 0.12, 0.17, 0.16, 0.17, 0.18)])
+    days = _table(rows, [W * w for w in (0.2, 0.12, 0.17, 0.16, 0.17, 0.18)])
     days.setStyle(
         TableStyle(
             [
@@ -214,7 +216,7 @@ def render_statement(
     )
 
     # --- by category and by payment method, side by side
-    half = (WIDTH - 8 * mm) / 2
+    half = (W - 8 * mm) / 2
 
     def split(title: str, prefix: str, values: dict[str, int]) -> Table:
         lines = [[title, words["amount"]]]
@@ -244,6 +246,7 @@ def render_statement(
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ]
@@ -262,7 +265,7 @@ def render_statement(
     ]
     verification = Table(
         [[QRCode(url, QR_SIZE), verify_text]],
-        colWidths=[QR_SIZE + 6 * mm, WIDTH - QR_SIZE - 6 * mm],
+        colWidths=[QR_SIZE + 6 * mm, W - QR_SIZE - 6 * mm],
     )
     verification.setStyle(
         TableStyle(
@@ -288,7 +291,7 @@ def render_statement(
                 ],
             ]
         ],
-        colWidths=[WIDTH * 0.45, WIDTH * 0.55],
+        colWidths=[W * 0.45, W * 0.55],
     )
     signature.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
 
