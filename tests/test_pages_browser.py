@@ -148,6 +148,8 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/users/new",
             f"/events/{known['event']}/edit",
             "/audit",
+            "/statements",
+            f"/statements?exhibitor_id={booth}",
         ]
     if role == "manager":
         return [
@@ -166,6 +168,7 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/users/new",
             "/switch",
             "/audit",
+            "/statements",  # during the fair: says when a statement can be issued
         ]
     return ["/products", f"/products/{product}", "/register/recent", f"/sales/{sale}", "/switch"]
 
