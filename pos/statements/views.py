@@ -58,7 +58,24 @@ def _page(exhibitor, form=None, revoke_form=None, status: int = 200):
         ready=ready,
         why_not=why_not,
         base=links.public_base(),
+        bank_cannot_reach=only_local(links.public_base()),
     ), status
+
+
+def only_local(base: str) -> bool:
+    """Whether links on ``base`` work only on the venue's network (a LAN or loopback
+    address, ``localhost``, a ``.local`` name): a bank could not open them."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(base).hostname or "").lower()
+    if host in ("", "localhost") or host.endswith((".local", ".localhost", ".lan")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host  # a bare machine name
+    return address.is_private or address.is_loopback or address.is_link_local
 
 
 @bp.get("/statements")

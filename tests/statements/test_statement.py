@@ -330,3 +330,30 @@ def test_before_the_end_the_page_says_when_a_statement_can_be_issued(client, fai
     pages.sign_in(client, fair.b12.manager)
     text = pages.text(client.get("/statements"))
     assert "from the day after the last day" in text and "Issue the statement" not in text
+
+
+@pytest.mark.parametrize(
+    ("base", "local"),
+    [
+        ("http://192.168.1.20:8000", True),
+        ("http://127.0.0.1:8000", True),
+        ("http://localhost:8000", True),
+        ("https://pameran-laptop.local", True),
+        ("http://pameran-laptop:8000", True),
+        ("https://pameran.baliprov.go.id", False),
+        ("https://103.10.20.30", False),
+    ],
+)
+def test_the_page_warns_when_a_bank_could_not_open_the_statements_links(base, local):
+    from pos.statements.views import only_local
+
+    assert only_local(base) is local
+
+
+def test_the_statements_page_warns_of_a_venue_address_and_not_of_a_public_one(app, client, fair):
+    pages.sign_in(client, fair.b12.manager)
+    assert "POS_PUBLIC_URL" in pages.text(client.get("/statements"))
+    app.config["PUBLIC_URL"] = "https://pameran.baliprov.go.id"
+    assert "POS_PUBLIC_URL" not in pages.text(client.get("/statements"))
+    statement = _issue(client, fair.b12.manager, fair.b12.exhibitor.id).get_json()
+    assert statement["verification_url"].startswith("https://pameran.baliprov.go.id/v/")
