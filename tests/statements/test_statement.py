@@ -357,3 +357,17 @@ def test_the_statements_page_warns_of_a_venue_address_and_not_of_a_public_one(ap
     assert "POS_PUBLIC_URL" not in pages.text(client.get("/statements"))
     statement = _issue(client, fair.b12.manager, fair.b12.exhibitor.id).get_json()
     assert statement["verification_url"].startswith("https://pameran.baliprov.go.id/v/")
+
+
+def test_a_booth_that_sold_nothing_gets_a_statement_that_says_so(client, fair):
+    d02 = fair.d02
+    answer = _issue(client, fair.organizer, d02.exhibitor.id)
+    assert answer.status_code == 201
+    statement = answer.get_json()
+    assert statement["figures"]["net"] == 0 and statement["figures"]["days"] == []
+    pdf = client.get(
+        f"/api/v1/statements/{statement['id']}.pdf",
+        headers=factories.auth_headers(client, fair.organizer),
+    )
+    text = " ".join(pdf_text(pdf.data).split())
+    assert "Tidak ada penjualan yang tercatat." in text and "Rp0" in text
