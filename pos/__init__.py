@@ -48,6 +48,8 @@ def register_blueprints(app: Flask) -> None:
     from pos.sales import api as sales_api
     from pos.sales import tablet
     from pos.sales import views as sales_views
+    from pos.statements import api as statements_api
+    from pos.statements import views as statements_views
     from pos.tls import views as tls_views
 
     register_id_converter(app)  # first: routes bind their converters when added
@@ -58,6 +60,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tablet.bp)
     app.register_blueprint(receipts_views.bp)
     app.register_blueprint(reports_views.bp)
+    app.register_blueprint(statements_views.bp)
     app.register_blueprint(tls_views.bp)
     app.register_blueprint(printing_views.bp)
     receipts_mail.register_mail(app)
@@ -72,5 +75,6 @@ def register_blueprints(app: Flask) -> None:
             receipts_api.bp,
             reports_api.bp,
             printing_api.bp,
+            statements_api.bp,
         ],
     )

@@ -127,6 +127,7 @@ DOMAIN_MODELS = (
     "pos.inventory.models",
     "pos.sales.models",
     "pos.printing.models",
+    "pos.statements.models",
 )
 
 

@@ -594,6 +594,12 @@ def seed_demo() -> bool:
             "Thank you for supporting Bali's small industries!"
         ),
         cashier_discount_limit_percent=10,
+        # Printed on the exhibitors' sales statements after the fair (pos/statements).
+        organizer_name="Ni Luh Putu Ayu Suryani, S.E.",
+        organizer_office=(
+            "Dinas Perindustrian dan Perdagangan Provinsi Bali\n"
+            "Jl. Raya Puputan No. 41, Renon, Denpasar"
+        ),
     )
     # One hash for every demo account: the demo's password is public anyway, and
     # hashing it a dozen times at OWASP strength would take seconds.

@@ -24,6 +24,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -55,6 +56,8 @@ PUBLIC_PAGES = {
     ("/r/<token>", "GET"): "API.md: the buyer's receipt, no login, by an unguessable token",
     ("/r/<token>/receipt.pdf", "GET"): "the buyer's receipt as PDF, same token",
     ("/r/<token>/qr.svg", "GET"): "the buyer's link as a QR code, same token",
+    ("/v/<token>", "GET"): "a sales statement's verification page for a bank, by an "
+    "unguessable token; frozen figures only (pos/statements)",
     ("/ca.crt", "GET"): "API.md: the venue CA that a tablet installs before it can sign in",
     ("/setup", "GET"): "the tablet set-up page that offers /ca.crt",
     ("/sw.js", "GET"): "the register's service worker: must load before a session exists",
@@ -83,6 +86,7 @@ class World:
     booth: factories.Booth
     event_id: int
     token: str  # the buyer's link of booth A's sale
+    statement_token: str = ""  # the verification page of booth A's sales statement
     ids: dict[str, int] = field(default_factory=dict)
 
 
@@ -124,10 +128,20 @@ def world(app, client, db) -> World:
     ).get_json()
     # The venue's certificate authority exists, as after `pos serve --tls`.
     tls_service.ensure_server_certificate(tls_service.folder(app), tls_service.wanted_names())
+    # The fair ended yesterday: booth A has a sales statement.
+    from pos.db import utcnow
+    from pos.sales.numbers import local_day
+    from pos.statements import service as statement_service
+
+    event.ends_on = local_day(utcnow(), event.timezone) - timedelta(days=1)
+    event.organizer_name, event.organizer_office = "Pejabat", "Dinas"
+    statement, _created = statement_service.issue_statement(booth.manager, booth.exhibitor.id)
+    db.session.commit()
     return World(
         booth=booth,
         event_id=event.id,
         token=sale["public_receipt_url"].rsplit("/", 1)[1],
+        statement_token=statement.token,
         ids={
             "product_id": booth.product.id,
             "sale_id": sale["id"],
@@ -138,6 +152,7 @@ def world(app, client, db) -> World:
             "user_id": booth.cashier.id,
             "printer_id": printer["id"],
             "job_id": job["job_id"],
+            "statement_id": statement.id,
         },
     )
 
@@ -150,7 +165,7 @@ def _fill(rule: str, world: World) -> str:
         if name in world.ids:
             return str(world.ids[name])
         if name == "token":
-            return world.token
+            return world.statement_token if rule.startswith("/v/") else world.token
         if converter == "path:" and name == "filename":
             return "css/app.css"
         if name == "name":
@@ -211,6 +226,7 @@ PUBLIC_ANSWERS = {
     ("/r/<token>", "GET"): 200,
     ("/r/<token>/receipt.pdf", "GET"): 200,
     ("/r/<token>/qr.svg", "GET"): 200,
+    ("/v/<token>", "GET"): 200,
     ("/ca.crt", "GET"): 200,
     ("/setup", "GET"): 200,
     ("/sw.js", "GET"): 200,
@@ -332,6 +348,11 @@ def _calls_about_the_booth(w: World) -> dict[tuple[str, str], dict[str, Any]]:
         },
         ("/api/v1/print-jobs/<int:job_id>", "GET"): {},
         ("/api/v1/print-jobs", "GET"): {"query_string": {"sale_id": w.ids["sale_id"]}},
+        ("/api/v1/exhibitors/<int:exhibitor_id>/statements", "GET"): {},
+        ("/api/v1/exhibitors/<int:exhibitor_id>/statements", "POST"): {"json": {}},
+        ("/api/v1/statements/<int:statement_id>", "GET"): {},
+        ("/api/v1/statements/<int:statement_id>.pdf", "GET"): {},
+        ("/api/v1/statements/<int:statement_id>/revoke", "POST"): {"json": {"reason": "x"}},
         ("/api/v1/audit", "GET"): {"query_string": ex},
         ("/api/v1/audit.csv", "GET"): {"query_string": ex},
     }

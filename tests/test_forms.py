@@ -39,6 +39,7 @@ from pos.organizer.forms import EventForm, ExhibitorForm
 from pos.reports.forms import AuditFilterForm
 from pos.sales.forms import RefundForm, ShiftCloseForm, VoidForm, WaitingSalesForm
 from pos.sales.models import SaleLine
+from pos.statements.forms import IssueStatementForm, RevokeStatementForm
 from tests import factories
 from tests.pages import field_errors, flashes, sign_in, text
 
@@ -123,6 +124,28 @@ class Scenario:
 
 
 SMALL_FORM = {"blank": 302, "garbage": 302}
+REFUSED = {"blank": 400, "garbage": 400}
+
+
+def after_the_fair(world) -> SimpleNamespace:
+    """The world's fair ended yesterday, and booth A has a sales statement: the
+    statements page offers its forms."""
+    from datetime import timedelta
+
+    from pos.db import utcnow
+    from pos.sales.numbers import local_day
+    from pos.statements import service as statement_service
+
+    if getattr(world, "statement_id", None) is None:
+        event = world.event
+        event.ends_on = local_day(utcnow(), event.timezone) - timedelta(days=1)
+        event.organizer_name, event.organizer_office = "Pejabat", "Dinas"
+        statement, _new = statement_service.issue_statement(
+            world.booth.manager, world.booth.exhibitor.id
+        )
+        db.session.commit()
+        world.statement_id = statement.id
+    return world
 
 
 SCENARIOS: dict[type, Scenario] = {
@@ -157,6 +180,16 @@ SCENARIOS: dict[type, Scenario] = {
     ),
     ShiftCloseForm: Scenario("manager", lambda w: f"/shifts/{w.shift_id}/close"),
     WaitingSalesForm: Scenario("manager", lambda w: "/sales/import", statuses=SMALL_FORM),
+    IssueStatementForm: Scenario(
+        "manager",
+        lambda w: after_the_fair(w) and "/statements",
+        statuses=REFUSED,
+    ),
+    RevokeStatementForm: Scenario(
+        "organizer",
+        lambda w: f"/statements/{after_the_fair(w).statement_id}/revoke",
+        statuses=REFUSED,
+    ),
     AuditFilterForm: Scenario(
         "organizer",
         lambda w: "/audit",

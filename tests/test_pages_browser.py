@@ -150,6 +150,8 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/audit",
             f"/printers?exhibitor_id={booth}",
             f"/printers/new?exhibitor_id={booth}",
+            "/statements",
+            f"/statements?exhibitor_id={booth}",
         ]
     if role == "manager":
         return [
@@ -170,6 +172,7 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/audit",
             "/printers",
             "/printers/new",
+            "/statements",  # during the fair: says when a statement can be issued
         ]
     return ["/products", f"/products/{product}", "/register/recent", f"/sales/{sale}", "/switch"]
 

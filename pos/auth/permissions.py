@@ -8,6 +8,10 @@ Every service that touches an exhibitor's data calls :func:`require` (or filters
   reports, their cashiers (see :func:`may_manage_account` for accounts);
 - cashier: see their exhibitor's catalogue, sell, reprint.
 
+Sales statements (pos/statements): the booth's manager and the event's organizers issue
+and download them (the STATEMENT right); only the organizers revoke one
+(:func:`require_organizer`); anyone holding a statement's link reads its public page.
+
 The audit log (:func:`audit_scope`): an organizer reads the entries of the events they
 run; a manager those of their own booth (the REPORT right); a cashier none.
 """
@@ -30,6 +34,7 @@ class Action(Enum):
     MANAGE = "manage"  # products, stock, prices, cashiers and their PINs
     REFUND = "refund"  # void a sale, refund it
     REPORT = "report"  # daily summary, day close
+    STATEMENT = "statement"  # issue and download the booth's sales statement (a bank's proof)
 
 
 ROLE_ACTIONS = {

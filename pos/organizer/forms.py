@@ -46,6 +46,12 @@ class EventForm(PosForm):
         default=0,
         validators=[Optional(), NumberRange(0, 100)],
     )
+    organizer_name = StringField(
+        _l("Official who issues sales statements"), validators=[Optional(), Length(max=200)]
+    )
+    organizer_office = TextAreaField(
+        _l("Organizing office and its address"), validators=[Optional(), Length(max=400)]
+    )
 
 
 class ExhibitorForm(PosForm):

@@ -44,6 +44,11 @@ class Event(CreatedAtMixin, Model):
     commission_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal(0))
     booth_fee: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     is_current: Mapped[bool] = mapped_column(default=False, index=True)
+    # Who runs the fair, as printed on the sales statements it issues to exhibitors
+    # (pos/statements): the responsible official's name, and the office (e.g. "Dinas
+    # Perindustrian dan Perdagangan Provinsi Bali") with its address.
+    organizer_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    organizer_office: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     exhibitors: Mapped[list[Exhibitor]] = relationship(back_populates="event")
 

@@ -24,6 +24,8 @@ class EventIn(InputSchema):
     cashier_discount_limit_percent: Percent = 10
     commission_percent: DecimalPercent = Decimal(0)
     booth_fee: Money = 0
+    organizer_name: ShortText = ""
+    organizer_office: LongText = ""
     make_current: bool = True
 
 
@@ -40,6 +42,8 @@ class EventOut(BaseModel):
     cashier_discount_limit_percent: int
     commission_percent: Decimal
     booth_fee: int
+    organizer_name: str
+    organizer_office: str
     is_current: bool
 
     @classmethod

@@ -51,6 +51,8 @@ EVENT_AUDITED = (
     "requires_curation",
     "cashier_discount_limit_percent",
     *EVENT_FEE_FIELDS,
+    "organizer_name",
+    "organizer_office",
 )
 # An event's settings: every one of them is audited (the form lists them in that order).
 EVENT_FIELDS = frozenset(EVENT_AUDITED)
@@ -115,6 +117,8 @@ def _check_event(event: Event) -> None:
     if not (event.name or "").strip():
         raise Invalid(_("The event needs a name."), field="name")
     event.name = event.name.strip()
+    event.organizer_name = (event.organizer_name or "").strip()
+    event.organizer_office = (event.organizer_office or "").strip()
     validate_timezone(event.timezone)
     event.currency = validate_currency(event.currency)
     if event.starts_on and event.ends_on and event.ends_on < event.starts_on:
@@ -162,6 +166,8 @@ def create_event(
         cashier_discount_limit_percent=settings.pop("cashier_discount_limit_percent", 10),
         commission_percent=settings.pop("commission_percent", 0),
         booth_fee=settings.pop("booth_fee", 0),
+        organizer_name=(settings.pop("organizer_name", "") or "").strip(),
+        organizer_office=(settings.pop("organizer_office", "") or "").strip(),
     )
     _check_event(event)
     db.session.add(event)

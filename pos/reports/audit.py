@@ -71,6 +71,8 @@ ACTION_LABELS = {
     "printer_added": _l("Printer added"),
     "printer_changed": _l("Printer changed"),
     "printer_removed": _l("Printer removed"),
+    "statement_issued": _l("Sales statement issued"),
+    "statement_revoked": _l("Sales statement revoked"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),
@@ -81,6 +83,7 @@ TARGET_LABELS = {
     "shift": _l("Shift"),
     "device": _l("Tablet"),
     "printer": _l("Printer"),
+    "salesstatement": _l("Sales statement"),
 }
 
 

@@ -358,29 +358,21 @@ def day_close_pdf(close: dict[str, Any]) -> bytes:
     return rendering.render(render_day_close, data, words, locale)
 
 
-def settlement(actor: User, exhibitor_id: int) -> dict[str, Any]:
-    """What a booth sold over the whole event, by day and payment method, its refunds,
-    and what it owes the organizer: the event's commission on the net sales (rounded
-    half up) plus the booth fee. The booth's manager and organizers."""
-    from pos.money import percent_of
-
-    exhibitor = get_exhibitor(actor, exhibitor_id, Action.REPORT)
-    event = exhibitor.event
-    scope = queries.Scope(exhibitor_id=exhibitor.id)
-    days = queries.exhibitor_days(scope)
-    net = sum(d["net"] for d in days)
+def booth_event_figures(exhibitor: Any) -> dict[str, Any]:
+    """What a booth sold over the whole event: per event-local day (transactions, gross,
+    discounts, refunds, net, money per payment method and per category) and the totals,
+    refunds deducted on the day they were issued. The settlement and the sales statement
+    (pos/statements) both print these figures; no permission check here: callers check.
+    """
+    days = queries.exhibitor_days(queries.Scope(exhibitor_id=exhibitor.id))
     methods: dict[str, int] = {}
+    categories: dict[str, int] = {}
     for d in days:
         for method, amount in d["methods"].items():
             methods[method] = methods.get(method, 0) + amount
-    commission = percent_of(net, event.commission_percent or 0)
+        for category, amount in d["categories"].items():
+            categories[category] = categories.get(category, 0) + amount
     return {
-        "exhibitor_id": exhibitor.id,
-        "booth": exhibitor.booth,
-        "name": exhibitor.name,
-        "owner_name": exhibitor.owner_name,
-        "event": event.name,
-        "currency": event.currency,
         "days": [
             {
                 "date": d["date"].isoformat(),
@@ -390,6 +382,7 @@ def settlement(actor: User, exhibitor_id: int) -> dict[str, Any]:
                 "refunds": d["refunds"],
                 "net": d["net"],
                 "by_payment_method": dict(sorted(d["methods"].items())),
+                "by_category": dict(sorted(d["categories"].items())),
             }
             for d in days
         ],
@@ -397,8 +390,30 @@ def settlement(actor: User, exhibitor_id: int) -> dict[str, Any]:
         "gross": sum(d["gross"] for d in days),
         "discounts": sum(d["discounts"] for d in days),
         "refunds": sum(d["refunds"] for d in days),
-        "net": net,
+        "net": sum(d["net"] for d in days),
         "by_payment_method": dict(sorted(methods.items())),
+        "by_category": dict(sorted(categories.items())),
+    }
+
+
+def settlement(actor: User, exhibitor_id: int) -> dict[str, Any]:
+    """What a booth sold over the whole event, by day, payment method and category, its
+    refunds, and what it owes the organizer: the event's commission on the net sales
+    (rounded half up) plus the booth fee. The booth's manager and organizers."""
+    from pos.money import percent_of
+
+    exhibitor = get_exhibitor(actor, exhibitor_id, Action.REPORT)
+    event = exhibitor.event
+    figures = booth_event_figures(exhibitor)
+    commission = percent_of(figures["net"], event.commission_percent or 0)
+    return {
+        "exhibitor_id": exhibitor.id,
+        "booth": exhibitor.booth,
+        "name": exhibitor.name,
+        "owner_name": exhibitor.owner_name,
+        "event": event.name,
+        "currency": event.currency,
+        **figures,
         "commission_percent": str(event.commission_percent or 0),
         "commission": commission,
         "booth_fee": event.booth_fee,

@@ -1,0 +1,2 @@
+"""Sales statements: what a booth sold at the fair, issued by the organizer, frozen at
+issue, verifiable by anyone (a bank) at /v/<token>."""
