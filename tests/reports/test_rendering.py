@@ -51,7 +51,6 @@ def test_while_a_report_renders_no_read_transaction_keeps_sqlite_from_emptying_i
     assert seen == [("render_event_figures", 0, 0), ("event_rows_xlsx", 0, 0)]
 
 
-
 def test_the_whole_events_exports_are_read_in_the_helper_not_in_the_workers_threads(
     app, client, db
 ):
@@ -90,6 +89,7 @@ def test_the_whole_events_exports_are_read_in_the_helper_not_in_the_workers_thre
     assert [(r["booth"], r["net"]) for r in rows] == [("B12", "200000")]
     # The worker checked the organizer's rights, and read no figure of the event.
     assert statements and not [s for s in statements if "daily_rollup" in s]
+
 
 GATE_CONFIG = """
 import pathlib
