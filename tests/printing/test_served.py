@@ -48,8 +48,9 @@ def wait_for(predicate, what: str, seconds: float = 60):
 
 
 def booth_b12(server: str) -> dict:
-    _, booths = call(server, "GET", "/api/v1/exhibitors", headers=bearer(server, "organizer"))
-    return next(b for b in booths["items"] if b["booth"] == "B12")
+    """The demo's booth B12, as its manager belongs to it."""
+    _, me = call(server, "GET", "/api/v1/auth/me", headers=bearer(server, "manager-b12"))
+    return {"id": me["exhibitor_id"]}
 
 
 def test_two_workers_print_every_job_once_and_auto_print_follows_each_sale(server, printer_device):
