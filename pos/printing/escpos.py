@@ -17,10 +17,10 @@ print as garbage.
 from __future__ import annotations
 
 import functools
+import logging
 import textwrap
 from collections.abc import Iterable
 
-from escpos.printer import Dummy
 from text_unidecode import unidecode
 
 from pos.receipts.pdf import ReceiptData
@@ -105,7 +105,7 @@ class Ticket:
             raise ValueError(f"unknown paper: {paper}")
         self.paper = paper
         self.columns = PAPER_COLUMNS[paper]
-        self.printer = Dummy(profile="default")
+        self.printer = _dummy_printer()
         self.printer.hw("INIT")  # ESC @: forget whatever the last job left set
         self.printer.charcode(CODE_PAGE)  # ESC t 2
 
@@ -263,3 +263,17 @@ def render_test_page(
         ticket.text(qr_url, align="center")
         ticket.qr(qr_url)
     return ticket.finish()
+
+
+def _dummy_printer():
+    """python-escpos's Dummy printer. The package configures the root logger when it is
+    first imported (``logging.basicConfig()`` in escpos.capabilities), which would take
+    the server's own logging set-up away (waitress's access lines vanished): the
+    root's handlers are put back as they were."""
+    handlers, level = list(logging.root.handlers), logging.root.level
+    try:
+        from escpos.printer import Dummy
+    finally:
+        logging.root.handlers[:] = handlers
+        logging.root.setLevel(level)
+    return Dummy(profile="default")
