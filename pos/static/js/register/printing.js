@@ -268,8 +268,8 @@ export function setupPrinting(page) {
     say("");
     try {
       if (choice.kind === "server") {
-        if (!last.saleId) return offerTabletPaths(t("printer_no_sale_yet"));
         if (!page.online()) return offerTabletPaths(t("printer_needs_network"));
+        if (!last.saleId) return offerTabletPaths(t("printer_no_sale_yet"));
         try {
           return await printOnServer(choice, copy);
         } catch (error) {

@@ -1,0 +1,377 @@
+"""One-tap receipt printing from the register, in a real browser (Chromium):
+
+- the tablet's ESC/POS bytes (static/js/register/escpos.js, ReceiptPrinterEncoder) for a
+  fixed receipt decode to the very lines, styles, QR payload and cut of the server's
+  renderer (pos/printing/escpos.py) for the same receipt, on 58, 72 and 80 mm heads, in
+  Indonesian and English;
+- offline, with the booth's server printer chosen, the done screen says the server
+  printer needs the network and offers the tablet's paths: the print dialog prints the
+  HTML receipt, RawBT gets an intent URL whose bytes are the receipt, all from files the
+  service worker kept;
+- Web Bluetooth and Web Serial cannot be driven headless (no radio, no chooser): a fake
+  device object injected in the page stands in for the printer, and the tests check what
+  the tablet writes to it (chunks of at most 100 bytes for BLE, the whole receipt) and
+  that the device is remembered, so the second receipt needs no chooser;
+- the printer settings at 1280×800, 800×1280 and 390×844, photographed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pos.printing.escpos import render
+from pos.receipts.pdf import DocLine, DocPayment, ReceiptData
+from tests.browser import PHONE, TABLET, PageProblems, sign_in
+from tests.printing.escpos_decode import decode
+from tests.servers import served
+
+pytestmark = pytest.mark.browser
+
+FIXTURE = Path(__file__).with_name("escpos_receipt.json")
+RING = "SR-925-01"  # Cincin Perak Motif Jawan, Rp450.000 (B12)
+PORTRAIT = {"viewport": {"width": 800, "height": 1280}, "has_touch": True}
+ANDROID = (
+    "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36"
+)
+
+# Records print() of the hidden print frame instead of opening a dialog (headless
+# Chromium has none), as tests/receipts/test_print_browser.py does.
+RECORD_PRINTS = """
+(() => {
+  window.__prints = [];
+  const original = Object.getOwnPropertyDescriptor(HTMLIFrameElement.prototype, "contentWindow");
+  Object.defineProperty(HTMLIFrameElement.prototype, "contentWindow", {
+    configurable: true,
+    get() {
+      const win = original.get.call(this);
+      const frame = this;
+      try {
+        if (win && !win.__recorded) {
+          win.__recorded = true;
+          win.print = () => {
+            const doc = frame.contentDocument;
+            window.__prints.push({type: doc ? doc.contentType : null,
+                                  text: doc && doc.body ? doc.body.innerText : ""});
+          };
+        }
+      } catch (error) {}
+      return win;
+    },
+  });
+})();
+"""
+
+# A BLE printer and a serial port as the page sees them through navigator.bluetooth and
+# navigator.serial: the chooser picks the one device at once, and every write is kept.
+FAKE_DEVICES = """
+(() => {
+  window.__ble = {chooser: 0, remembered: 0, writes: []};
+  const characteristic = {
+    properties: {write: true, writeWithoutResponse: true},
+    async writeValueWithResponse(piece) { window.__ble.writes.push(Array.from(piece)); },
+  };
+  const service = {async getCharacteristics() { return [characteristic]; }};
+  const server = {
+    connected: false,
+    async getPrimaryService(uuid) {
+      if (uuid !== "000018f0-0000-1000-8000-00805f9b34fb") throw new DOMException("no", "NotFoundError");
+      return service;
+    },
+  };
+  const device = {id: "ble-printer-1", name: "MPT-II", gatt: {
+    connected: false,
+    async connect() { this.connected = true; return server; },
+    getPrimaryService: (uuid) => server.getPrimaryService(uuid),
+  }};
+  Object.defineProperty(Navigator.prototype, "bluetooth", {configurable: true, get: () => ({
+    async requestDevice(options) { window.__ble.chooser += 1; window.__ble.options = options; return device; },
+    async getDevices() { window.__ble.remembered += 1; return window.__ble.chooser ? [device] : []; },
+  })});
+
+  window.__serial = {chooser: 0, opened: [], writes: []};
+  const port = {
+    writable: null,
+    getInfo() { return {usbVendorId: 0x0416, usbProductId: 0x5011}; },
+    async open(options) {
+      window.__serial.opened.push(options);
+      this.writable = new WritableStream({write(piece) { window.__serial.writes.push(Array.from(piece)); }});
+    },
+    async close() { this.writable = null; },
+  };
+  Object.defineProperty(Navigator.prototype, "serial", {configurable: true, get: () => ({
+    async requestPort() { window.__serial.chooser += 1; return port; },
+    async getPorts() { return window.__serial.chooser ? [port] : []; },
+  })});
+})();
+"""
+
+
+@pytest.fixture(scope="module")
+def served_demo(tmp_path_factory) -> Iterator[str]:
+    with served(tmp_path_factory.mktemp("escpos")) as (base, _log):
+        yield base
+
+
+def fixture_receipt(locale: str) -> dict:
+    receipt = json.loads(FIXTURE.read_text())
+    receipt["locale"] = locale
+    return receipt
+
+
+def server_bytes(receipt: dict, paper: str) -> bytes:
+    data = dict(receipt)
+    data["lines"] = [DocLine(**line) for line in receipt["lines"]]
+    data["payments"] = [DocPayment(**payment) for payment in receipt["payments"]]
+    return render(ReceiptData(**data), paper)
+
+
+def printed(decoded) -> list[tuple]:
+    """Each printed line as the buyer sees it: text, alignment, emphasis, size, reversal
+    and the QR code drawn there."""
+    return [
+        (line.text, line.align, line.bold, line.double_width, line.double_height, line.inverted, line.qr)
+        for line in decoded.lines
+    ]
+
+
+def tablet(browser, device=TABLET, **options):
+    context = browser.new_context(**(device | {"locale": "id-ID"} | options))
+    context.add_init_script(RECORD_PRINTS)
+    context.add_init_script(FAKE_DEVICES)
+    return context
+
+
+def register(context, base: str) -> tuple:
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    problems = PageProblems(page)
+    sign_in(page, base, "cashier-b12")
+    page.wait_for_url(re.compile(r"/register$"))
+    page.wait_for_selector("#register[data-ready][data-device]")
+    return page, problems
+
+
+def choose(page, choice: dict) -> None:
+    """This tablet's printer, as the settings panel keeps it, then the register again."""
+    page.evaluate("c => localStorage.setItem('pameran-printer', JSON.stringify(c))", choice)
+    page.reload()
+    page.wait_for_selector("#register[data-ready]")
+
+
+def sell_ring(page) -> str:
+    """The silver ring, exact cash, through the register: the done screen's number."""
+    page.tap(f'.product-tile[data-sku="{RING}"]')
+    page.tap("#pay")
+    page.wait_for_function(
+        "document.getElementById('checkout').open || document.getElementById('shift-dialog').open"
+    )
+    if page.locator("#shift-dialog").is_visible():
+        page.fill("#shift-float", "0")
+        page.tap("#shift-open-confirm")
+        page.locator("#checkout").wait_for()
+    page.tap("#complete")
+    page.wait_for_selector("#done[open]")
+    return page.locator("#done-number").inner_text()
+
+
+# --- the same bytes as the server's ------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["id", "en"])
+def test_the_tablets_escpos_receipt_prints_what_the_servers_prints(browser, served_demo, locale):
+    receipt = fixture_receipt(locale)
+    context = tablet(browser)
+    try:
+        page = context.new_page()
+        page.goto(served_demo + "/login")
+        made = page.evaluate(
+            """async (receipt) => {
+              const escpos = await import("/static/js/register/escpos.js");
+              const out = {};
+              for (const [paper, columns] of Object.entries(escpos.COLUMNS)) {
+                out[paper] = Array.from(escpos.receiptBytes(receipt, {columns}));
+              }
+              return out;
+            }""",
+            receipt,
+        )
+    finally:
+        context.close()
+    assert sorted(made) == ["58mm", "72mm", "80mm"]
+    for paper, columns in (("58mm", 32), ("72mm", 42), ("80mm", 48)):
+        tablet_job = decode(bytes(made[paper]))
+        server_job = decode(server_bytes(receipt, paper))
+        assert printed(tablet_job) == printed(server_job), paper
+        assert tablet_job.qr_codes == ["http://192.168.1.10:5000/r/Ab3dE5gH7jK9mN1pQ3sT5v"]
+        assert tablet_job.cut and tablet_job.initialised
+        assert set(tablet_job.code_pages) == {2}  # code page 850 throughout
+        assert max(len(text) for text in tablet_job.texts) == columns
+    # What the buyer reads on 58 mm paper, in the receipt's language.
+    texts = decode(bytes(made["58mm"])).texts
+    money = {"id": "Rp1.133.000", "en": "IDR 1,133,000"}[locale]
+    assert f"TOTAL{money:>27}" in texts
+    assert "Café Ñyuh Kuning - \"spesial\"" in texts  # 850's letters kept, the rest spelled
+    assert "No. offline          B12-T1-0007" in texts
+    assert texts[0] == " SALINAN "
+
+
+# --- offline: the tablet's own paths -----------------------------------------------------
+
+
+def test_offline_the_server_printer_gives_way_to_the_tablets_paths(browser, served_demo, tmp_path):
+    context = tablet(browser, user_agent=ANDROID)
+    try:
+        page, problems = register(context, served_demo)
+        failed: list[str] = []
+        page.on("requestfailed", lambda r: None if r.service_worker else failed.append(r.url))
+        choose(page, {"kind": "server", "printer_id": 1, "name": "Kasir depan", "head": "58mm"})
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        context.set_offline(True)
+        page.reload()  # the register and every printing file from the tablet
+        page.wait_for_selector("#register[data-ready]")
+        assert page.locator("#printer-settings-name").inner_text() == "Printer stan Kasir depan"
+        number = sell_ring(page)
+        assert re.fullmatch(r"B12-T\d+-\d{4}", number)
+
+        page.tap("#print-receipt")
+        choices = page.locator("#print-offline-choices")
+        choices.wait_for()
+        assert "tidak dapat dijangkau" in page.locator("#print-offline-why").inner_text()
+        offered = choices.locator("button:visible").all_inner_texts()
+        # Headless Chromium on Linux has no Web Bluetooth of its own, but the fake makes
+        # the page see one; a secure origin (127.0.0.1) lets it offer both.
+        assert offered == ["Printer Bluetooth", "Printer USB atau serial", "Aplikasi RawBT", "Dialog cetak"]
+        page.screenshot(path=str(tmp_path / "offline-choices.png"))
+        page.screenshot(path="/tmp/print-tablet-offline-choices.png")
+
+        page.tap('#print-offline-choices button[data-print-kind="dialog"]')
+        page.wait_for_function("window.__prints.length >= 1")
+        html = page.evaluate("window.__prints[0]")
+        assert html["type"] == "text/html" and number in html["text"]
+
+        page.evaluate(
+            """async () => {
+              const printers = await import("/static/js/register/printers.js");
+              window.__opened = [];
+              printers.launcher.open = (url) => window.__opened.push(url);
+            }"""
+        )
+        page.tap("#print-receipt")
+        page.tap('#print-offline-choices button[data-print-kind="rawbt"]')
+        page.wait_for_function("window.__opened.length >= 1")
+        url = page.evaluate("window.__opened[0]")
+        assert page.locator("#done-print-status").inner_text() == "Diserahkan ke RawBT"
+        assert [p for p in problems.seen if "ERR_INTERNET_DISCONNECTED" not in p] == []
+    finally:
+        context.close()
+    match = re.fullmatch(
+        r"intent:base64,([A-Za-z0-9+/=]+)#Intent;scheme=rawbt;package=ru\.a402d\.rawbtprinter;end;",
+        url,
+    )
+    assert match, url
+    job = decode(base64.b64decode(match.group(1)))
+    assert job.cut and len(job.qr_codes) == 1
+    assert re.fullmatch(rf"{re.escape(served_demo)}/r/[A-Za-z0-9_-]{{22,}}", job.qr_codes[0])
+    assert job.starting("No. offline").text == f"No. offline{number:>21}"  # 32 columns
+    assert job.find("Rp450.000").text == "1 × Rp450.000          Rp450.000"
+    assert [u for u in failed if "/api/" not in u] == []
+
+
+# --- Bluetooth and serial, with fake devices ---------------------------------------------
+
+
+def test_a_bluetooth_printer_gets_the_receipt_in_small_writes_and_is_remembered(
+    browser, served_demo
+):
+    context = tablet(browser)
+    try:
+        page, problems = register(context, served_demo)
+        choose(page, {"kind": "bluetooth", "head": "80mm"})
+        number = sell_ring(page)
+        page.tap("#print-receipt")
+        page.wait_for_function("document.getElementById('done-print-status').textContent === 'Terkirim ke printer'")
+        first = page.evaluate("window.__ble")
+        # Remembered: the next receipt goes to the same printer without the chooser.
+        kept = page.evaluate("JSON.parse(localStorage.getItem('pameran-printer'))")
+        page.tap("#new-sale")
+        page.reload()
+        page.wait_for_selector("#register[data-ready]")
+        page.evaluate("window.__ble.chooser = 1")  # the browser granted it before the reload
+        sell_ring(page)
+        page.tap("#print-receipt")
+        page.wait_for_function("document.getElementById('done-print-status').textContent === 'Terkirim ke printer'")
+        second = page.evaluate("window.__ble")
+        assert page.locator("#print-receipt-target").inner_text() == "Printer Bluetooth MPT-II"
+        assert problems.seen == []
+    finally:
+        context.close()
+    assert first["chooser"] == 1
+    assert {"services": ["000018f0-0000-1000-8000-00805f9b34fb"]} in first["options"]["filters"]
+    assert kept | {"device_id": "ble-printer-1", "name": "MPT-II"} == kept
+    assert all(len(piece) <= 100 for piece in first["writes"])
+    assert len(first["writes"]) > 10  # a receipt of some 1,500 bytes, a hundred at a time
+    job = decode(bytes(b for piece in first["writes"] for b in piece))
+    assert job.cut and job.qr_codes[0].startswith(served_demo + "/r/")
+    assert job.starting("No.").text == f"No.{number.removeprefix('Struk '):>45}"
+    assert max(len(text) for text in job.texts) == 48  # 80 mm
+    assert second["chooser"] == 1 and second["remembered"] >= 1  # no chooser the second time
+
+
+def test_a_serial_printer_gets_the_whole_receipt_through_one_open_port(browser, served_demo):
+    context = tablet(browser)
+    try:
+        page, problems = register(context, served_demo)
+        choose(page, {"kind": "serial", "head": "58mm"})
+        sell_ring(page)
+        page.tap("#print-receipt")
+        page.wait_for_function("document.getElementById('done-print-status').textContent === 'Terkirim ke printer'")
+        sent = page.evaluate("window.__serial")
+        kept = page.evaluate("JSON.parse(localStorage.getItem('pameran-printer'))")
+        assert problems.seen == []
+    finally:
+        context.close()
+    assert sent["chooser"] == 1 and sent["opened"] == [{"baudRate": 9600}]
+    assert all(len(piece) <= 512 for piece in sent["writes"])
+    job = decode(bytes(b for piece in sent["writes"] for b in piece))
+    assert job.cut and max(len(text) for text in job.texts) == 32
+    assert kept["usb"] == {"usbVendorId": 0x0416, "usbProductId": 0x5011, "bluetoothServiceClassId": None}
+
+
+# --- the settings panel at three sizes ---------------------------------------------------
+
+
+@pytest.mark.parametrize("device", [TABLET, PORTRAIT, PHONE], ids=["1280x800", "800x1280", "390x844"])
+def test_the_printer_settings_fit_each_screen_with_large_targets(browser, served_demo, device):
+    name = f"{device['viewport']['width']}x{device['viewport']['height']}"
+    context = tablet(browser, device)
+    try:
+        page, problems = register(context, served_demo)
+        page.tap("#printer-settings")
+        page.locator("#printer-dialog").wait_for()
+        page.tap('label.printer-kind:has(input[value="bluetooth"])')
+        assert page.locator("#printer-settings-name").inner_text() == "Printer Bluetooth"
+        page.select_option("#printer-head", "58mm")
+        page.screenshot(path=f"/tmp/print-tablet-settings-{name}.png")
+        small = page.evaluate(
+            """() => [...document.querySelectorAll('#printer-dialog button, #printer-dialog label.printer-kind, #printer-dialog select')]
+                 .filter((e) => e.offsetParent !== null)
+                 .map((e) => [e.id || e.textContent.trim().slice(0, 20), e.getBoundingClientRect()])
+                 .filter(([, r]) => r.height < 44 || r.width < 44)
+                 .map(([n]) => n)"""
+        )
+        wider = page.evaluate(
+            "() => document.getElementById('printer-dialog').scrollWidth > document.getElementById('printer-dialog').clientWidth"
+        )
+        kept = page.evaluate("JSON.parse(localStorage.getItem('pameran-printer'))")
+        assert problems.seen == []
+    finally:
+        context.close()
+    assert small == [] and not wider
+    assert kept == {"kind": "bluetooth", "head": "58mm"}
