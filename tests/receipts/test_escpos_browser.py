@@ -35,6 +35,7 @@ pytestmark = pytest.mark.browser
 
 FIXTURE = Path(__file__).with_name("escpos_receipt.json")
 RING = "SR-925-01"  # Cincin Perak Motif Jawan, Rp450.000 (B12)
+SENT = "() => document.getElementById('done-print-status').textContent === 'Terkirim ke printer'"
 PORTRAIT = {"viewport": {"width": 800, "height": 1280}, "has_touch": True}
 ANDROID = (
     "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -170,7 +171,7 @@ def sell_ring(page) -> str:
     page.tap(f'.product-tile[data-sku="{RING}"]')
     page.tap("#pay")
     page.wait_for_function(
-        "document.getElementById('checkout').open || document.getElementById('shift-dialog').open"
+        "() => document.getElementById('checkout').open || document.getElementById('shift-dialog').open"
     )
     if page.locator("#shift-dialog").is_visible():
         page.fill("#shift-float", "0")
@@ -252,7 +253,7 @@ def test_offline_the_server_printer_gives_way_to_the_tablets_paths(browser, serv
         page.screenshot(path="/tmp/print-tablet-offline-choices.png")
 
         page.tap('#print-offline-choices button[data-print-kind="dialog"]')
-        page.wait_for_function("window.__prints.length >= 1")
+        page.wait_for_function("() => window.__prints.length >= 1")
         html = page.evaluate("window.__prints[0]")
         assert html["type"] == "text/html" and number in html["text"]
 
@@ -265,7 +266,7 @@ def test_offline_the_server_printer_gives_way_to_the_tablets_paths(browser, serv
         )
         page.tap("#print-receipt")
         page.tap('#print-offline-choices button[data-print-kind="rawbt"]')
-        page.wait_for_function("window.__opened.length >= 1")
+        page.wait_for_function("() => window.__opened.length >= 1")
         url = page.evaluate("window.__opened[0]")
         assert page.locator("#done-print-status").inner_text() == "Diserahkan ke RawBT"
         assert [p for p in problems.seen if "ERR_INTERNET_DISCONNECTED" not in p] == []
@@ -296,7 +297,7 @@ def test_a_bluetooth_printer_gets_the_receipt_in_small_writes_and_is_remembered(
         choose(page, {"kind": "bluetooth", "head": "80mm"})
         number = sell_ring(page)
         page.tap("#print-receipt")
-        page.wait_for_function("document.getElementById('done-print-status').textContent === 'Terkirim ke printer'")
+        page.wait_for_function(SENT)
         first = page.evaluate("window.__ble")
         # Remembered: the next receipt goes to the same printer without the chooser.
         kept = page.evaluate("JSON.parse(localStorage.getItem('pameran-printer'))")
@@ -306,7 +307,7 @@ def test_a_bluetooth_printer_gets_the_receipt_in_small_writes_and_is_remembered(
         page.evaluate("window.__ble.chooser = 1")  # the browser granted it before the reload
         sell_ring(page)
         page.tap("#print-receipt")
-        page.wait_for_function("document.getElementById('done-print-status').textContent === 'Terkirim ke printer'")
+        page.wait_for_function(SENT)
         second = page.evaluate("window.__ble")
         assert page.locator("#print-receipt-target").inner_text() == "Printer Bluetooth MPT-II"
         assert problems.seen == []
@@ -331,7 +332,7 @@ def test_a_serial_printer_gets_the_whole_receipt_through_one_open_port(browser, 
         choose(page, {"kind": "serial", "head": "58mm"})
         sell_ring(page)
         page.tap("#print-receipt")
-        page.wait_for_function("document.getElementById('done-print-status').textContent === 'Terkirim ke printer'")
+        page.wait_for_function(SENT)
         sent = page.evaluate("window.__serial")
         kept = page.evaluate("JSON.parse(localStorage.getItem('pameran-printer'))")
         assert problems.seen == []
