@@ -37,6 +37,9 @@ def register_blueprints(app: Flask) -> None:
     from pos.inventory import views as inventory_views
     from pos.organizer import api as organizer_api
     from pos.organizer import views as organizer_views
+    from pos.printing import api as printing_api
+    from pos.printing import auto as printing_auto
+    from pos.printing import views as printing_views
     from pos.receipts import api as receipts_api
     from pos.receipts import mail as receipts_mail
     from pos.receipts import views as receipts_views
@@ -56,7 +59,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(receipts_views.bp)
     app.register_blueprint(reports_views.bp)
     app.register_blueprint(tls_views.bp)
+    app.register_blueprint(printing_views.bp)
     receipts_mail.register_mail(app)
+    printing_auto.register_auto_print(app)
     api.register_api(
         app,
         [
@@ -66,5 +71,6 @@ def register_blueprints(app: Flask) -> None:
             sales_api.bp,
             receipts_api.bp,
             reports_api.bp,
+            printing_api.bp,
         ],
     )

@@ -116,6 +116,20 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # app's own certificate authority; relative paths are inside the instance folder.
         "TLS_CERT": None,
         "TLS_KEY": None,
+        # LAN receipt printers (pos/printing): each server process's sender polls the
+        # queue this often for jobs queued by the other processes, dials a printer with
+        # these timeouts, retries one that cannot take a job after 2, 4, 8 … at most
+        # PRINT_RETRY_MAX_SECONDS, and gives a job up after PRINT_GIVE_UP_HOURS.
+        "PRINT_SENDER": True,
+        "PRINT_POLL_SECONDS": 1.0,
+        "PRINT_CONNECT_TIMEOUT": 3.0,
+        "PRINT_SEND_TIMEOUT": 15.0,
+        "PRINT_STATUS_TIMEOUT": 1.0,
+        "PRINT_RETRY_BASE_SECONDS": 2.0,
+        "PRINT_RETRY_MAX_SECONDS": 30.0,
+        "PRINT_GIVE_UP_HOURS": 12,
+        # A printer's address may be this machine itself (tests' fake printers only).
+        "PRINTER_ALLOW_LOOPBACK": False,
         # How many reverse proxies stand in front of the app (each appending to
         # X-Forwarded-For and setting X-Forwarded-Proto/-Host). 0: none, and nothing of
         # X-Forwarded-* is believed, whoever sends it (pos/security.py).

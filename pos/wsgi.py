@@ -150,8 +150,11 @@ def _serve_gunicorn(
         def load(self) -> Any:
             # Each worker builds its own app after the fork: no connection is shared.
             from pos import create_app
+            from pos.printing import sender
 
-            return _settled(create_app())
+            app = _settled(create_app())
+            sender.start(app)  # in this worker, after the fork
+            return app
 
     PosApplication().run()
 
@@ -218,6 +221,9 @@ def _serve_waitress(
     # One process; waitress's threads share SQLite through the busy timeout and
     # BEGIN IMMEDIATE, as separate processes do.
     app = _settled(create_app())
+    from pos.printing import sender
+
+    sender.start(app)
     server = waitress.create_server(
         AccessLog(app), host=host, port=port, threads=max(4, workers * 2)
     )

@@ -68,6 +68,9 @@ ACTION_LABELS = {
     "device_registered": _l("Tablet registered"),
     "waiting_sales_imported": _l("Waiting sales taken in"),
     "offline_sale_discarded": _l("Offline sale discarded"),
+    "printer_added": _l("Printer added"),
+    "printer_changed": _l("Printer changed"),
+    "printer_removed": _l("Printer removed"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),
@@ -77,6 +80,7 @@ TARGET_LABELS = {
     "sale": _l("Sale"),
     "shift": _l("Shift"),
     "device": _l("Tablet"),
+    "printer": _l("Printer"),
 }
 
 
