@@ -29,7 +29,8 @@ from pos.printing.escpos import render
 from pos.receipts.pdf import DocLine, DocPayment, ReceiptData
 from tests.browser import PHONE, TABLET, PageProblems, sign_in
 from tests.printing.escpos_decode import decode
-from tests.servers import served
+from tests.printing.fake_printer import FakePrinter
+from tests.servers import bearer, call, served
 
 pytestmark = pytest.mark.browser
 
@@ -116,7 +117,12 @@ FAKE_DEVICES = """
 
 @pytest.fixture(scope="module")
 def served_demo(tmp_path_factory) -> Iterator[str]:
-    with served(tmp_path_factory.mktemp("escpos")) as (base, _log):
+    root = tmp_path_factory.mktemp("escpos")
+    # The fake network printer listens on 127.0.0.1, which a printer entry may name only
+    # where the instance allows it (never by default: pos/printing/service.py check_host).
+    (root / "instance").mkdir()
+    (root / "instance" / "config.py").write_text("PRINTER_ALLOW_LOOPBACK = True\n")
+    with served(root) as (base, _log):
         yield base
 
 
@@ -221,6 +227,53 @@ def test_the_tablets_escpos_receipt_prints_what_the_servers_prints(browser, serv
     assert "Café Ñyuh Kuning - \"spesial\"" in texts  # 850's letters kept, the rest spelled
     assert "No. offline          B12-T1-0007" in texts
     assert texts[0] == " SALINAN "
+
+
+# --- the booth's network printer, through the server ------------------------------------
+
+
+def test_one_tap_sends_the_receipt_to_the_booths_network_printer(browser, served_demo, tmp_path):
+    manager = bearer(served_demo, "manager-b12")
+    _, exhibitors = call(served_demo, "GET", "/api/v1/exhibitors", headers=manager)
+    b12 = next(e["id"] for e in exhibitors["items"] if e["booth"] == "B12")
+    with FakePrinter() as printer:
+        status, added = call(
+            served_demo,
+            "POST",
+            "/api/v1/printers",
+            {"exhibitor_id": b12, "name": "Kasir depan", "host": "127.0.0.1", "port": printer.port, "paper": "58mm"},
+            headers=manager,
+        )
+        assert status == 201, added
+        context = tablet(browser)
+        try:
+            page, problems = register(context, served_demo)
+            # The cashier chooses it once, in the register's printer settings.
+            page.tap("#printer-settings")
+            option = page.locator(f'#printer-server-list input[value="server:{added["id"]}"]')
+            option.wait_for()
+            page.tap(f'label.printer-kind:has(input[value="server:{added["id"]}"])')
+            assert page.locator("#printer-head").input_value() == "58mm"
+            page.screenshot(path="/tmp/print-tablet-settings-server.png")
+            page.tap("#printer-close")
+            number = sell_ring(page).removeprefix("Struk ")
+            assert page.locator("#print-receipt-target").inner_text() == "Printer stan Kasir depan"
+            page.tap("#print-receipt")
+            page.wait_for_function(
+                "() => document.getElementById('done-print-status').textContent === 'Tercetak'"
+            )
+            page.locator("#print-again").wait_for()
+            page.screenshot(path=str(tmp_path / "printed.png"))
+            page.screenshot(path="/tmp/print-tablet-done-printed.png")
+            assert problems.seen == []
+        finally:
+            context.close()
+        jobs = list(printer.jobs)
+    assert len(jobs) == 1  # printed once
+    job = decode(jobs[0])
+    assert job.cut and job.qr_codes[0].startswith(served_demo + "/r/")
+    assert job.starting("No.").text == f"No.{number:>29}"  # 32 columns: 58 mm
+    assert job.find("TOTAL").text.endswith("Rp450.000")
 
 
 # --- offline: the tablet's own paths -----------------------------------------------------

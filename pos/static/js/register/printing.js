@@ -9,6 +9,7 @@ import { COLUMNS, receiptBytes, testPageBytes } from "./escpos.js";
 import { offlineReceipt, printReceipt, printSaleReceipt, paperSetting, choosePaper } from "./print.js";
 import * as printers from "./printers.js";
 
+const STATUS_WORDS = { unknown: "printer_status_unknown", ready: "printer_status_ready", unreachable: "printer_status_unreachable", out_of_paper: "printer_status_out_of_paper" };
 const JOB_WORDS = { queued: "printer_queued", printing: "printer_sending", printed: "printer_printed", retrying: "printer_retrying" };
 
 // `page`: {t, exhibitorId, receiptContext, csrf(), online()}.
@@ -68,7 +69,8 @@ export function setupPrinting(page) {
     const name = document.createElement("strong");
     name.textContent = t("printer_server", { name: printer.name });
     const where = document.createElement("small");
-    where.textContent = `${printer.host}:${printer.port} · ${printer.paper}${printer.status ? ` · ${printer.status}` : ""}`;
+    const state = STATUS_WORDS[printer.status];
+    where.textContent = `${printer.host}:${printer.port} · ${printer.paper}${state ? ` · ${t(state)}` : ""}`;
     text.append(name, where);
     if (printer.last_error) {
       const problem = document.createElement("small");
