@@ -35,6 +35,7 @@ from tests.servers import bearer, call, served
 pytestmark = pytest.mark.browser
 
 FIXTURE = Path(__file__).with_name("escpos_receipt.json")
+AXE = Path(__file__).parents[1] / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 RING = "SR-925-01"  # Cincin Perak Motif Jawan, Rp450.000 (B12)
 SENT = "() => document.getElementById('done-print-status').textContent === 'Terkirim ke printer'"
 PORTRAIT = {"viewport": {"width": 800, "height": 1280}, "has_touch": True}
@@ -83,7 +84,8 @@ FAKE_DEVICES = """
   const server = {
     connected: false,
     async getPrimaryService(uuid) {
-      if (uuid !== "000018f0-0000-1000-8000-00805f9b34fb") throw new DOMException("no", "NotFoundError");
+      const known = "000018f0-0000-1000-8000-00805f9b34fb";
+      if (uuid !== known) throw new DOMException("no such service", "NotFoundError");
       return service;
     },
   };
@@ -93,8 +95,15 @@ FAKE_DEVICES = """
     getPrimaryService: (uuid) => server.getPrimaryService(uuid),
   }};
   Object.defineProperty(Navigator.prototype, "bluetooth", {configurable: true, get: () => ({
-    async requestDevice(options) { window.__ble.chooser += 1; window.__ble.options = options; return device; },
-    async getDevices() { window.__ble.remembered += 1; return window.__ble.chooser ? [device] : []; },
+    async requestDevice(options) {
+      window.__ble.chooser += 1;
+      window.__ble.options = options;
+      return device;
+    },
+    async getDevices() {
+      window.__ble.remembered += 1;
+      return window.__ble.chooser ? [device] : [];
+    },
   })});
 
   window.__serial = {chooser: 0, opened: [], writes: []};
@@ -103,7 +112,8 @@ FAKE_DEVICES = """
     getInfo() { return {usbVendorId: 0x0416, usbProductId: 0x5011}; },
     async open(options) {
       window.__serial.opened.push(options);
-      this.writable = new WritableStream({write(piece) { window.__serial.writes.push(Array.from(piece)); }});
+      const writes = window.__serial.writes;
+      this.writable = new WritableStream({write(piece) { writes.push(Array.from(piece)); }});
     },
     async close() { this.writable = null; },
   };
@@ -143,7 +153,15 @@ def printed(decoded) -> list[tuple]:
     """Each printed line as the buyer sees it: text, alignment, emphasis, size, reversal
     and the QR code drawn there."""
     return [
-        (line.text, line.align, line.bold, line.double_width, line.double_height, line.inverted, line.qr)
+        (
+            line.text,
+            line.align,
+            line.bold,
+            line.double_width,
+            line.double_height,
+            line.inverted,
+            line.qr,
+        )
         for line in decoded.lines
     ]
 
@@ -177,7 +195,7 @@ def sell_ring(page) -> str:
     page.tap(f'.product-tile[data-sku="{RING}"]')
     page.tap("#pay")
     page.wait_for_function(
-        "() => document.getElementById('checkout').open || document.getElementById('shift-dialog').open"
+        "() => ['checkout', 'shift-dialog'].some((id) => document.getElementById(id).open)"
     )
     if page.locator("#shift-dialog").is_visible():
         page.fill("#shift-float", "0")
@@ -224,7 +242,7 @@ def test_the_tablets_escpos_receipt_prints_what_the_servers_prints(browser, serv
     texts = decode(bytes(made["58mm"])).texts
     money = {"id": "Rp1.133.000", "en": "IDR 1,133,000"}[locale]
     assert f"TOTAL{money:>27}" in texts
-    assert "Café Ñyuh Kuning - \"spesial\"" in texts  # 850's letters kept, the rest spelled
+    assert 'Café Ñyuh Kuning - "spesial"' in texts  # 850's letters kept, the rest spelled
     assert "No. offline          B12-T1-0007" in texts
     assert texts[0] == " SALINAN "
 
@@ -241,7 +259,13 @@ def test_one_tap_sends_the_receipt_to_the_booths_network_printer(browser, served
             served_demo,
             "POST",
             "/api/v1/printers",
-            {"exhibitor_id": b12, "name": "Kasir depan", "host": "127.0.0.1", "port": printer.port, "paper": "58mm"},
+            {
+                "exhibitor_id": b12,
+                "name": "Kasir depan",
+                "host": "127.0.0.1",
+                "port": printer.port,
+                "paper": "58mm",
+            },
             headers=manager,
         )
         assert status == 201, added
@@ -301,7 +325,12 @@ def test_offline_the_server_printer_gives_way_to_the_tablets_paths(browser, serv
         offered = choices.locator("button:visible").all_inner_texts()
         # Headless Chromium on Linux has no Web Bluetooth of its own, but the fake makes
         # the page see one; a secure origin (127.0.0.1) lets it offer both.
-        assert offered == ["Printer Bluetooth", "Printer USB atau serial", "Aplikasi RawBT", "Dialog cetak"]
+        assert offered == [
+            "Printer Bluetooth",
+            "Printer USB atau serial",
+            "Aplikasi RawBT",
+            "Dialog cetak",
+        ]
         page.screenshot(path=str(tmp_path / "offline-choices.png"))
         page.screenshot(path="/tmp/print-tablet-offline-choices.png")
 
@@ -395,16 +424,23 @@ def test_a_serial_printer_gets_the_whole_receipt_through_one_open_port(browser, 
     assert all(len(piece) <= 512 for piece in sent["writes"])
     job = decode(bytes(b for piece in sent["writes"] for b in piece))
     assert job.cut and max(len(text) for text in job.texts) == 32
-    assert kept["usb"] == {"usbVendorId": 0x0416, "usbProductId": 0x5011, "bluetoothServiceClassId": None}
+    assert kept["usb"] == {
+        "usbVendorId": 0x0416,
+        "usbProductId": 0x5011,
+        "bluetoothServiceClassId": None,
+    }
 
 
 # --- the settings panel at three sizes ---------------------------------------------------
 
 
-@pytest.mark.parametrize("device", [TABLET, PORTRAIT, PHONE], ids=["1280x800", "800x1280", "390x844"])
+@pytest.mark.parametrize(
+    "device", [TABLET, PORTRAIT, PHONE], ids=["1280x800", "800x1280", "390x844"]
+)
 def test_the_printer_settings_fit_each_screen_with_large_targets(browser, served_demo, device):
     name = f"{device['viewport']['width']}x{device['viewport']['height']}"
     context = tablet(browser, device)
+    context.add_init_script(path=str(AXE))  # run by the browser itself: the CSP holds
     try:
         page, problems = register(context, served_demo)
         page.tap("#printer-settings")
@@ -414,18 +450,29 @@ def test_the_printer_settings_fit_each_screen_with_large_targets(browser, served
         page.select_option("#printer-head", "58mm")
         page.screenshot(path=f"/tmp/print-tablet-settings-{name}.png")
         small = page.evaluate(
-            """() => [...document.querySelectorAll('#printer-dialog button, #printer-dialog label.printer-kind, #printer-dialog select')]
+            """() => [...document.querySelectorAll(
+                   '#printer-dialog :is(button, label.printer-kind, select)')]
                  .filter((e) => e.offsetParent !== null)
                  .map((e) => [e.id || e.textContent.trim().slice(0, 20), e.getBoundingClientRect()])
                  .filter(([, r]) => r.height < 44 || r.width < 44)
                  .map(([n]) => n)"""
         )
         wider = page.evaluate(
-            "() => document.getElementById('printer-dialog').scrollWidth > document.getElementById('printer-dialog').clientWidth"
+            "() => ((d) => d.scrollWidth > d.clientWidth)(document.querySelector('dialog[open]'))"
         )
         kept = page.evaluate("JSON.parse(localStorage.getItem('pameran-printer'))")
+        found = page.evaluate(
+            """async () => {
+                const result = await axe.run(document.getElementById("printer-dialog"), {
+                    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]},
+                    resultTypes: ["violations"]});
+                return result.violations.flatMap(
+                    (v) => v.nodes.map((n) => `${v.id} at ${n.target.join(" ")}`));
+            }"""
+        )
         assert problems.seen == []
     finally:
         context.close()
+    assert found == []  # axe: no WCAG 2 A/AA problem in the printer settings
     assert small == [] and not wider
     assert kept == {"kind": "bluetooth", "head": "58mm"}
