@@ -20,9 +20,12 @@ const CHOICE_KEY = "pameran-printer";
 // Print heads: columns of ESC/POS text (escpos.js COLUMNS).
 export const HEADS = ["80mm", "58mm", "72mm"];
 
-// GATT services of cheap BLE thermal printers that take ESC/POS on a writable
-// characteristic (the ones ReceiptPrinterEncoder's sister WebBluetoothReceiptPrinter
-// lists, and the ISSC transparent-UART service of many Bluetooth modules).
+// GATT services of BLE thermal printers that take ESC/POS on a writable characteristic:
+// 000018f0 (POS-5805, POS-8360, Xprinter, MPT-II and the generic profile of
+// WebBluetoothReceiptPrinter, ReceiptPrinterEncoder's sister library), 49535343 (the
+// ISSC transparent UART of Epson's TM-P series there), and e7810a71, ff00, fee7 (other
+// cheap printers' modules, from community examples). The first writable characteristic
+// of the first service the printer has is used.
 export const BLE_SERVICES = [
   "000018f0-0000-1000-8000-00805f9b34fb",
   "e7810a71-73ae-499d-8c15-faa9aef0c3f2",
@@ -105,7 +108,7 @@ export async function pickBluetooth(nav = navigator) {
     const device = await nav.bluetooth.requestDevice({
       filters: [
         ...BLE_SERVICES.map((service) => ({ services: [service] })),
-        ...["Printer", "MPT", "MTP", "XP-", "PT-", "RPP", "BlueTooth", "POS"].map((namePrefix) => ({ namePrefix })),
+        ...["Printer", "MPT", "MTP", "TM-P", "XP-", "PT-", "RPP", "BlueTooth", "POS"].map((namePrefix) => ({ namePrefix })),
       ],
       optionalServices: BLE_SERVICES,
     });
