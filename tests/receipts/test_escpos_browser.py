@@ -443,6 +443,8 @@ def test_the_printer_settings_fit_each_screen_with_large_targets(browser, served
     context.add_init_script(path=str(AXE))  # run by the browser itself: the CSP holds
     try:
         page, problems = register(context, served_demo)
+        page.locator("#printer-settings").scroll_into_view_if_needed()
+        page.screenshot(path=f"/tmp/print-tablet-register-{name}.png")
         page.tap("#printer-settings")
         page.locator("#printer-dialog").wait_for()
         page.tap('label.printer-kind:has(input[value="bluetooth"])')
