@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -289,15 +290,46 @@ def test_one_tap_sends_the_receipt_to_the_booths_network_printer(browser, served
             page.locator("#print-again").wait_for()
             page.screenshot(path=str(tmp_path / "printed.png"))
             page.screenshot(path="/tmp/print-tablet-done-printed.png")
+            jobs = list(printer.jobs)
+
+            # The manager has it print after every sale: the done screen shows that job
+            # without a tap, and Print then makes a COPY.
+            status, changed = call(
+                served_demo,
+                "PATCH",
+                f"/api/v1/printers/{added['id']}",
+                {"auto_print": True},
+                headers=manager,
+            )
+            assert (status, changed["auto_print"]) == (200, True)
+            page.tap("#new-sale")
+            page.tap("#printer-settings")
+            page.locator(f'#printer-server-list input[value="server:{added["id"]}"]').wait_for()
+            page.tap("#printer-close")
+            second = sell_ring(page).removeprefix("Struk ")
+            page.wait_for_function(
+                "() => document.getElementById('done-print-status').textContent === 'Tercetak'"
+            )
+            automatic = list(printer.jobs)
+            page.tap("#print-receipt")  # a copy, on top of the automatic receipt
+            page.wait_for_function(
+                "() => document.getElementById('done-print-status').textContent === 'Tercetak'"
+            )
             assert problems.seen == []
         finally:
             context.close()
-        jobs = list(printer.jobs)
+        deadline = time.monotonic() + 30
+        while len(printer.jobs) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        copies = list(printer.jobs)
     assert len(jobs) == 1  # printed once
     job = decode(jobs[0])
     assert job.cut and job.qr_codes[0].startswith(served_demo + "/r/")
     assert job.starting("No.").text == f"No.{number:>29}"  # 32 columns: 58 mm
     assert job.find("TOTAL").text.endswith("Rp450.000")
+    assert len(automatic) == 2 and decode(automatic[1]).starting("No.").text.endswith(second)
+    assert len(copies) == 3
+    assert decode(copies[2]).texts[0] == " SALINAN " and decode(copies[2]).find(second)
 
 
 # --- offline: the tablet's own paths -----------------------------------------------------

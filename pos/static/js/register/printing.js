@@ -79,7 +79,7 @@ export function setupPrinting(page) {
       text.append(problem);
     }
     label.append(input, text);
-    input.addEventListener("change", () => choose({ kind: "server", printer_id: printer.id, name: printer.name, head: printer.paper === "58mm" ? "58mm" : $("printer-head").value }));
+    input.addEventListener("change", () => choose({ kind: "server", printer_id: printer.id, name: printer.name, auto_print: printer.auto_print, head: printer.paper }));
     return label;
   }
 
@@ -101,6 +101,11 @@ export function setupPrinting(page) {
       note.hidden = false;
     }
     list.replaceChildren(...serverList.map(serverOption));
+    // The chosen printer as the server knows it now (renamed, auto-print switched).
+    const chosen = printers.printerChoice();
+    const current = chosen.kind === "server" && serverList.find((p) => p.id === chosen.printer_id);
+    if (current) printers.choosePrinter({ ...chosen, name: current.name, auto_print: current.auto_print });
+    showChoice();
     if (!serverList.length && note.hidden) {
       note.textContent = t("printer_none_on_server");
       note.hidden = false;
@@ -255,6 +260,31 @@ export function setupPrinting(page) {
     box.hidden = false;
   }
 
+  // A booth printer that prints after every sale has the receipt already: the done screen
+  // follows that job (the server queues it just after the sale) and Print makes a COPY.
+  async function followAutoPrint(sale, choice) {
+    for (let look = 0; look < 10 && last === sale; look += 1) {
+      let jobs = [];
+      try {
+        const response = await fetch(`/api/v1/print-jobs?sale_id=${encodeURIComponent(sale.saleId)}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (!response.ok) return;
+        jobs = (await response.json()).items || [];
+      } catch {
+        return; // offline: Print offers the tablet's ways
+      }
+      const job = jobs.find((j) => j.printer_id === choice.printer_id && j.kind === "receipt" && !j.copy);
+      if (job) {
+        sale.printed = true;
+        await printers.followJob(job.id, (update) => {
+          if (last === sale) say(jobText(update), { error: update.status === "failed" });
+        });
+        if (last === sale) $("print-again").hidden = false;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
   async function printOnServer(choice, copy) {
     say(t("printer_sending"));
     const job = await printers.printOnServer(last.saleId, choice.printer_id, { copy, csrf: page.csrf() });
@@ -273,7 +303,7 @@ export function setupPrinting(page) {
         if (!page.online()) return offerTabletPaths(t("printer_needs_network"));
         if (!last.saleId) return offerTabletPaths(t("printer_no_sale_yet"));
         try {
-          return await printOnServer(choice, copy);
+          return await printOnServer(choice, copy || Boolean(last.printed));
         } catch (error) {
           if (error.reason === "network") return offerTabletPaths(t("printer_needs_network"));
           throw error;
@@ -310,11 +340,12 @@ export function setupPrinting(page) {
     // The done screen shows a sale: `saleId` once the server has it, `receipt` (the
     // tablet's own) while it is kept on the tablet.
     saleDone({ saleId = null, receipt = null, number = "" }) {
-      last = { saleId, receipt, number };
+      last = { saleId, receipt, number, printed: false };
       say("");
       $("print-offline-choices").hidden = true;
       $("print-again").hidden = true;
-      showChoice();
+      const choice = showChoice();
+      if (saleId && choice.kind === "server" && choice.auto_print && page.online()) followAutoPrint(last, choice);
     },
     printLast,
   };
