@@ -449,9 +449,22 @@ def test_a_serial_printer_gets_the_whole_receipt_through_one_open_port(browser, 
         page.wait_for_function(SENT)
         sent = page.evaluate("window.__serial")
         kept = page.evaluate("JSON.parse(localStorage.getItem('pameran-printer'))")
+        # The settings' test page goes to the same port.
+        page.tap("#new-sale")
+        page.tap("#printer-settings")
+        page.tap("#printer-test")
+        page.wait_for_function(
+            "() => document.getElementById('printer-state').textContent === 'Terkirim ke printer'"
+        )
+        all_writes = page.evaluate("window.__serial.writes")
         assert problems.seen == []
     finally:
         context.close()
+    page_bytes = bytes(b for piece in all_writes[len(sent["writes"]) :] for b in piece)
+    test = decode(page_bytes)
+    assert len(all_writes) > len(sent["writes"]) and test.cut
+    assert "12345678901234567890123456789012" in test.texts  # the ruler: 32 columns
+    assert test.texts[0] == "Halaman uji"
     assert sent["chooser"] == 1 and sent["opened"] == [{"baudRate": 9600}]
     assert all(len(piece) <= 512 for piece in sent["writes"])
     job = decode(bytes(b for piece in sent["writes"] for b in piece))
