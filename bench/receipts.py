@@ -1,5 +1,8 @@
 """Milliseconds per receipt for each format, against a floor measured in the same run:
-a bare reportlab canvas drawing the same text (built-in font, no QR code).
+a bare reportlab canvas drawing the same text (built-in font, no QR code). The ESC/POS
+receipts (pos/printing/escpos.py: what a LAN printer gets) are measured in the same
+run against the same floor, and against their own: the same text joined and encoded
+to code page 850 in plain Python (no layout, no commands).
 
     .venv/bin/python bench/receipts.py [--rounds 300]
 """
@@ -14,12 +17,14 @@ import time
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from pos.printing import escpos
 from pos.receipts.pdf import FONT, DocLine, DocPayment, ReceiptData, register_fonts, render
 
 LABEL_KEYS = """receipt invoice refund_note booth number date cashier discount subtotal
 line_discounts order_discount total refund_total dpp ppn reference change buyer scan item qty
 price amount copy void printed"""
 LABELS = {key: key.capitalize() for key in LABEL_KEYS.split()}  # noqa: SIM905
+LABELS["offline_number"] = "Offline no."
 
 
 def typical_receipt() -> ReceiptData:
@@ -77,6 +82,17 @@ def bare_floor(data: ReceiptData) -> bytes:
     return buffer.getvalue()
 
 
+def text_floor(data: ReceiptData) -> bytes:
+    """The receipt's words as bytes for the printer, with nothing else: what any ESC/POS
+    receipt of this text costs in Python."""
+    words = [data.event_name, data.exhibitor_name, data.number, data.when, data.cashier]
+    for line in data.lines:
+        words += [line.name, f"{line.quantity} x {line.unit_price}", str(line.total)]
+    words += [str(data.total), str(data.tax_total)] + [str(p.amount) for p in data.payments]
+    words += [str(data.change), data.footer, data.qr_url]
+    return "\n".join(words).encode("cp850", "replace")
+
+
 def per_call_ms(work, rounds: int) -> float:
     work()  # warm-up: font registration, caches
     samples = []
@@ -95,6 +111,7 @@ def main() -> None:
     register_fonts()
     data = typical_receipt()
     floor = per_call_ms(lambda: bare_floor(data), args.rounds)
+    pdf_ms: dict[str, float] = {}
     print(f"{'document':<28}{'ms each':>10}{'× floor':>10}")
     print(f"{'floor (bare canvas, no QR)':<28}{floor:>10.2f}{1:>10.2f}")
     for paper in ("80mm", "58mm", "a4"):
@@ -105,8 +122,23 @@ def main() -> None:
             data.qr_url = f"http://192.168.1.10:5000/r/{next(counter):032d}"
             return render(data, paper)
 
-        ms = per_call_ms(one, args.rounds)
+        ms = pdf_ms[paper] = per_call_ms(one, args.rounds)
         print(f"{'receipt ' + paper:<28}{ms:>10.2f}{ms / floor:>10.2f}")
+    text = per_call_ms(lambda: text_floor(data), args.rounds * 10)
+    print()
+    print(
+        f"{'ESC/POS document':<26}{'ms each':>9}{'× PDF floor':>12}{'× PDF same paper':>17}"
+        f"{'× text floor':>13}"
+    )
+    print(f"{'text floor (cp850 bytes)':<26}{text:>9.3f}{text / floor:>12.3f}{'':>17}{1:>13.1f}")
+    for paper in ("80mm", "72mm", "58mm"):
+        ms = per_call_ms(lambda paper=paper: escpos.render(data, paper), args.rounds)
+        same = pdf_ms["80mm" if paper == "72mm" else paper]
+        label = f"ESC/POS receipt {paper}"
+        print(f"{label:<26}{ms:>9.3f}{ms / floor:>12.3f}{ms / same:>17.3f}{ms / text:>13.1f}")
+    size = len(escpos.render(data, "80mm"))
+    pdf_size = len(render(data, "80mm"))
+    print(f"bytes sent to the printer (80mm): {size:,} ESC/POS, {pdf_size:,} as PDF")
 
 
 if __name__ == "__main__":

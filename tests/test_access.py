@@ -114,6 +114,14 @@ def world(app, client, db) -> World:
         f"/api/v1/shifts?exhibitor_id={booth.exhibitor.id}", headers=manager
     ).get_json()["items"]
     factories.device_code(client, booth.cashier, booth.exhibitor.id)
+    printer = client.post(
+        "/api/v1/printers",
+        json={"exhibitor_id": booth.exhibitor.id, "name": f"Printer {SECRET}", "host": "10.0.0.9"},
+        headers=manager,
+    ).get_json()
+    job = client.post(
+        f"/api/v1/sales/{sale['id']}/print", json={"printer_id": printer["id"]}, headers=manager
+    ).get_json()
     # The venue's certificate authority exists, as after `pos serve --tls`.
     tls_service.ensure_server_certificate(tls_service.folder(app), tls_service.wanted_names())
     return World(
@@ -128,6 +136,8 @@ def world(app, client, db) -> World:
             "exhibitor_id": booth.exhibitor.id,
             "event_id": event.id,
             "user_id": booth.cashier.id,
+            "printer_id": printer["id"],
+            "job_id": job["job_id"],
         },
     )
 
@@ -309,6 +319,19 @@ def _calls_about_the_booth(w: World) -> dict[tuple[str, str], dict[str, Any]]:
         ("/api/v1/reports/event.csv", "GET"): {"query_string": event},
         ("/api/v1/reports/event.pdf", "GET"): {"query_string": event},
         ("/api/v1/reports/event.xlsx", "GET"): {"query_string": event},
+        ("/api/v1/printers", "GET"): {"query_string": ex},
+        ("/api/v1/printers", "POST"): {"json": ex | {"name": "Squatter", "host": "10.0.0.8"}},
+        ("/api/v1/printers/<int:printer_id>", "PATCH"): {"json": {"host": "10.0.0.66"}},
+        ("/api/v1/printers/<int:printer_id>", "DELETE"): {},
+        ("/api/v1/printers/<int:printer_id>/test", "POST"): {},
+        ("/api/v1/sales/<int:sale_id>/print", "POST"): {
+            "json": {"printer_id": w.ids["printer_id"]}
+        },
+        ("/api/v1/refunds/<int:refund_id>/print", "POST"): {
+            "json": {"printer_id": w.ids["printer_id"]}
+        },
+        ("/api/v1/print-jobs/<int:job_id>", "GET"): {},
+        ("/api/v1/print-jobs", "GET"): {"query_string": {"sale_id": w.ids["sale_id"]}},
         ("/api/v1/audit", "GET"): {"query_string": ex},
         ("/api/v1/audit.csv", "GET"): {"query_string": ex},
     }
@@ -368,6 +391,8 @@ def _booth_state(client, world: World) -> dict:
         "shifts": read(f"/api/v1/shifts?exhibitor_id={ex}"),
         "users": sorted((u["username"], u["active"]) for u in read("/api/v1/users")["items"]),
         "daily": read(f"/api/v1/reports/daily?exhibitor_id={ex}"),
+        "printers": read(f"/api/v1/printers?exhibitor_id={ex}"),
+        "print_jobs": read(f"/api/v1/print-jobs?sale_id={world.ids['sale_id']}"),
     }
 
 
@@ -410,6 +435,7 @@ _OWN_SCOPE = {
     "/api/v1/sales": (200, 200, 200),
     "/api/v1/shifts": (200, 200, 422),
     "/api/v1/register/catalogue": (200, 200, 422),
+    "/api/v1/printers": (200, 200, 422),
     "/api/v1/products/export.csv": (403, 200, 422),
     "/api/v1/products/labels.pdf": (403, 200, 422),
     "/api/v1/reports/daily": (403, 200, 422),

@@ -148,6 +148,8 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/users/new",
             f"/events/{known['event']}/edit",
             "/audit",
+            f"/printers?exhibitor_id={booth}",
+            f"/printers/new?exhibitor_id={booth}",
         ]
     if role == "manager":
         return [
@@ -166,6 +168,8 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/users/new",
             "/switch",
             "/audit",
+            "/printers",
+            "/printers/new",
         ]
     return ["/products", f"/products/{product}", "/register/recent", f"/sales/{sale}", "/switch"]
 

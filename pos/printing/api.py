@@ -153,6 +153,7 @@ def get_job(user, job_id: int):
     summary="The print jobs of a sale (auto-printed ones among them), oldest first",
     query=JobQuery,
     response=PrintJobList,
+    errors=(404,),
 )
 def jobs_of_sale(user, query: JobQuery):
     jobs = service.jobs_of_sale(user, query.sale_id)

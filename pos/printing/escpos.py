@@ -16,6 +16,7 @@ print as garbage.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Iterable
 
@@ -58,8 +59,16 @@ def printable(text: str) -> str:
     """``text`` with every character the printer can print from code page 850, each
     other character replaced by its closest ASCII spelling (or "?" when there is none).
     Control characters become spaces: a name never moves the print head."""
+    text = str(text)
+    if text.isascii() and text.isprintable():
+        return text
+    return _spelled(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _spelled(text: str) -> str:
     out: list[str] = []
-    for char in str(text):
+    for char in text:
         if char in SUBSTITUTES:
             out.append(SUBSTITUTES[char])
             continue
@@ -111,7 +120,9 @@ class Ticket:
         self.printer.set(align=align, bold=bold)
 
     def line(self, text: str = "") -> None:
-        self.printer.text(printable(text) + "\n")
+        # Already in code page 850 (printable): straight to the buffer. python-escpos's
+        # own text() would look each character up in its code page tables again.
+        self.printer._raw(printable(text).encode(PYTHON_CODEC) + b"\n")
 
     def text(
         self, text: str, *, align: str = "left", bold: bool = False, tall: bool = False

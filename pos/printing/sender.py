@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -196,7 +197,14 @@ def send_job(job_id: int, config) -> str | None:
                 .execution_options(synchronize_session=False)
             )
         db.session.commit()
-    log.info("print job %s: %s%s", job_id, values["status"], f" ({error})" if error else "")
+    log.info(
+        "print job %s to %s:%s: %s%s",
+        job_id,
+        host,
+        port,
+        values["status"],
+        f" ({error}; attempt {attempts})" if error else "",
+    )
     return values["status"]
 
 
@@ -241,11 +249,25 @@ class Sender(threading.Thread):
 _sender: Sender | None = None
 
 
+def _configure_log() -> None:
+    """One line per job's outcome on the server's output, as gunicorn writes its own."""
+    if log.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] pos.printing: %(message)s")
+    )
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
 def start(app: Flask) -> Sender | None:
     """Start this process's sender (once); None when PRINT_SENDER is off."""
     global _sender
     if not app.config.get("PRINT_SENDER", True):
         return None
+    _configure_log()
     if _sender is None or not _sender.is_alive():
         _sender = Sender(app)
         _sender.start()

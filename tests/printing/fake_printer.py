@@ -56,9 +56,8 @@ class FakePrinter:
                 if not chunk:
                     break
                 received += chunk
-                if received.startswith(PAPER_STATUS) and len(received) == len(PAPER_STATUS):
-                    if self.answers_status:
-                        conn.sendall(bytes([PAPER_OK if self.paper else PAPER_OUT]))
+                if self.answers_status and bytes(received) == PAPER_STATUS:
+                    conn.sendall(bytes([PAPER_OK if self.paper else PAPER_OUT]))
         except OSError:
             return
         content = bytes(received)
