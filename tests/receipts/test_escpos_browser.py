@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from pos.printing import escpos as server_escpos
 from pos.printing.escpos import render
 from pos.receipts.pdf import DocLine, DocPayment, ReceiptData
 from tests.browser import PHONE, TABLET, PageProblems, sign_in
@@ -246,6 +247,44 @@ def test_the_tablets_escpos_receipt_prints_what_the_servers_prints(browser, serv
     assert 'Café Ñyuh Kuning - "spesial"' in texts  # 850's letters kept, the rest spelled
     assert "No. offline          B12-T1-0007" in texts
     assert texts[0] == " SALINAN "
+
+
+# Latin names and words as buyers and exhibitors write them; both sides must print them
+# alike. (Scripts without Latin letters differ: the server spells them with
+# text-unidecode, "漢字" as "Han Zi"; the tablet has no such table and prints "?".)
+TRICKY = [
+    "Café Ñyuh Kuning",
+    "Zoë Łukasz Đorđe Œuvre Ğül Ţară ß",
+    "“Endek” – ‘Songket’ — 10 × Rp45.000 − Rp5.000 … €5 •",
+    "IDR\u00a01,250,000\u202fnet",
+    "tab\there\nnew\x07bell\x7f",
+    "",
+    "   ",
+    "x" * 32,
+    "x" * 33,
+    "Kerajinan" * 5,
+    "Anting Perak Bunga Jepun edisi Kerajinanbambuanyamantangan Gianyar",
+    "a " * 20,
+]
+
+
+@pytest.mark.parametrize("width", [32, 42, 48, 10])
+def test_the_tablet_spells_and_wraps_text_as_the_server_does(browser, served_demo, width):
+    context = tablet(browser)
+    try:
+        page = context.new_page()
+        page.goto(served_demo + "/login")
+        made = page.evaluate(
+            """async ([texts, width]) => {
+              const escpos = await import("/static/js/register/escpos.js");
+              return texts.map((text) => [escpos.printable(text), escpos.wrap(text, width)]);
+            }""",
+            [TRICKY, width],
+        )
+    finally:
+        context.close()
+    expected = [[server_escpos.printable(t), server_escpos.wrap(t, width)] for t in TRICKY]
+    assert made == expected
 
 
 # --- the booth's network printer, through the server ------------------------------------
