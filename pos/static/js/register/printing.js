@@ -126,7 +126,11 @@ export function setupPrinting(page) {
   for (const input of kindInputs()) {
     const unavailable = !can[input.value];
     input.disabled = unavailable;
-    input.closest("label").querySelector(".unavailable")?.toggleAttribute("hidden", !unavailable);
+    const note = input.closest("label").querySelector(".unavailable");
+    note?.toggleAttribute("hidden", !unavailable);
+    // Bluetooth and serial ports are for secure pages only: on the plain HTTP address the
+    // way out is the HTTPS one, not another browser.
+    if (note && unavailable && !window.isSecureContext && ["bluetooth", "serial"].includes(input.value)) note.textContent = t("printer_needs_https");
     input.addEventListener("change", () => choose({ kind: input.value }));
   }
   $("printer-head").addEventListener("change", () => choose({ ...printers.printerChoice(), head: $("printer-head").value }));
