@@ -52,7 +52,8 @@ def check_host(host: str) -> str:
         address = ipaddress.ip_address(host)
     except ValueError:
         address = None
-        if not HOST_NAME.match(host):
+        # All digits and dots is a mistyped IPv4 address (192.168.1.500), not a name.
+        if not HOST_NAME.match(host) or re.fullmatch(r"[0-9.]+", host):
             raise Invalid(
                 _("Give the printer's IP address (such as 192.168.1.50) or its host name."),
                 field="host",

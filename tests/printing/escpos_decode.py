@@ -69,6 +69,13 @@ GS_ARGS = {
     ord("a"): 1,  # automatic status back
 }
 
+# After FS: the Kanji mode commands that encoders send to leave double-byte mode.
+FS_ARGS = {
+    ord("."): 0,  # cancel Kanji character mode
+    ord("&"): 0,  # select Kanji character mode
+    ord("C"): 1,  # Kanji code system
+}
+
 
 class UnknownCommand(ValueError):
     pass
@@ -250,6 +257,12 @@ def decode(data: bytes) -> Decoded:
                     out.lines.append(Line(text=""))
             else:
                 out.commands.append(name)
+        elif b == FS:
+            cmd = data[i + 1] if i + 1 < n else -1
+            if cmd not in FS_ARGS:
+                raise UnknownCommand(f"unknown command FS 0x{cmd:02x} at offset {i}")
+            out.commands.append("FS " + chr(cmd))
+            i += 2 + FS_ARGS[cmd]
         elif b < 0x20 or b == 0x7F:
             raise UnknownCommand(f"control byte 0x{b:02x} at offset {i}")
         else:

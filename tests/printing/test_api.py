@@ -127,7 +127,17 @@ def test_a_malformed_printer_is_refused_naming_the_field(client, booth, fields, 
 
 
 @pytest.mark.parametrize(
-    "host", ["not a host!", "http://192.168.1.50", "127.0.0.1", "localhost", "::1", "0.0.0.0"]
+    "host",
+    [
+        "not a host!",
+        "http://192.168.1.50",
+        "192.168.1.500",
+        "127.0.0.1",
+        "localhost",
+        "::1",
+        "0.0.0.0",
+        "224.0.0.1",
+    ],
 )
 def test_an_address_that_is_not_a_printer_on_the_lan_is_refused(client, booth, host):
     body = {"exhibitor_id": booth.exhibitor.id, "name": "Kasir", "host": host}

@@ -152,6 +152,8 @@ def test_the_decoder_refuses_bytes_it_does_not_know():
         decode(b"\x1b@\x1b\x99")
     with pytest.raises(UnknownCommand):
         decode(b"text\x07")
+    # What other encoders send after ESC @ to leave Kanji mode is known, and prints nothing.
+    assert decode(b"\x1b@\x1c.\x1bt\x02Caf\x82\n").texts == ["Café"]
 
 
 @pytest.mark.parametrize("paper", ["80mm", "72mm", "58mm"])

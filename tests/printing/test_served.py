@@ -1,7 +1,8 @@
 """LAN printing through `pos serve` (gunicorn, two worker processes, each with its own
-sender) and a fake network printer: every job prints once however the two workers
-compete for it, auto-print follows each sale, and the booth's printers page works in
-a real browser on a tablet, a portrait tablet and a phone, passing axe's checks."""
+sender; on PostgreSQL in the PostgreSQL run) and a fake network printer: every job
+prints once however the two workers compete for it, auto-print follows each sale, and
+the booth's printers page works in a real browser on a tablet, a portrait tablet and a
+phone, passing axe's checks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser import PHONE, TABLET, PageProblems, sign_in
+from tests.conftest import POSTGRES_URL
 from tests.printing.escpos_decode import decode
 from tests.printing.fake_printer import FakePrinter, free_port
 from tests.servers import bearer, call, served
@@ -33,7 +35,7 @@ def server(tmp_path_factory) -> Iterator[str]:
     # The fake printer listens on this machine's loopback, which a real booth may not
     # name (pos/printing/service.check_host).
     (root / "instance" / "config.py").write_text("PRINTER_ALLOW_LOOPBACK = True\n")
-    with served(root, workers=2) as (base, _log):
+    with served(root, workers=2, database_url=POSTGRES_URL or None) as (base, _log):
         yield base
 
 
@@ -46,8 +48,9 @@ def wait_for(predicate, what: str, seconds: float = 60):
 
 
 def booth_b12(server: str) -> dict:
-    _, booths = call(server, "GET", "/api/v1/exhibitors", headers=bearer(server, "organizer"))
-    return next(b for b in booths["items"] if b["booth"] == "B12")
+    """The demo's booth B12, as its manager belongs to it."""
+    _, me = call(server, "GET", "/api/v1/auth/me", headers=bearer(server, "manager-b12"))
+    return {"id": me["exhibitor_id"]}
 
 
 def test_two_workers_print_every_job_once_and_auto_print_follows_each_sale(server, printer_device):
