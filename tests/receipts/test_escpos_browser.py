@@ -232,6 +232,8 @@ def test_the_tablets_escpos_receipt_prints_what_the_servers_prints(browser, serv
     finally:
         context.close()
     assert sorted(made) == ["58mm", "72mm", "80mm"]
+    # ESC @, then FS . out of the Chinese double-byte mode cheap printers may start in.
+    assert bytes(made["80mm"][:4]) == b"\x1b@\x1c."
     for paper, columns in (("58mm", 32), ("72mm", 42), ("80mm", 48)):
         tablet_job = decode(bytes(made[paper]))
         server_job = decode(server_bytes(receipt, paper))

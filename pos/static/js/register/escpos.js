@@ -228,12 +228,14 @@ function encoderFor(columns) {
   });
 }
 
-// Steps into bytes: ESC @, code page 850, then each line with its alignment (ESC a, by
+// Steps into bytes: ESC @ and FS ., code page 850, then each line with its alignment (ESC a, by
 // the printer: the text is never padded to centre it), emphasis, size and reversal; the
 // QR code by the printer (GS ( k, model 2, error correction M); six lines of feed past the
 // cutter and a cut (GS V 0), as the server sends them.
 function encodeSteps(steps, columns) {
-  const encoder = encoderFor(columns).raw([0x1b, 0x40]).codepage("cp850");
+  // ESC @, then FS . (leave the Chinese double-byte mode many cheap printers start in,
+  // where 0x80–0xFF would print as Chinese characters) and font A.
+  const encoder = encoderFor(columns).initialize().codepage("cp850");
   let aligned = "left"; // after ESC @
   const align = (to) => {
     if (to !== aligned) encoder.raw([0x1b, 0x61, ALIGN[to]]);
