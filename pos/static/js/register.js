@@ -10,7 +10,8 @@
 // the one sender (register/sync.js). The buyer token made before the live send lets the
 // server recognise the same sale coming back from the outbox: it is recorded once.
 import { cameraAvailable, scan } from "./register/camera.js";
-import { offlineReceipt, paperSetting, printReceipt, printSaleReceipt, qrDataUrl } from "./register/print.js";
+import { offlineReceipt, qrDataUrl } from "./register/print.js";
+import { setupPrinting } from "./register/printing.js";
 import * as storage from "./register/storage.js";
 import { postJson, sendWaiting, verdict } from "./register/sync.js";
 import { fetchCatalogue } from "./register/catalogue.js";
@@ -868,10 +869,16 @@ function refused(error) {
   showError(error.message || t("network"));
 }
 
-// The receipt of the last sale, printed from the tablet in one tap (register/print.js):
-// the server's receipt once it has the sale, else the tablet's own, offline number and
-// all, drawn from what the cart held.
-let printLast = null;
+// The receipt of the last sale, printed in one tap where this tablet prints
+// (register/printing.js): the server's receipt once it has the sale, else the tablet's
+// own, offline number and all, drawn from what the cart held.
+const printing = setupPrinting({
+  t,
+  exhibitorId: cfg.exhibitorId,
+  receiptContext,
+  csrf: () => csrfToken,
+  online: () => state.online && navigator.onLine,
+});
 
 function offlineReceiptOf(entry) {
   const sums = totals(); // the cart still holds the sale
@@ -904,11 +911,10 @@ function saleDone(sale, entry) {
   const numbers = [sale.receipt_number ? `${t("receipt_number")} ${sale.receipt_number}` : null, sale.offline_number].filter(Boolean);
   $("done-number").textContent = numbers.join(" · ");
   $("done-offline").hidden = !entry;
-  $("done-print-message").hidden = true;
   $("done-change").textContent = money(sale.change);
   $("done-total").textContent = `${money(sale.total)} · ${t("paid")} ${money(sale.paid)}`;
   const receipt = entry ? offlineReceiptOf(entry) : null;
-  printLast = receipt ? () => printReceipt(receipt, { paper: paperSetting() }) : () => printSaleReceipt(sale.id, { paper: paperSetting() });
+  printing.saleDone({ saleId: entry ? null : sale.id, receipt, number: sale.receipt_number || sale.offline_number });
   $("show-receipt").hidden = Boolean(entry); // the buyer's link works once the sale arrives
   $("show-receipt").href = sale.public_receipt_url;
   $("done-qr").src = receipt ? qrDataUrl(receipt.qr_url) : `${sale.public_receipt_url}/qr.svg`;
@@ -926,20 +932,6 @@ function saleDone(sale, entry) {
   localStorage.removeItem(CART_KEY);
   $("done").showModal();
 }
-
-$("print-receipt").addEventListener("click", async () => {
-  const message = $("done-print-message");
-  message.hidden = true;
-  try {
-    if ((await printLast?.()) === "opened") {
-      message.textContent = t("print_opened");
-      message.hidden = false;
-    }
-  } catch (error) {
-    message.textContent = `${t("print_failed")} ${error.reason === "refused" ? error.message : ""}`.trim();
-    message.hidden = false;
-  }
-});
 
 $("new-sale").addEventListener("click", () => {
   state.payments = [];
