@@ -372,6 +372,34 @@ def get_exhibitor(actor: Any, exhibitor_id: int, action: Any = None) -> Exhibito
     return exhibitor
 
 
+# What recording a sale needs of its booth and event, in one Core statement on the
+# session's connection (no ORM objects on the sale's hot path: docs/PERFORMANCE.md).
+_SELLING_FACTS = (
+    sa.select(
+        Exhibitor.id,
+        Exhibitor.event_id,
+        Exhibitor.booth,
+        Exhibitor.tax_registered,
+        Exhibitor.tax_rate_percent,
+        Event.timezone,
+        Event.cashier_discount_limit_percent,
+    )
+    .join(Event, Event.id == Exhibitor.event_id)
+    .where(Exhibitor.id == sa.bindparam("exhibitor_id"))
+)
+
+
+def selling_facts(actor: Any, exhibitor_id: int, action: Any) -> sa.Row[Any]:
+    """As :func:`get_exhibitor`, plain values: the booth's ``id``, ``event_id``,
+    ``booth``, ``tax_registered``, ``tax_rate_percent`` and its event's ``timezone`` and
+    ``cashier_discount_limit_percent``. Raises NotFound or Forbidden as get_exhibitor."""
+    row = db.session.connection().execute(_SELLING_FACTS, {"exhibitor_id": exhibitor_id}).first()
+    if row is None:
+        raise NotFound(_("No such exhibitor."))
+    permissions.require(actor, action, row)
+    return row
+
+
 def list_exhibitors(
     actor: Any, *, q: str = "", event_id: int | None = None, include_inactive: bool = True
 ) -> list[Exhibitor]:

@@ -56,6 +56,7 @@ def _day(text: str | None) -> date | None:
     status=201,
     errors=(400, 404, 409),
     deferred_write=True,
+    plain_user=True,
     headers={"Idempotency-Key": IDEMPOTENCY_KEY_HEADER},
 )
 def record_sale(user, body: SaleIn):
