@@ -299,6 +299,7 @@ class Prepared:
         self.statement = statement
         self.keys = keys
         self._plans: dict[str, tuple[str, list[tuple[str, Any, Any]], bool]] = {}
+        self._results: dict[str, list[Any]] = {}
 
     def _plan(self, dialect: sa.Dialect) -> tuple[str, list[tuple[str, Any, Any]], bool]:
         plan = self._plans.get(dialect.name)
@@ -323,6 +324,10 @@ class Prepared:
                     fallbacks[column.key] = lambda arg=default.arg: arg(None)
                 elif default is not None:
                     fallbacks[column.key] = lambda value=default.arg: value
+            self._results[dialect.name] = [
+                column[3]._cached_result_processor(dialect, None)
+                for column in compiled._result_columns
+            ]
             plan = (
                 compiled.string,
                 [(n, processors.get(n), fallbacks.get(n, _missing(n))) for n in names],
@@ -361,6 +366,23 @@ class Prepared:
                 text, params if many is None else many, exc, error, dialect=dialect
             ) from exc
         return cursor
+
+    def first(self, connection: sa.Connection, params: dict[str, Any] | None = None) -> Any:
+        """The first row of a query as a tuple, each value converted by its column's type
+        as SQLAlchemy would (a stored UTC time, a JSON document), or None."""
+        row = self.execute(connection, params).fetchone()
+        if row is None:
+            return None
+        processors = self._results[connection.dialect.name]
+        return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
+
+    def all(self, connection: sa.Connection, params: dict[str, Any] | None = None) -> list:
+        """Every row, as :meth:`first` gives one."""
+        rows = self.execute(connection, params).fetchall()
+        processors = self._results[connection.dialect.name]
+        if not any(processors):
+            return rows
+        return [tuple(p(v) if p else v for p, v in zip(processors, r, strict=True)) for r in rows]
 
 
 def _missing(name: str) -> Any:

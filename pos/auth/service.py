@@ -31,7 +31,7 @@ from pos.auth.models import (
     normalize_username,
 )
 from pos.auth.passwords import hash_secret
-from pos.db import utcnow, write_phase
+from pos.db import Prepared, utcnow, write_phase
 from pos.errors import Conflict, Forbidden, Invalid, NotFound, PosError
 from pos.extensions import db
 from pos.organizer.models import Exhibitor
@@ -306,19 +306,21 @@ _TOKEN_PRINCIPAL = (
 )
 
 
+_RAW_TOKEN_PRINCIPAL = Prepared(_TOKEN_PRINCIPAL)
+
+
 def principal_for_token(token: str) -> Principal | None:
     """As :func:`user_for_token`, the user as a :class:`Principal` (no ORM object: a
     tenth of the cost, for the sale's hot path)."""
     now = utcnow()
-    row = (
-        db.session.connection()
-        .execute(_TOKEN_PRINCIPAL, {"digest": token_digest(token), "now": now})
-        .first()
+    row = _RAW_TOKEN_PRINCIPAL.first(
+        db.session.connection(), {"digest": token_digest(token), "now": now}
     )
     if row is None:
         return None
-    if _stale(row.last_used_at, now):
-        _note_use(ApiToken, row.token_id)
+    token_id, last_used_at = row[8], row[9]
+    if _stale(last_used_at, now):
+        _note_use(ApiToken, token_id)
     return Principal(*row[:8])
 
 

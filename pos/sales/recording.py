@@ -22,6 +22,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -247,16 +248,20 @@ _STORED_ANSWER = sa.select(
 )
 
 
+_RAW_STORED_ANSWER = Prepared(_STORED_ANSWER)
+
+
 def _stored_answer(exhibitor_id: int, key: str, fingerprint: str) -> SaleAnswer | None:
     # On the session's connection: Core statements skip the ORM's bookkeeping (a tenth
     # of the cost on this hot path).
     connection = db.session.connection()
-    row = connection.execute(_STORED_ANSWER, {"exhibitor_id": exhibitor_id, "key": key}).first()
+    row = _RAW_STORED_ANSWER.first(connection, {"exhibitor_id": exhibitor_id, "key": key})
     if row is None:
         return None
-    if row.fingerprint != fingerprint:
+    stored_fingerprint, status, body = row
+    if stored_fingerprint != fingerprint:
         raise IdempotencyKeyReused(_("This Idempotency-Key was already used for a different sale."))
-    return SaleAnswer(row.response_status, row.response_body, replayed=True)
+    return SaleAnswer(status, body, replayed=True)
 
 
 def record_sale(
@@ -337,17 +342,26 @@ def _settle_known_sale(
     return SaleAnswer(201, body, replayed=True)
 
 
-_CART_PRODUCTS = sa.select(
-    Product.id,
-    Product.exhibitor_id,
-    Product.sku,
-    Product.name,
-    Product.category,
-    Product.price,
-    Product.stock,
-    Product.active,
-    Product.review_status,
-).where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+class _CartProduct(NamedTuple):
+    id: int
+    exhibitor_id: int
+    sku: str
+    name: str
+    category: str
+    price: int
+    stock: int
+    active: bool
+    review_status: str
+
+
+@cache
+def _cart_products(count: int) -> Prepared:
+    """The query of a cart's ``count`` distinct products, on the driver's cursor."""
+    return Prepared(
+        sa.select(*(getattr(Product, name) for name in _CartProduct._fields)).where(
+            Product.id.in_([sa.bindparam(f"id{n}") for n in range(count)])
+        )
+    )
 
 
 def _prepare_sale(
@@ -361,8 +375,10 @@ def _prepare_sale(
     wanted: dict[int, int] = {}
     for item in order.items:
         wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
-    connection = db.session.connection()  # Core on the connection: no ORM bookkeeping
-    products = {row.id: row for row in connection.execute(_CART_PRODUCTS, {"ids": list(wanted)})}
+    connection = db.session.connection()  # on the driver's cursor: no ORM bookkeeping
+    query = _cart_products(len(wanted))
+    found = query.all(connection, {f"id{n}": pid for n, pid in enumerate(wanted)})
+    products = {row[0]: _CartProduct(*row) for row in found}
     for product_id, quantity in wanted.items():
         product = products.get(product_id)
         if product is None or product.exhibitor_id != exhibitor.id:
