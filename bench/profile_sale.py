@@ -33,6 +33,7 @@ import io
 import json
 import os
 import pstats
+import re
 import shutil
 import statistics
 import subprocess
@@ -404,7 +405,7 @@ def with_py_spy(args: argparse.Namespace, argv: list[str]) -> int:
             print(done.stdout, done.stderr)
             return 1
         print(lines[0])
-        total = float(lines[0].split(": ")[1].split(" ms")[0])
+        total = float(re.search(r"([0-9.]+) ms", lines[0]).group(1))
         print_phases(sampled_phases(collapsed, total), "py-spy")
     return 0
 

@@ -292,12 +292,17 @@ class Prepared:
     ``Connection.execute`` would raise.
 
     ``statement`` may be a function of the dialect's name that builds it (an upsert
-    differs by dialect). ``keys``: for an INSERT, the columns given.
+    differs by dialect). ``keys``: for an INSERT, the columns given. ``as_is``: values
+    bound as they are given, without their type's processor (a JSON document already
+    serialised).
     """
 
-    def __init__(self, statement: Any, keys: list[str] | None = None) -> None:
+    def __init__(
+        self, statement: Any, keys: list[str] | None = None, *, as_is: tuple[str, ...] = ()
+    ) -> None:
         self.statement = statement
         self.keys = keys
+        self.as_is = as_is  # bound as given, without the type's processor (JSON text)
         self._plans: dict[str, tuple[str, list[tuple[str, Any, Any]], bool]] = {}
         self._results: dict[str, list[Any]] = {}
 
@@ -330,7 +335,14 @@ class Prepared:
             ]
             plan = (
                 compiled.string,
-                [(n, processors.get(n), fallbacks.get(n, _missing(n))) for n in names],
+                [
+                    (
+                        n,
+                        None if n in self.as_is else processors.get(n),
+                        fallbacks.get(n, _missing(n)),
+                    )
+                    for n in names
+                ],
                 compiled.positional,
             )
             self._plans[dialect.name] = plan

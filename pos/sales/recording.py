@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from pos.auth import permissions
@@ -71,6 +72,8 @@ class SaleAnswer(NamedTuple):
     status: int
     body: dict[str, Any]
     replayed: bool = False
+    # The body as JSON text, when it was serialised already (stored with the key).
+    text: str | None = None
 
 
 def _pricing_error(exc: pricing.PricingError) -> Invalid:
@@ -559,7 +562,7 @@ _RAW_INSERT_SALE = Prepared(_INSERT_SALE, _SALE_KEYS)
 _RAW_INSERT_LINES = Prepared(_INSERT_LINES, _LINE_KEYS)
 _RAW_INSERT_PAYMENTS = Prepared(_INSERT_PAYMENTS, _PAYMENT_KEYS)
 _RAW_INSERT_MOVEMENTS = Prepared(_INSERT_MOVEMENTS, _MOVEMENT_KEYS)
-_RAW_INSERT_KEY = Prepared(_INSERT_KEY, _KEY_KEYS)
+_RAW_INSERT_KEY = Prepared(_INSERT_KEY, _KEY_KEYS, as_is=("response_body",))
 
 
 def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
@@ -627,6 +630,8 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
     rollups.add_sale(deltas, sale, lines, p.payments)
     deltas.write(connection, fast=True)
     body = sale_body(sale, lines, p.payments, cashier=p.username, timezone=p.timezone)
+    # Serialised once: the same text is stored with the key and sent as the answer.
+    text = current_app.json.dumps(body, separators=(",", ":"))
     _RAW_INSERT_KEY.execute(
         connection,
         {
@@ -636,11 +641,11 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
             "user_id": p.user_id,
             "sale_id": sale_id,
             "response_status": 201,
-            "response_body": body,
+            "response_body": text,
             "created_at": sale["created_at"],
         },
     )
-    return SaleAnswer(201, body)
+    return SaleAnswer(201, body, text=text)
 
 
 # --- finding sales ----------------------------------------------------------------------
