@@ -1,35 +1,39 @@
 """The floor of the checkout benchmark: the same sale rows, written with nothing in the way.
 
 A bare WSGI callable: no Flask, no SQLAlchemy, no pydantic; the standard ``json`` and
-``sqlite3`` modules only, one connection per gunicorn worker process (opened after the
-fork). It is served by the same gunicorn as ``pos serve`` (sync workers, the settings of
-``pos/wsgi.py``, access log included), on its own copy of the app's database.
+``sqlite3`` modules (or ``psycopg`` for PostgreSQL) only, one connection per thread of
+each gunicorn worker (opened after the fork). It is served by the same gunicorn as
+``pos serve``, with the settings of ``pos/wsgi.py`` (gthread workers of
+``THREADS_PER_WORKER`` threads, keep-alive, access log), on its own copy of the app's
+database.
 
 ``POST /api/v1/sales`` takes the very body the app takes and, in one transaction driven
 the way ``pos/db.py`` drives SQLite (WAL, ``synchronous=FULL``, foreign keys on, a 15 s
-busy timeout, ``BEGIN IMMEDIATE``), writes:
+busy timeout, ``BEGIN IMMEDIATE``; on PostgreSQL a plain ``BEGIN``), writes:
 
 - one conditional stock ``UPDATE ... RETURNING`` per line (refused below zero, or above
   one for a one-of-a-kind item), which also returns the SKU, name, category and price
   the line keeps;
 - one ``INSERT`` of the sale, its receipt number taken in the same statement as the
-  booth's ``MAX(receipt_seq) + 1`` (gapless: it runs under the write lock);
+  booth's ``MAX(receipt_seq) + 1`` (gapless on SQLite: it runs under the write lock);
 - its lines and its payments (``executemany``),
 
 into the app's own tables and columns, then ``COMMIT``, and answers ``201`` with a short
 JSON body. Being the floor, it leaves out: authentication (the bearer token is ignored;
 the booth's first user is recorded as the cashier), the idempotency key, the stock
-ledger, the receipt counter, shifts, tax, order discounts, and any pricing beyond the
-arithmetic the schema's CHECK constraints need.
+ledger, the receipt counter, the report totals, shifts, tax, order discounts, and any
+pricing beyond the arithmetic the schema's CHECK constraints need.
 
-With ``--app-rows`` it also writes what the floor leaves out of the rows the app writes
-for a sale: it looks the idempotency key up before the transaction, takes the receipt
-number from ``document_counter``, writes one ``stock_movement`` per line and stores the
-idempotency key with an answer of the app's shape. That is not the floor; it shows how
-much of the gap to the app the extra rows explain.
+With ``--app-rows`` it also writes every other row the app writes for a sale: it looks
+the idempotency key up before the transaction, takes the receipt number from
+``document_counter``, writes one ``stock_movement`` per line, upserts the report totals
+(``daily_rollup``: total, payment methods, categories, buyer origin) and stores the
+idempotency key with an answer of the app's shape. Still no authentication, no shift, no
+tax: the same rows, bare.
 
 ``GET /healthz`` runs ``SELECT 1`` like the app's; ``GET /ping`` touches nothing (the
-client's ceiling). ``python bench/bare_app.py --database FILE --port P --workers N``.
+client's ceiling). ``python bench/bare_app.py --database FILE|postgresql://... --port P
+--workers N``.
 """
 
 from __future__ import annotations

@@ -1,10 +1,23 @@
 """Checkout benchmark: recording sales against `pos serve`, beside the floor.
 
-    .venv/bin/python bench/checkout.py                 # workers 1 and 4, about 3 minutes
-    .venv/bin/python bench/checkout.py --workers 2 --duration 5 --open-duration 10
-    .venv/bin/python bench/checkout.py --app-rows      # and the floor plus the app's rows
+    .venv/bin/python bench/checkout.py --workers 1,2 --app-rows          # wrk, SQLite
+    .venv/bin/python bench/checkout.py --workers 2 --app-rows --engine postgresql \
+        --pg-url postgresql://postgres@127.0.0.1:5432 --pg-prefix bench_checkout
+    .venv/bin/python bench/checkout.py --load python --workers 1,4       # the Python client
 
-For each worker count it starts, one after the other on the same machine:
+With wrk (``--load wrk``, the default where /usr/bin/wrk exists; Debian's ``wrk``): the
+app, the floor (``bench/bare_app.py``) and with ``--app-rows`` the floor writing every row
+the app writes, each started once per worker count and all left running; then
+``--rounds`` rounds, each running ``wrk -t2 -c16`` for ``--duration`` seconds against
+every server in turn (the order alternating between rounds) with ``bench/checkout.lua``:
+one-line cash sales, each with its own Idempotency-Key and its tablet's bearer token.
+wrk is C and epoll, so the two cores go to the servers; ratios are taken within a round,
+so other load on the machine falls on both sides alike; the load average is printed for
+each run. ``--engine postgresql`` runs the app and the floors (psycopg) on databases
+PREFIX_pos, PREFIX_floor, PREFIX_rows of ``--pg-url`` (dropped and created).
+
+With the Python client (``--load python``), for each worker count it starts, one after
+the other on the same machine:
 
 - the real app: ``pos init-db`` and ``pos seed-demo`` into a fresh SQLite file in a
   temporary folder (done once), then ``pos serve --workers N`` (gunicorn sync workers);

@@ -313,7 +313,8 @@ def sampled_phases(collapsed: Path, total_ms: float) -> list[tuple[str, float]]:
             name, _sep, where = frame.partition(" (")
             filename = where.rsplit(":", 1)[0]
             for label, suffix, wanted_name in wanted:
-                if name == wanted_name and filename.endswith(suffix):
+                # py-spy names functions by their qualified name (Class.method).
+                if name.rpartition(".")[2] == wanted_name and filename.endswith(suffix):
                     phase = label
         counts[phase] += int(count)
     samples = sum(counts.values()) or 1
@@ -335,9 +336,19 @@ def main(argv: list[str] | None = None) -> int:
         default="py-spy" if shutil.which("py-spy", path=PY_SPY_PATH) else "cprofile",
         help="py-spy (sampling, pip install py-spy) or cProfile (distorts small calls)",
     )
+    parser.add_argument("--stacks", type=Path, help="py-spy: keep the collapsed stacks here")
+    parser.add_argument(
+        "--phases-of",
+        nargs=2,
+        metavar=("STACKS", "MS"),
+        help="only print the phases of kept stacks, spread over MS per sale",
+    )
     parser.add_argument("--under-py-spy", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     os.environ.setdefault("POS_LOG_LEVEL", "WARNING")
+    if args.phases_of:
+        print_phases(sampled_phases(Path(args.phases_of[0]), float(args.phases_of[1])), "py-spy")
+        return 0
     if args.sampler == "py-spy" and args.under_py_spy is None:
         return with_py_spy(args, argv if argv is not None else sys.argv[1:])
     with tempfile.TemporaryDirectory(prefix="pos-profile-") as folder:
@@ -407,6 +418,8 @@ def with_py_spy(args: argparse.Namespace, argv: list[str]) -> int:
         print(lines[0])
         total = float(re.search(r"([0-9.]+) ms", lines[0]).group(1))
         print_phases(sampled_phases(collapsed, total), "py-spy")
+        if args.stacks:
+            shutil.copy(collapsed, args.stacks)
     return 0
 
 
