@@ -15,7 +15,8 @@ busy timeout, ``BEGIN IMMEDIATE``; on PostgreSQL a plain ``BEGIN``), writes:
   one for a one-of-a-kind item), which also returns the SKU, name, category and price
   the line keeps;
 - one ``INSERT`` of the sale, its receipt number taken in the same statement as the
-  booth's ``MAX(receipt_seq) + 1`` (gapless on SQLite: it runs under the write lock);
+  booth's ``MAX(receipt_seq) + 1`` (gapless on SQLite: it runs under the write lock; on
+  PostgreSQL from the booth's ``document_counter`` row, as the app takes it);
 - its lines and its payments (``executemany``),
 
 into the app's own tables and columns, then ``COMMIT``, and answers ``201`` with a short
@@ -80,9 +81,10 @@ SELECT :event, :ex, seq, RECEIPT, 'completed', :cashier, NULL,
 FROM ({numbers}) AS numbers
 RETURNING id, receipt_number
 """
-# The floor numbers receipts gaplessly from the sales themselves, under the write lock
-# (on PostgreSQL, the first stock UPDATE's row lock serialises a booth's sales enough for
-# the floor: a rare duplicate number fails the UNIQUE index and is counted as an error).
+# The floor numbers receipts gaplessly from the sales themselves, under SQLite's write
+# lock. PostgreSQL has no such lock (two sales of one booth's different products would
+# take the same MAX + 1): there the floor takes the number from document_counter, whose
+# row lock serialises a booth's sales, as the app does.
 INSERT_SALE = _INSERT_SALE.format(
     numbers="SELECT COALESCE(MAX(receipt_seq), 0) + 1 AS seq FROM sale WHERE exhibitor_id = :ex"
 )
@@ -108,7 +110,7 @@ SELECT_KEY = (
 )
 BUMP_COUNTER = """
 INSERT INTO document_counter (exhibitor_id, kind, last_seq) VALUES (?, 'sale', 1)
-ON CONFLICT (exhibitor_id, kind) DO UPDATE SET last_seq = last_seq + 1
+ON CONFLICT (exhibitor_id, kind) DO UPDATE SET last_seq = document_counter.last_seq + 1
 RETURNING last_seq
 """
 INSERT_MOVEMENT = """
@@ -321,7 +323,7 @@ def record_sale(order: dict[str, Any], raw: bytes, key: str) -> dict[str, Any]:
             "buyer_origin": buyer.get("origin"),
             "token": secrets.token_urlsafe(24),
         }
-        if APP_ROWS:
+        if APP_ROWS or is_postgres():
             sale["seq"] = cur.execute(q["BUMP_COUNTER"], (ex,)).fetchone()[0]
             sale_id, receipt = cur.execute(q["INSERT_SALE_NUMBERED"], sale).fetchone()
         else:
@@ -377,7 +379,7 @@ def app_answer(
     """The answer in the shape the app gives (and stores with the idempotency key)."""
     return {
         **answer,
-        "created_at": sale["created"],
+        "created_at": str(sale["created"]),
         "business_date": sale["day"],
         "lines": [
             {
