@@ -1,35 +1,40 @@
 """The floor of the checkout benchmark: the same sale rows, written with nothing in the way.
 
 A bare WSGI callable: no Flask, no SQLAlchemy, no pydantic; the standard ``json`` and
-``sqlite3`` modules only, one connection per gunicorn worker process (opened after the
-fork). It is served by the same gunicorn as ``pos serve`` (sync workers, the settings of
-``pos/wsgi.py``, access log included), on its own copy of the app's database.
+``sqlite3`` modules (or ``psycopg`` for PostgreSQL) only, one connection per thread of
+each gunicorn worker (opened after the fork). It is served by the same gunicorn as
+``pos serve``, with the settings of ``pos/wsgi.py`` (gthread workers of
+``THREADS_PER_WORKER`` threads, keep-alive, access log), on its own copy of the app's
+database.
 
 ``POST /api/v1/sales`` takes the very body the app takes and, in one transaction driven
 the way ``pos/db.py`` drives SQLite (WAL, ``synchronous=FULL``, foreign keys on, a 15 s
-busy timeout, ``BEGIN IMMEDIATE``), writes:
+busy timeout, ``BEGIN IMMEDIATE``; on PostgreSQL a plain ``BEGIN``), writes:
 
 - one conditional stock ``UPDATE ... RETURNING`` per line (refused below zero, or above
   one for a one-of-a-kind item), which also returns the SKU, name, category and price
   the line keeps;
 - one ``INSERT`` of the sale, its receipt number taken in the same statement as the
-  booth's ``MAX(receipt_seq) + 1`` (gapless: it runs under the write lock);
+  booth's ``MAX(receipt_seq) + 1`` (gapless on SQLite: it runs under the write lock; on
+  PostgreSQL from the booth's ``document_counter`` row, as the app takes it);
 - its lines and its payments (``executemany``),
 
 into the app's own tables and columns, then ``COMMIT``, and answers ``201`` with a short
 JSON body. Being the floor, it leaves out: authentication (the bearer token is ignored;
 the booth's first user is recorded as the cashier), the idempotency key, the stock
-ledger, the receipt counter, shifts, tax, order discounts, and any pricing beyond the
-arithmetic the schema's CHECK constraints need.
+ledger, the receipt counter, the report totals, shifts, tax, order discounts, and any
+pricing beyond the arithmetic the schema's CHECK constraints need.
 
-With ``--app-rows`` it also writes what the floor leaves out of the rows the app writes
-for a sale: it looks the idempotency key up before the transaction, takes the receipt
-number from ``document_counter``, writes one ``stock_movement`` per line and stores the
-idempotency key with an answer of the app's shape. That is not the floor; it shows how
-much of the gap to the app the extra rows explain.
+With ``--app-rows`` it also writes every other row the app writes for a sale: it looks
+the idempotency key up before the transaction, takes the receipt number from
+``document_counter``, writes one ``stock_movement`` per line, upserts the report totals
+(``daily_rollup``: total, payment methods, categories, buyer origin) and stores the
+idempotency key with an answer of the app's shape. Still no authentication, no shift, no
+tax: the same rows, bare.
 
 ``GET /healthz`` runs ``SELECT 1`` like the app's; ``GET /ping`` touches nothing (the
-client's ceiling). ``python bench/bare_app.py --database FILE --port P --workers N``.
+client's ceiling). ``python bench/bare_app.py --database FILE|postgresql://... --port P
+--workers N``.
 """
 
 from __future__ import annotations
@@ -38,8 +43,10 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import secrets
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -66,19 +73,24 @@ INSERT INTO sale (
   discount_total, tax_total, tax_rate_percent, total, paid, change, refunded_total,
   buyer_name, buyer_phone, buyer_email, buyer_origin, public_token,
   voided_at, voided_by_id, void_reason, void_business_date)
-SELECT :event, :ex, seq, printf('%s-%06d', :booth, seq), 'completed', :cashier, NULL,
+SELECT :event, :ex, seq, RECEIPT, 'completed', :cashier, NULL,
   :created, :day, :subtotal, :discount, 0,
   :discount, 0, 0, :total, :paid, :change, 0,
   :buyer_name, :buyer_phone, :buyer_email, :buyer_origin, :token,
   NULL, NULL, '', NULL
-FROM ({numbers})
+FROM ({numbers}) AS numbers
 RETURNING id, receipt_number
 """
-# The floor numbers receipts gaplessly from the sales themselves, under the write lock.
+# The floor numbers receipts gaplessly from the sales themselves, under SQLite's write
+# lock. PostgreSQL has no such lock (two sales of one booth's different products would
+# take the same MAX + 1): there the floor takes the number from document_counter, whose
+# row lock serialises a booth's sales, as the app does.
 INSERT_SALE = _INSERT_SALE.format(
     numbers="SELECT COALESCE(MAX(receipt_seq), 0) + 1 AS seq FROM sale WHERE exhibitor_id = :ex"
 )
 INSERT_SALE_NUMBERED = _INSERT_SALE.format(numbers="SELECT :seq AS seq")
+RECEIPT_PG = "(:booth || '-' || lpad(seq::text, 6, '0'))"
+RECEIPT_SQLITE = "printf('%s-%06d', :booth, seq)"
 
 INSERT_LINE = """
 INSERT INTO sale_line (
@@ -98,7 +110,7 @@ SELECT_KEY = (
 )
 BUMP_COUNTER = """
 INSERT INTO document_counter (exhibitor_id, kind, last_seq) VALUES (?, 'sale', 1)
-ON CONFLICT (exhibitor_id, kind) DO UPDATE SET last_seq = last_seq + 1
+ON CONFLICT (exhibitor_id, kind) DO UPDATE SET last_seq = document_counter.last_seq + 1
 RETURNING last_seq
 """
 INSERT_MOVEMENT = """
@@ -113,6 +125,61 @@ VALUES (?, ?, ?, ?, ?, 201, ?, ?)
 """
 
 
+# The report totals (daily_rollup): one row per booth, day, dimension and key.
+UPSERT_ROLLUP = """
+INSERT INTO daily_rollup (
+  exhibitor_id, business_date, dimension, key, event_id,
+  transactions, items, gross, discounts, refunds, tax, voids, amount)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?)
+ON CONFLICT (exhibitor_id, business_date, dimension, key) DO UPDATE SET
+  transactions = daily_rollup.transactions + excluded.transactions,
+  items = daily_rollup.items + excluded.items,
+  gross = daily_rollup.gross + excluded.gross,
+  discounts = daily_rollup.discounts + excluded.discounts,
+  amount = daily_rollup.amount + excluded.amount
+"""
+
+
+def rollup_rows(event, ex, sale, lines, payments, changes) -> list[tuple]:
+    """The deltas a sale adds to the report totals, in key order, as the app's."""
+    day, rows = sale["day"], {}
+
+    def add(dimension, key, transactions=0, items=0, gross=0, discounts=0, amount=0):
+        row = rows.setdefault((dimension, key), [0, 0, 0, 0, 0])
+        for i, value in enumerate((transactions, items, gross, discounts, amount)):
+            row[i] += value
+
+    count = sum(line[6] for line in lines)
+    add("total", "", 1, count, sale["subtotal"], sale["discount"], sale["total"])
+    for p, change in zip(payments, changes, strict=True):
+        add("method", p["method"], amount=p["amount"] - change)
+    for line in lines:
+        add("category", line[4], items=line[6], amount=line[9])
+    add("origin", sale["buyer_origin"] or "unknown", 1, amount=sale["total"])
+    return [(ex, day, d, k, event, *v) for (d, k), v in sorted(rows.items())]
+
+
+_converted: dict[str, str] = {}
+
+
+def _statements() -> dict[str, str]:
+    """Every statement in the driver's parameter style (sqlite3 or psycopg), once."""
+    if not _converted:
+        receipt = RECEIPT_PG if is_postgres() else RECEIPT_SQLITE
+        for name in (
+            "UPDATE_STOCK", "INSERT_SALE", "INSERT_SALE_NUMBERED", "INSERT_LINE",
+            "INSERT_PAYMENT", "SELECT_KEY", "BUMP_COUNTER", "INSERT_MOVEMENT", "INSERT_KEY",
+            "UPSERT_ROLLUP",
+        ):  # fmt: skip
+            text = globals()[name]
+            if "RECEIPT" in text:
+                head, tail = text.split("RECEIPT", 1)
+                _converted[name] = sql(head) + sql(receipt) + sql(tail)
+            else:
+                _converted[name] = sql(text)
+    return _converted
+
+
 class Refused(Exception):
     def __init__(self, status: str, error: str, **details: Any) -> None:
         super().__init__(error)
@@ -120,30 +187,51 @@ class Refused(Exception):
         self.body = {"error": error, **details}
 
 
-_connection: sqlite3.Connection | None = None
-_connection_pid = 0
+_local = threading.local()
 _exhibitors: dict[int, tuple[int, str, int, ZoneInfo]] = {}
 
 
-def connection() -> sqlite3.Connection:
-    """This process's connection, opened on first use (after gunicorn's fork)."""
-    global _connection, _connection_pid
-    if _connection is None or _connection_pid != os.getpid():
-        conn = sqlite3.connect(DATABASE, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = FULL")
+def is_postgres() -> bool:
+    return DATABASE.startswith("postgresql")
+
+
+def sql(text: str) -> str:
+    """A statement in the driver's parameter style: sqlite3 takes ``?`` and ``:name``,
+    psycopg ``%s`` and ``%(name)s``."""
+    if not is_postgres():
+        return text
+    text = text.replace("%", "%%").replace("?", "%s")
+    return re.sub(r"(?<!:):([a-z_]+)", r"%(\1)s", text)
+
+
+def connection() -> Any:
+    """This thread's connection, opened on first use (after gunicorn's fork)."""
+    conn = getattr(_local, "connection", None)
+    if conn is None or getattr(_local, "pid", 0) != os.getpid():
+        if is_postgres():
+            import psycopg
+
+            conn = psycopg.connect(DATABASE, autocommit=True, options="-c jit=off")
+        else:
+            conn = sqlite3.connect(
+                DATABASE,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = FULL")
         # Which event, booth code and cashier each exhibitor's sales carry: read once.
-        _exhibitors.clear()
         for ex, event, booth, cashier, timezone in conn.execute(
             "SELECT e.id, e.event_id, e.booth,"
             " (SELECT MIN(u.id) FROM user_account u WHERE u.exhibitor_id = e.id),"
             " v.timezone FROM exhibitor e JOIN event v ON v.id = e.event_id"
-        ):
+        ).fetchall():
             _exhibitors[ex] = (event, booth, cashier, ZoneInfo(timezone))
-        _connection, _connection_pid = conn, os.getpid()
-    return _connection
+        _local.connection, _local.pid = conn, os.getpid()
+    return conn
 
 
 def line_discount(gross: int, item: dict[str, Any]) -> tuple[str | None, int]:
@@ -162,6 +250,8 @@ def line_discount(gross: int, item: dict[str, Any]) -> tuple[str | None, int]:
 
 def record_sale(order: dict[str, Any], raw: bytes, key: str) -> dict[str, Any]:
     conn = connection()
+    cur = conn.cursor()
+    q = _statements()
     ex = order["exhibitor_id"]
     if ex not in _exhibitors:
         raise Refused("422 Unprocessable Entity", "unknown_exhibitor")
@@ -171,26 +261,26 @@ def record_sale(order: dict[str, Any], raw: bytes, key: str) -> dict[str, Any]:
         raise Refused("422 Unprocessable Entity", "validation_error")
     buyer = order.get("buyer") or {}
     now = datetime.now(UTC)
-    created = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    created: Any = now if is_postgres() else now.strftime("%Y-%m-%d %H:%M:%S.%f")
     fingerprint = ""
     if APP_ROWS:  # the app's idempotency check, before the write lock as the app does
         if not key:
             raise Refused("400 Bad Request", "idempotency_key_missing")
         fingerprint = hashlib.sha256(raw).hexdigest()
-        stored = conn.execute(SELECT_KEY, (ex, key)).fetchone()
+        stored = cur.execute(q["SELECT_KEY"], (ex, key)).fetchone()
         if stored is not None:
             if stored[2] != fingerprint:
                 raise Refused("422 Unprocessable Entity", "idempotency_key_reused")
-            return json.loads(stored[1])
+            return stored[1] if isinstance(stored[1], dict) else json.loads(stored[1])
 
-    conn.execute("BEGIN IMMEDIATE")
+    cur.execute("BEGIN" if is_postgres() else "BEGIN IMMEDIATE")
     try:
         lines = []
         stock_after = []
         subtotal = discounts = 0
         for number, item in enumerate(items, start=1):
             pid, qty = item["product_id"], item["quantity"]
-            row = conn.execute(UPDATE_STOCK, {"qty": qty, "pid": pid, "ex": ex}).fetchone()
+            row = cur.execute(q["UPDATE_STOCK"], {"qty": qty, "pid": pid, "ex": ex}).fetchone()
             if row is None:
                 raise Refused("409 Conflict", "insufficient_stock", product_id=pid)
             stock, sku, name, category, price = row
@@ -233,14 +323,14 @@ def record_sale(order: dict[str, Any], raw: bytes, key: str) -> dict[str, Any]:
             "buyer_origin": buyer.get("origin"),
             "token": secrets.token_urlsafe(24),
         }
-        if APP_ROWS:
-            sale["seq"] = conn.execute(BUMP_COUNTER, (ex,)).fetchone()[0]
-            sale_id, receipt = conn.execute(INSERT_SALE_NUMBERED, sale).fetchone()
+        if APP_ROWS or is_postgres():
+            sale["seq"] = cur.execute(q["BUMP_COUNTER"], (ex,)).fetchone()[0]
+            sale_id, receipt = cur.execute(q["INSERT_SALE_NUMBERED"], sale).fetchone()
         else:
-            sale_id, receipt = conn.execute(INSERT_SALE, sale).fetchone()
-        conn.executemany(INSERT_LINE, [(sale_id, *line, line[-1]) for line in lines])
-        conn.executemany(
-            INSERT_PAYMENT,
+            sale_id, receipt = cur.execute(q["INSERT_SALE"], sale).fetchone()
+        cur.executemany(q["INSERT_LINE"], [(sale_id, *line, line[-1]) for line in lines])
+        cur.executemany(
+            q["INSERT_PAYMENT"],
             [
                 (sale_id, p["method"], p["amount"], c, p.get("reference") or "")
                 for p, c in zip(payments, changes, strict=True)
@@ -256,22 +346,25 @@ def record_sale(order: dict[str, Any], raw: bytes, key: str) -> dict[str, Any]:
             "change": change,
         }
         if APP_ROWS:
-            conn.executemany(
-                INSERT_MOVEMENT,
+            cur.executemany(
+                q["INSERT_MOVEMENT"],
                 [
                     (pid, ex, delta, after, cashier, sale_id, created)
                     for pid, delta, after in stock_after
                 ],
             )
+            cur.executemany(
+                q["UPSERT_ROLLUP"],
+                rollup_rows(event, ex, sale, lines, payments, changes),
+            )
             answer = app_answer(answer, sale, lines, payments, changes)
-            conn.execute(
-                INSERT_KEY,
+            cur.execute(
+                q["INSERT_KEY"],
                 (ex, key, fingerprint, cashier, sale_id, json.dumps(answer), created),
             )
-        conn.execute("COMMIT")
+        cur.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        cur.execute("ROLLBACK")
         raise
     return answer
 
@@ -286,7 +379,7 @@ def app_answer(
     """The answer in the shape the app gives (and stores with the idempotency key)."""
     return {
         **answer,
-        "created_at": sale["created"],
+        "created_at": str(sale["created"]),
         "business_date": sale["day"],
         "lines": [
             {
@@ -365,6 +458,8 @@ def serve(database: str, host: str, port: int, workers: int, app_rows: bool = Fa
     """gunicorn with the settings of ``pos/wsgi.py``."""
     from gunicorn.app.base import BaseApplication
 
+    from pos.wsgi import THREADS_PER_WORKER
+
     global DATABASE, APP_ROWS
     DATABASE, APP_ROWS = database, app_rows
 
@@ -373,7 +468,9 @@ def serve(database: str, host: str, port: int, workers: int, app_rows: bool = Fa
             settings = {
                 "bind": f"{host}:{port}",
                 "workers": workers,
-                "worker_class": "sync",
+                # As pos/wsgi.py serves the app: threads, keep-alive connections.
+                "worker_class": "gthread",
+                "threads": THREADS_PER_WORKER,
                 "accesslog": "-",
                 "errorlog": "-",
                 "timeout": 60,
@@ -392,7 +489,11 @@ def serve(database: str, host: str, port: int, workers: int, app_rows: bool = Fa
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database", required=True, help="SQLite file with the app's schema")
+    parser.add_argument(
+        "--database",
+        required=True,
+        help="SQLite file with the app's schema, or a postgresql:// URL of such a database",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5001)
     parser.add_argument("--workers", type=int, default=1)

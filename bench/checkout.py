@@ -1,10 +1,23 @@
 """Checkout benchmark: recording sales against `pos serve`, beside the floor.
 
-    .venv/bin/python bench/checkout.py                 # workers 1 and 4, about 3 minutes
-    .venv/bin/python bench/checkout.py --workers 2 --duration 5 --open-duration 10
-    .venv/bin/python bench/checkout.py --app-rows      # and the floor plus the app's rows
+    .venv/bin/python bench/checkout.py --workers 1,2 --app-rows          # wrk, SQLite
+    .venv/bin/python bench/checkout.py --workers 2 --app-rows --engine postgresql \
+        --pg-url postgresql://postgres@127.0.0.1:5432 --pg-prefix bench_checkout
+    .venv/bin/python bench/checkout.py --load python --workers 1,4       # the Python client
 
-For each worker count it starts, one after the other on the same machine:
+With wrk (``--load wrk``, the default where /usr/bin/wrk exists; Debian's ``wrk``): the
+app, the floor (``bench/bare_app.py``) and with ``--app-rows`` the floor writing every row
+the app writes, each started once per worker count and all left running; then
+``--rounds`` rounds, each running ``wrk -t2 -c16`` for ``--duration`` seconds against
+every server in turn (the order alternating between rounds) with ``bench/checkout.lua``:
+one-line cash sales, each with its own Idempotency-Key and its tablet's bearer token.
+wrk is C and epoll, so the two cores go to the servers; ratios are taken within a round,
+so other load on the machine falls on both sides alike; the load average is printed for
+each run. ``--engine postgresql`` runs the app and the floors (psycopg) on databases
+PREFIX_pos, PREFIX_floor, PREFIX_rows of ``--pg-url`` (dropped and created).
+
+With the Python client (``--load python``), for each worker count it starts, one after
+the other on the same machine:
 
 - the real app: ``pos init-db`` and ``pos seed-demo`` into a fresh SQLite file in a
   temporary folder (done once), then ``pos serve --workers N`` (gunicorn sync workers);
@@ -44,9 +57,11 @@ import json
 import os
 import platform
 import random
+import resource
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -190,9 +205,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def app_env(root: Path) -> dict[str, str]:
+def app_env(root: Path, database_url: str = "") -> dict[str, str]:
     return os.environ | {
-        "POS_DATABASE_URL": "sqlite:///" + str(root / "pos.sqlite3"),
+        "POS_DATABASE_URL": database_url or "sqlite:///" + str(root / "pos.sqlite3"),
         "POS_INSTANCE_PATH": str(root / "instance"),
         "POS_RECEIPTS_DIR": str(root / "receipts"),
     }
@@ -238,19 +253,23 @@ def running(name: str, command: list[str], env: dict[str, str], port: int, log: 
             process.wait()
 
 
-def real_server(root: Path, workers: int) -> contextlib.AbstractContextManager[Server]:
+def real_server(
+    root: Path, workers: int, database_url: str = ""
+) -> contextlib.AbstractContextManager[Server]:
     port = free_port()
     command = [*pos_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--server", "gunicorn"]
-    return running("pos serve", command, app_env(root), port, root / "serve-real.log")
+    env = app_env(root, database_url)
+    return running("pos serve", command, env, port, root / "serve-real.log")
 
 
 def bare_server(
-    root: Path, workers: int, *, app_rows: bool = False
+    root: Path, workers: int, *, app_rows: bool = False, database: str = ""
 ) -> contextlib.AbstractContextManager[Server]:
     port = free_port()
     name = "rows" if app_rows else "floor"
-    command = [sys.executable, str(HERE / "bare_app.py"), "--database", str(bare_db(root, name))]
+    database = database or str(bare_db(root, name))
+    command = [sys.executable, str(HERE / "bare_app.py"), "--database", database]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     if app_rows:
         command.append("--app-rows")
@@ -896,6 +915,260 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> tuple[str, bool
     return "\n".join(lines), clean
 
 
+# --- wrk: the servers side by side, in interleaved rounds -------------------------------------
+
+WRK = "/usr/bin/wrk"
+LUA = HERE / "checkout.lua"
+
+
+def one_line_cash_sales(tablets: list[Tablet]) -> list[tuple[str, bytes]]:
+    """(token, body) of one-line cash sales: every product of each tablet's booth, one
+    piece, paid in cash to the rupiah."""
+    sales = []
+    for tablet in tablets:
+        for product_id, price in tablet.booth.products:
+            body = {
+                "exhibitor_id": tablet.booth.exhibitor_id,
+                "items": [{"product_id": product_id, "quantity": 1}],
+                "payments": [{"method": "cash", "amount": price}],
+            }
+            sales.append((tablet.token, json.dumps(body, separators=(",", ":")).encode()))
+    return sales
+
+
+def write_lua_data(path: Path, sales: list[tuple[str, bytes]]) -> None:
+    entries = [f"{{token=[==[{token}]==], body=[==[{body.decode()}]==]}}" for token, body in sales]
+    path.write_text("return {\n" + ",\n".join(entries) + "\n}\n")
+
+
+def wrk_round(
+    server: Server, data: Path, prefix: str, *, clients: int, duration: float
+) -> dict[str, Any]:
+    """One wrk run against ``server``: its figures, the CPU it took, the machine's load."""
+    url = f"http://{server.address[0]}:{server.address[1]}"
+    command = [WRK, "-t2", f"-c{clients}", f"-d{duration:g}s", "--timeout", "30s"]
+    command += ["-s", str(LUA), url, "--", str(data), prefix]
+    meter = CpuMeter(server.process.pid)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()[0]
+    meter.mark()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    meter.mark()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed: {done.stdout}\n{done.stderr}")
+    figures = json.loads(line.removeprefix("WRK_JSON "))
+    usage = meter.usage()
+    seconds = figures["duration_us"] / 1e6
+    errors = sum(figures[k] for k in figures if k.endswith("errors")) + figures["timeouts"]
+    good = figures["requests"] - figures["status_errors"]
+    client_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {
+        "sales_per_second": good / seconds,
+        "answered": good,
+        "errors": errors,
+        "p50_ms": figures["p50_us"] / 1000,
+        "p90_ms": figures["p90_us"] / 1000,
+        "p99_ms": figures["p99_us"] / 1000,
+        "max_ms": figures["max_us"] / 1000,
+        "server_cpu_ms_per_sale": usage["server_cpu_s"] * 1000 / max(good, 1),
+        "server_cores": usage["server_cores"],
+        "client_cores": client_cpu / seconds,
+        "other_cores": max(0.0, usage["other_cores"] - client_cpu / seconds),
+        "load_average": load,
+    }
+
+
+def count_sales_at(database: str) -> int:
+    if database.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(database) as conn:
+            return conn.execute("SELECT COUNT(*) FROM sale").fetchone()[0]
+    return count_sales(Path(database))
+
+
+def pg_url(base: str, name: str, driver: str = "postgresql") -> str:
+    """``base`` (postgresql://user@host:port) with the database ``name``."""
+    head = base.split("://", 1)[1].rstrip("/")
+    server = head.rsplit("/", 1)[0] if head.count("/") else head
+    return f"{driver}://{server}/{name}"
+
+
+def pg_admin(base: str, *statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_url(base, "postgres"), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def run_wrk(args: argparse.Namespace) -> dict[str, Any]:
+    """Every server started once per worker count; then rounds, each running wrk against
+    every server in turn (the order alternating), so that the machine's other load falls
+    on all of them alike. Ratios are taken within a round."""
+    run_id = f"w{os.getpid()}x{int(time.time())}"
+    kinds = ["floor", *(["rows"] if args.app_rows else []), "pos"]
+    postgres = args.engine == "postgresql"
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            root = Path(tempfile.mkdtemp(prefix="pos-bench-"))
+        else:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pos-bench-")))
+        say(f"setting up in {root} ({args.engine})")
+        databases: dict[str, str] = {}
+        if postgres:
+            names = {kind: f"{args.pg_prefix}_{kind}" for kind in kinds}
+            pg_admin(args.pg_url, *[f'DROP DATABASE IF EXISTS "{n}"' for n in names.values()])
+            pg_admin(args.pg_url, f'CREATE DATABASE "{names["pos"]}"')
+            app_url = pg_url(args.pg_url, names["pos"], "postgresql+psycopg")
+            databases["pos"] = pg_url(args.pg_url, names["pos"])
+        else:
+            app_url = ""
+            databases["pos"] = str(root / "pos.sqlite3")
+        for command in ("init-db", "seed-demo"):
+            done = subprocess.run(
+                [*pos_command(), command],
+                env=app_env(root, app_url),
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"pos {command} failed:\n{done.stdout}\n{done.stderr}")
+        with real_server(root, 2, app_url) as server:
+            _booths, tablets = set_up_shop(server, args.seed, max(args.clients, 4))
+        for kind in kinds:
+            if kind == "pos":
+                continue
+            if postgres:
+                pg_admin(args.pg_url, f'CREATE DATABASE "{names[kind]}" TEMPLATE "{names["pos"]}"')
+                databases[kind] = pg_url(args.pg_url, names[kind])
+            else:
+                databases[kind] = str(bare_db(root, kind))
+                with (
+                    contextlib.closing(sqlite3.connect(databases["pos"])) as source,
+                    contextlib.closing(sqlite3.connect(databases[kind])) as target,
+                ):
+                    source.backup(target)
+        data = root / "sales.lua"
+        write_lua_data(data, one_line_cash_sales(tablets))
+        say(f"{len(tablets)} tablets; servers: {', '.join(kinds)}; {args.rounds} rounds")
+
+        results: dict[str, Any] = {"engine": args.engine, "kinds": kinds, "runs": []}
+        for workers in args.workers:
+            before = {kind: count_sales_at(databases[kind]) for kind in kinds}
+            answered = dict.fromkeys(kinds, 0)
+            runs = 0
+            with contextlib.ExitStack() as servers:
+                started: dict[str, Server] = {}
+                for kind in kinds:
+                    if kind == "pos":
+                        started[kind] = servers.enter_context(real_server(root, workers, app_url))
+                    else:
+                        started[kind] = servers.enter_context(
+                            bare_server(
+                                root, workers, app_rows=kind == "rows", database=databases[kind]
+                            )
+                        )
+                for kind in kinds:  # warm-up, not measured
+                    answered[kind] += wrk_round(
+                        started[kind], data, f"{run_id}-{workers}-{kind}-warm",
+                        clients=args.clients, duration=args.warmup,
+                    )["answered"]  # fmt: skip
+                    runs += 1
+                for number in range(args.rounds):
+                    order = kinds if number % 2 == 0 else kinds[::-1]
+                    round_figures = {}
+                    for kind in order:
+                        figures = wrk_round(
+                            started[kind], data, f"{run_id}-{workers}-{kind}-{number}",
+                            clients=args.clients, duration=args.duration,
+                        )  # fmt: skip
+                        answered[kind] += figures["answered"]
+                        round_figures[kind] = figures
+                        say(
+                            f"workers={workers} round {number + 1} {kind}: "
+                            f"{figures['sales_per_second']:.0f}/s p99 {figures['p99_ms']:.1f} ms "
+                            f"errors {figures['errors']} load {figures['load_average']:.1f}"
+                        )
+                    runs += 1
+                    results["runs"].append(
+                        {"workers": workers, "round": number + 1, "servers": round_figures}
+                    )
+            for kind in kinds:
+                recorded = count_sales_at(databases[kind]) - before[kind]
+                # wrk stops with up to one request per connection in flight: the server
+                # may have recorded those without wrk counting their answers.
+                ok = answered[kind] <= recorded <= answered[kind] + args.clients * runs
+                results.setdefault("checks", []).append(
+                    {
+                        "workers": workers,
+                        "server": kind,
+                        "answered_2xx": answered[kind],
+                        "recorded": recorded,
+                        "ok": ok,
+                    }
+                )
+        if postgres and not args.keep:
+            pg_admin(args.pg_url, *[f'DROP DATABASE IF EXISTS "{n}"' for n in names.values()])
+        if args.keep:
+            say(f"kept {root}")
+    return results
+
+
+def report_wrk(results: dict[str, Any], args: argparse.Namespace) -> tuple[str, bool]:
+    kinds = results["kinds"]
+    lines = [
+        f"engine: {results['engine']}; machine: {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}; load generator: "
+        f"wrk -t2 -c{args.clients} -d{args.duration:g}s, one-line cash sales",
+        "servers: " + "; ".join(f"{k} = {KINDS[k][0]}" for k in kinds),
+        "",
+        f"{'workers':>7} {'round':>5} {'server':<6} {'sales/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'max ms':>7} {'errors':>6} {'CPU/sale':>8} {'client':>6} {'other':>6} {'load':>5}",
+    ]
+    clean = all(check["ok"] for check in results.get("checks", []))
+    ratios: dict[tuple[int, str], list[tuple[float, float]]] = {}
+    for run in results["runs"]:
+        for kind in kinds:
+            f = run["servers"][kind]
+            clean &= f["errors"] == 0
+            lines.append(
+                f"{run['workers']:>7} {run['round']:>5} {kind:<6} {f['sales_per_second']:>8.0f} "
+                f"{f['p50_ms']:>7.1f} {f['p99_ms']:>7.1f} {f['max_ms']:>7.1f} {f['errors']:>6} "
+                f"{f['server_cpu_ms_per_sale']:>6.2f}ms {f['client_cores']:>5.2f}c "
+                f"{f['other_cores']:>5.2f}c {f['load_average']:>5.1f}"
+            )
+        pos = run["servers"]["pos"]
+        for floor in kinds:
+            if floor == "pos":
+                continue
+            base = run["servers"][floor]
+            ratios.setdefault((run["workers"], floor), []).append(
+                (
+                    pos["sales_per_second"] / max(base["sales_per_second"], 1e-9),
+                    pos["p99_ms"] / max(base["p99_ms"], 1e-9),
+                )
+            )
+    lines += ["", "ratios of pos to each floor, per round (median, min-max):"]
+    for (workers, floor), values in ratios.items():
+        rates, tails = [v[0] for v in values], [v[1] for v in values]
+        lines.append(
+            f"  workers={workers} vs {floor}: sales/s {statistics.median(rates):.2f}x "
+            f"({min(rates):.2f}-{max(rates):.2f}); p99 {statistics.median(tails):.2f}x "
+            f"({min(tails):.2f}-{max(tails):.2f})"
+        )
+    lines += ["", "every sale answered is in its database (and at most the in-flight more):"]
+    for check in results.get("checks", []):
+        lines.append(
+            f"  workers={check['workers']} {check['server']}: answered {check['answered_2xx']}, "
+            f"recorded {check['recorded']}: {'ok' if check['ok'] else 'MISMATCH'}"
+        )
+    return "\n".join(lines), clean
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Checkout benchmark: pos serve against the bare sqlite3 floor.",
@@ -926,11 +1199,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary folder (databases, logs)"
     )
+    parser.add_argument(
+        "--load",
+        choices=["wrk", "python"],
+        default="wrk" if Path(WRK).exists() else "python",
+        help="wrk (interleaved rounds of one-line cash sales; Debian's wrk) or the Python "
+        "client (saturation, open loop and ceiling, one server after the other)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="wrk: rounds per worker count")
+    parser.add_argument(
+        "--engine", choices=["sqlite", "postgresql"], default="sqlite", help="wrk: database"
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("POS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432"),
+        help="wrk --engine postgresql: the server (its databases PREFIX_pos, _floor, _rows "
+        "are dropped and created)",
+    )
+    parser.add_argument("--pg-prefix", default="bench_checkout", help="wrk: database names")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.load == "wrk":
+        results = run_wrk(args)
+        results["command"] = " ".join([".venv/bin/python", "bench/checkout.py", *sys.argv[1:]])
+        text, clean = report_wrk(results, args)
+        print(text)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(results, indent=2) + "\n")
+        return 0 if clean else 1
     results = run(args)
     results["command"] = " ".join([".venv/bin/python", "bench/checkout.py", *sys.argv[1:]])
     results["settings"] = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}

@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     database_errors.register_retries(app)
     register_blueprints(app)
+    extensions.limit_only_where_decorated(app)
     register_cli(app)
     return app
 

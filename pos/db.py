@@ -276,3 +276,131 @@ def _drive_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+class Prepared:
+    """A Core statement compiled once per dialect and run straight on the DBAPI cursor of
+    the session's connection, inside its transaction.
+
+    For the sale's hot path, where SQLAlchemy's work per execution (cache key, parameters,
+    execution context, result object: some 20–40 µs a statement) cost more than the
+    database's (docs/PERFORMANCE.md). Values are bound through the column types' own
+    processors, as ``Connection.execute`` binds them (UTC datetimes, dates, JSON,
+    booleans), and a value not given is the statement's own (a literal in it, a column's
+    Python default or onupdate: an ``updated_at``); results come back as the driver gives
+    them, so only statements whose results need no conversion (integers, text) use it. A
+    driver's error is raised as SQLAlchemy's (``sa.exc.IntegrityError``,
+    ``sa.exc.OperationalError``, ...), so the caller and pos/database_errors.py see what
+    ``Connection.execute`` would raise.
+
+    ``statement`` may be a function of the dialect's name that builds it (an upsert
+    differs by dialect). ``keys``: for an INSERT, the columns given. ``as_is``: values
+    bound as they are given, without their type's processor (a JSON document already
+    serialised).
+    """
+
+    def __init__(
+        self, statement: Any, keys: list[str] | None = None, *, as_is: tuple[str, ...] = ()
+    ) -> None:
+        self.statement = statement
+        self.keys = keys
+        self.as_is = as_is  # bound as given, without the type's processor (JSON text)
+        self._plans: dict[str, tuple[str, list[tuple[str, Any, Any]], bool]] = {}
+        self._results: dict[str, list[Any]] = {}
+
+    def _plan(self, dialect: sa.Dialect) -> tuple[str, list[tuple[str, Any, Any]], bool]:
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            statement = self.statement
+            if not isinstance(statement, sa.sql.ClauseElement):
+                statement = statement(dialect.name)
+            compiled = statement.compile(dialect=dialect, column_keys=self.keys)
+            processors = compiled._bind_processors
+            if compiled.positional:
+                names = list(compiled.positiontup or ())
+            else:
+                names = list(dict.fromkeys(compiled.bind_names.values()))
+            fallbacks: dict[str, Any] = {}
+            for bind, name in compiled.bind_names.items():
+                if not bind.required and bind.callable is None:
+                    fallbacks[name] = lambda value=bind.value: value
+            for column in [*compiled.insert_prefetch, *compiled.update_prefetch]:
+                default = column.onupdate if column in compiled.update_prefetch else None
+                default = default or column.default
+                if default is not None and default.is_callable:
+                    fallbacks[column.key] = lambda arg=default.arg: arg(None)
+                elif default is not None:
+                    fallbacks[column.key] = lambda value=default.arg: value
+            self._results[dialect.name] = [
+                column[3]._cached_result_processor(dialect, None)
+                for column in compiled._result_columns
+            ]
+            plan = (
+                compiled.string,
+                [
+                    (
+                        n,
+                        None if n in self.as_is else processors.get(n),
+                        fallbacks.get(n, _missing(n)),
+                    )
+                    for n in names
+                ],
+                compiled.positional,
+            )
+            self._plans[dialect.name] = plan
+        return plan
+
+    def execute(
+        self,
+        connection: sa.Connection,
+        params: dict[str, Any] | None = None,
+        *,
+        many: list[dict[str, Any]] | None = None,
+    ) -> Any:
+        """Run with ``params`` (or once per row of ``many``); returns the DBAPI cursor."""
+        dialect = connection.dialect
+        text, names, positional = self._plan(dialect)
+
+        def bound(values: dict[str, Any]) -> Any:
+            out = []
+            for name, processor, fallback in names:
+                value = values[name] if name in values else fallback()
+                out.append(processor(value) if processor else value)
+            return tuple(out) if positional else dict(zip((n[0] for n in names), out, strict=True))
+
+        cursor = connection.connection.driver_connection.cursor()
+        error = dialect.loaded_dbapi.Error
+        try:
+            if many is not None:
+                cursor.executemany(text, [bound(row) for row in many])
+            else:
+                cursor.execute(text, bound(params or {}))
+        except error as exc:
+            raise sa.exc.DBAPIError.instance(
+                text, params if many is None else many, exc, error, dialect=dialect
+            ) from exc
+        return cursor
+
+    def first(self, connection: sa.Connection, params: dict[str, Any] | None = None) -> Any:
+        """The first row of a query as a tuple, each value converted by its column's type
+        as SQLAlchemy would (a stored UTC time, a JSON document), or None."""
+        row = self.execute(connection, params).fetchone()
+        if row is None:
+            return None
+        processors = self._results[connection.dialect.name]
+        return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
+
+    def all(self, connection: sa.Connection, params: dict[str, Any] | None = None) -> list:
+        """Every row, as :meth:`first` gives one."""
+        rows = self.execute(connection, params).fetchall()
+        processors = self._results[connection.dialect.name]
+        if not any(processors):
+            return rows
+        return [tuple(p(v) if p else v for p, v in zip(processors, r, strict=True)) for r in rows]
+
+
+def _missing(name: str) -> Any:
+    def fail() -> Any:
+        raise KeyError(f"no value for {name}")
+
+    return fail

@@ -40,3 +40,18 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = None
     limiter.init_app(app)
     compress.init_app(app)
+
+
+def limit_only_where_decorated(app: Flask) -> None:
+    """Drop Flask-Limiter's check before every request when nothing is limited app-wide.
+
+    The limited views (sign-in, PIN) check their limits in their own decorators; with no
+    default, application or blueprint limits the check before each request evaluates
+    nothing, yet costs every request (the sale's hot path) its work to find that out.
+    Called once every blueprint is registered (a blueprint's limits keep the check).
+    """
+    manager = limiter.limit_manager
+    if manager.default_limits or manager.application_limits or manager._blueprint_limits:
+        return
+    funcs = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [f for f in funcs if f != limiter._check_request_limit]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from flask_babel import ngettext
 from pos.auth import passwords, permissions, throttle
 from pos.auth.models import (
     CASHIER,
+    MANAGER,
     ORGANIZER,
     ROLES,
     ApiToken,
@@ -29,7 +31,7 @@ from pos.auth.models import (
     normalize_username,
 )
 from pos.auth.passwords import hash_secret
-from pos.db import utcnow, write_phase
+from pos.db import Prepared, utcnow, write_phase
 from pos.errors import Conflict, Forbidden, Invalid, NotFound, PosError
 from pos.extensions import db
 from pos.organizer.models import Exhibitor
@@ -236,6 +238,90 @@ def user_for_token(token: str) -> User | None:
     if _stale(last_used_at, now):
         _note_use(ApiToken, token_id)
     return user
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A user behind a bearer token as plain values, read with the token in one Core
+    statement: what the sale's hot path needs of its actor (pos/auth/permissions.py reads
+    the same attributes of a User). Nothing is cached: every request reads the token again,
+    so a revocation, a deactivation or a password change applies to the next request."""
+
+    id: int
+    username: str
+    role: str
+    exhibitor_id: int | None
+    event_id: int | None
+    active: bool
+    display_name: str
+    locale: str
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.role == ORGANIZER
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == MANAGER
+
+    @property
+    def is_cashier(self) -> bool:
+        return self.role == CASHIER
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+_TOKEN_PRINCIPAL = (
+    sa.select(
+        User.id,
+        User.username,
+        User.role,
+        User.exhibitor_id,
+        User.event_id,
+        User.active,
+        User.display_name,
+        User.locale,
+        ApiToken.id.label("token_id"),
+        ApiToken.last_used_at,
+    )
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == sa.bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.expires_at > sa.bindparam("now"),
+        User.active.is_(True),
+    )
+)
+
+
+_RAW_TOKEN_PRINCIPAL = Prepared(_TOKEN_PRINCIPAL)
+
+
+def principal_for_token(token: str) -> Principal | None:
+    """As :func:`user_for_token`, the user as a :class:`Principal` (no ORM object: a
+    tenth of the cost, for the sale's hot path)."""
+    now = utcnow()
+    row = _RAW_TOKEN_PRINCIPAL.first(
+        db.session.connection(), {"digest": token_digest(token), "now": now}
+    )
+    if row is None:
+        return None
+    token_id, last_used_at = row[8], row[9]
+    if _stale(last_used_at, now):
+        _note_use(ApiToken, token_id)
+    return Principal(*row[:8])
 
 
 def revoke_token(token: str) -> None:

@@ -22,15 +22,17 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from pos.auth import permissions
 from pos.auth.models import User
 from pos.auth.permissions import Action
-from pos.db import utcnow, write_phase
+from pos.db import Prepared, utcnow, write_phase
 from pos.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from pos.extensions import db
 from pos.inventory.models import APPROVED, Product, StockMovement
@@ -40,8 +42,8 @@ from pos.inventory.service import (
     InsufficientStock,
     lock_products,
 )
-from pos.organizer.models import Event, Exhibitor
-from pos.organizer.service import get_exhibitor
+from pos.organizer.models import Exhibitor
+from pos.organizer.service import get_exhibitor, selling_facts
 from pos.sales import offline, pricing, rollups
 from pos.sales.models import (
     COMPLETED,
@@ -70,6 +72,8 @@ class SaleAnswer(NamedTuple):
     status: int
     body: dict[str, Any]
     replayed: bool = False
+    # The body as JSON text, when it was serialised already (stored with the key).
+    text: str | None = None
 
 
 def _pricing_error(exc: pricing.PricingError) -> Invalid:
@@ -247,16 +251,20 @@ _STORED_ANSWER = sa.select(
 )
 
 
+_RAW_STORED_ANSWER = Prepared(_STORED_ANSWER)
+
+
 def _stored_answer(exhibitor_id: int, key: str, fingerprint: str) -> SaleAnswer | None:
     # On the session's connection: Core statements skip the ORM's bookkeeping (a tenth
     # of the cost on this hot path).
     connection = db.session.connection()
-    row = connection.execute(_STORED_ANSWER, {"exhibitor_id": exhibitor_id, "key": key}).first()
+    row = _RAW_STORED_ANSWER.first(connection, {"exhibitor_id": exhibitor_id, "key": key})
     if row is None:
         return None
-    if row.fingerprint != fingerprint:
+    stored_fingerprint, status, body = row
+    if stored_fingerprint != fingerprint:
         raise IdempotencyKeyReused(_("This Idempotency-Key was already used for a different sale."))
-    return SaleAnswer(row.response_status, row.response_body, replayed=True)
+    return SaleAnswer(status, body, replayed=True)
 
 
 def record_sale(
@@ -277,7 +285,7 @@ def record_sale(
     (price changed, not sellable, offline number taken).
     """
     key = check_idempotency_key(idempotency_key)
-    exhibitor = get_exhibitor(actor, order.exhibitor_id, Action.SELL)
+    exhibitor = selling_facts(actor, order.exhibitor_id, Action.SELL)
     fingerprint = request_fingerprint(order)
     stored = _stored_answer(exhibitor.id, key, fingerprint)
     if stored is not None:
@@ -337,31 +345,43 @@ def _settle_known_sale(
     return SaleAnswer(201, body, replayed=True)
 
 
-_CART_PRODUCTS = sa.select(
-    Product.id,
-    Product.exhibitor_id,
-    Product.sku,
-    Product.name,
-    Product.category,
-    Product.price,
-    Product.stock,
-    Product.active,
-    Product.review_status,
-).where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+class _CartProduct(NamedTuple):
+    id: int
+    exhibitor_id: int
+    sku: str
+    name: str
+    category: str
+    price: int
+    stock: int
+    active: bool
+    review_status: str
+
+
+@cache
+def _cart_products(count: int) -> Prepared:
+    """The query of a cart's ``count`` distinct products, on the driver's cursor."""
+    return Prepared(
+        sa.select(*(getattr(Product, name) for name in _CartProduct._fields)).where(
+            Product.id.in_([sa.bindparam(f"id{n}") for n in range(count)])
+        )
+    )
 
 
 def _prepare_sale(
-    actor: User, exhibitor: Exhibitor, order: Any, fingerprint: str, at: datetime, now: datetime
+    actor: Any, exhibitor: Any, order: Any, fingerprint: str, at: datetime, now: datetime
 ) -> _Prepared:
     """Check and price the sale made at ``at`` (an offline sale: when the tablet recorded
-    it), received ``now``; every row to write, as plain values."""
-    event: Event = exhibitor.event
+    it), received ``now``; every row to write, as plain values. ``exhibitor`` is the
+    booth's selling facts (pos.organizer.service.selling_facts)."""
+    timezone = exhibitor.timezone
     made_offline = order.offline is not None
     wanted: dict[int, int] = {}
     for item in order.items:
         wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
-    connection = db.session.connection()  # Core on the connection: no ORM bookkeeping
-    products = {row.id: row for row in connection.execute(_CART_PRODUCTS, {"ids": list(wanted)})}
+    connection = db.session.connection()  # on the driver's cursor: no ORM bookkeeping
+    query = _cart_products(len(wanted))
+    found = query.all(connection, {f"id{n}": pid for n, pid in enumerate(wanted)})
+    products = {row[0]: _CartProduct(*row) for row in found}
     for product_id, quantity in wanted.items():
         product = products.get(product_id)
         if product is None or product.exhibitor_id != exhibitor.id:
@@ -420,7 +440,7 @@ def _prepare_sale(
         )
     except pricing.PricingError as exc:
         raise _pricing_error(exc) from None
-    limit = event.cashier_discount_limit_percent
+    limit = exhibitor.cashier_discount_limit_percent
     if actor.is_cashier and not pricing.discount_within(cart, limit):
         raise Forbidden(
             _(
@@ -435,17 +455,17 @@ def _prepare_sale(
             max_discount=pricing.max_discount(cart, limit),
         )
 
-    shift_id, late = offline.shift_of(exhibitor.id, order, at, now, event.timezone)
+    shift_id, late = offline.shift_of(exhibitor.id, order, at, now, timezone)
     buyer = order.buyer
     sale = {
-        "event_id": event.id,
+        "event_id": exhibitor.event_id,
         "exhibitor_id": exhibitor.id,
         "status": COMPLETED,
         "cashier_id": actor.id,
         "shift_id": shift_id,
         "created_at": at,
-        "business_date": local_day(at, event.timezone),
-        "business_hour": local_hour(at, event.timezone),
+        "business_date": local_day(at, timezone),
+        "business_hour": local_hour(at, timezone),
         "subtotal": cart.subtotal,
         "line_discount_total": cart.line_discount_total,
         "order_discount": cart.order_discount,
@@ -501,9 +521,9 @@ def _prepare_sale(
     ]
     return _Prepared(
         exhibitor_id=exhibitor.id,
-        event_id=event.id,
+        event_id=exhibitor.event_id,
         booth=exhibitor.booth,
-        timezone=event.timezone,
+        timezone=timezone,
         user_id=actor.id,
         username=actor.username,
         fingerprint=fingerprint,
@@ -524,6 +544,26 @@ _INSERT_PAYMENTS = sa.insert(Payment)
 _INSERT_MOVEMENTS = sa.insert(StockMovement)
 _INSERT_KEY = sa.insert(IdempotencyKey)
 
+# The write phase's statements, run on the driver's cursor (pos.db.Prepared).
+_SALE_KEYS = [
+    *(
+        c.key
+        for c in Sale.__table__.columns
+        if c.key not in ("id", "voided_by_id", "void_business_date")
+    )
+]
+_LINE_KEYS = [c.key for c in SaleLine.__table__.columns if c.key != "id"]
+_PAYMENT_KEYS = [c.key for c in Payment.__table__.columns if c.key != "id"]
+_MOVEMENT_KEYS = [c.key for c in StockMovement.__table__.columns if c.key != "id"]
+_KEY_KEYS = [c.key for c in IdempotencyKey.__table__.columns if c.key != "id"]
+_RAW_TAKE_STOCK = Prepared(TAKE_STOCK)
+_RAW_TAKE_STOCK_ANYWAY = Prepared(TAKE_STOCK_ANYWAY)
+_RAW_INSERT_SALE = Prepared(_INSERT_SALE, _SALE_KEYS)
+_RAW_INSERT_LINES = Prepared(_INSERT_LINES, _LINE_KEYS)
+_RAW_INSERT_PAYMENTS = Prepared(_INSERT_PAYMENTS, _PAYMENT_KEYS)
+_RAW_INSERT_MOVEMENTS = Prepared(_INSERT_MOVEMENTS, _MOVEMENT_KEYS)
+_RAW_INSERT_KEY = Prepared(_INSERT_KEY, _KEY_KEYS, as_is=("response_body",))
+
 
 def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
     """The write phase: few statements, built once, on the transaction's connection."""
@@ -534,16 +574,12 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
     stock_after: dict[int, int] = {}
     short: dict[int, int] = {}
     lock_products(product_id for product_id, _quantity, _name in p.takes)
+    take = _RAW_TAKE_STOCK_ANYWAY if p.made_offline else _RAW_TAKE_STOCK
     for product_id, quantity, name in p.takes:
+        row = take.execute(connection, {"product_id": product_id, "quantity": quantity}).fetchone()
+        after = row[0] if row is not None else None
         if p.made_offline:
-            after = connection.execute(
-                TAKE_STOCK_ANYWAY, {"product_id": product_id, "quantity": quantity}
-            ).scalar_one()
             short[product_id] = min(quantity, max(0, -after))
-        else:
-            after = connection.execute(
-                TAKE_STOCK, {"product_id": product_id, "quantity": quantity}
-            ).scalar()
         if after is None:
             available = connection.execute(
                 sa.select(Product.stock).where(Product.id == product_id)
@@ -566,13 +602,15 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
         lines = [dict(line) for line in p.lines]
         for line in lines:  # the shortfall is told on the product's first line
             line["short_by"], short[line["product_id"]] = short.get(line["product_id"], 0), 0
-    sale_id = connection.execute(_INSERT_SALE, sale).scalar_one()
+    sale_id = _RAW_INSERT_SALE.execute(connection, sale).fetchone()[0]
     sale["id"] = sale_id
-    connection.execute(_INSERT_LINES, [dict(line, sale_id=sale_id) for line in lines])
-    connection.execute(_INSERT_PAYMENTS, [dict(pay, sale_id=sale_id) for pay in p.payments])
-    connection.execute(
-        _INSERT_MOVEMENTS,
-        [
+    _RAW_INSERT_LINES.execute(connection, many=[dict(line, sale_id=sale_id) for line in lines])
+    _RAW_INSERT_PAYMENTS.execute(
+        connection, many=[dict(pay, sale_id=sale_id) for pay in p.payments]
+    )
+    _RAW_INSERT_MOVEMENTS.execute(
+        connection,
+        many=[
             {
                 "product_id": product_id,
                 "exhibitor_id": p.exhibitor_id,
@@ -590,10 +628,12 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
     )
     deltas = rollups.Deltas(p.event_id, p.exhibitor_id)
     rollups.add_sale(deltas, sale, lines, p.payments)
-    deltas.write(connection)
+    deltas.write(connection, fast=True)
     body = sale_body(sale, lines, p.payments, cashier=p.username, timezone=p.timezone)
-    connection.execute(
-        _INSERT_KEY,
+    # Serialised once: the same text is stored with the key and sent as the answer.
+    text = current_app.json.dumps(body, separators=(",", ":"))
+    _RAW_INSERT_KEY.execute(
+        connection,
         {
             "exhibitor_id": p.exhibitor_id,
             "key": key,
@@ -601,11 +641,11 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
             "user_id": p.user_id,
             "sale_id": sale_id,
             "response_status": 201,
-            "response_body": body,
+            "response_body": text,
             "created_at": sale["created_at"],
         },
     )
-    return SaleAnswer(201, body)
+    return SaleAnswer(201, body, text=text)
 
 
 # --- finding sales ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pos.auth import permissions
 from pos.auth.models import User
 from pos.auth.permissions import Action
 from pos.auth.service import audit
-from pos.db import utcnow
+from pos.db import Prepared, utcnow
 from pos.errors import Conflict, Invalid, NotFound
 from pos.extensions import db
 from pos.organizer.service import get_exhibitor
@@ -41,11 +41,13 @@ _OPEN_SHIFT = sa.select(Shift.id).where(
 
 def open_shift_id(exhibitor_id: int, register: str = "") -> int | None:
     """The open shift of a register of the booth, if any."""
-    return (
-        db.session.connection()
-        .execute(_OPEN_SHIFT, {"exhibitor_id": exhibitor_id, "register": register})
-        .scalar()
-    )
+    connection = db.session.connection()
+    row = _RAW_OPEN_SHIFT.first(connection, {"exhibitor_id": exhibitor_id, "register": register})
+    return row[0] if row is not None else None
+
+
+# On the driver's cursor: every sale asks for its register's open shift.
+_RAW_OPEN_SHIFT = Prepared(_OPEN_SHIFT)
 
 
 @cache
