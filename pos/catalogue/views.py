@@ -9,9 +9,11 @@ phones in the hall cost the laptop a dictionary lookup each. The language is the
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from flask import (
@@ -72,22 +74,36 @@ def public_answer(response: Response, req: Request, *, etag: str | None = None) 
     return response.make_conditional(req)
 
 
+@dataclass(frozen=True)
+class KeptPage:
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
 def _page(key: tuple, render: Callable[[], str]) -> Response:
-    """The page of ``key``: kept by this process for a few seconds, else rendered."""
-    language, chosen = chosen_language()
+    """The page of ``key``: kept by this process for a few seconds, else rendered. It is
+    compressed once when rendered, not for every phone (Flask-Compress leaves an answer
+    that has its Content-Encoding alone)."""
+    language, _chosen = chosen_language()
     key = (*key, language)
     now = time.monotonic()
-    kept = service.kept_page(key, now)
-    if kept is None:
+    page = service.kept_page(key, now)
+    if page is None:
         with force_locale(language):
             body = render().encode()
-        etag = hashlib.sha256(body).hexdigest()[:32]
+        page = KeptPage(body, gzip.compress(body, 6), hashlib.sha256(body).hexdigest()[:32])
         seconds = float(current_app.config["CATALOGUE_CACHE_SECONDS"])
         if seconds > 0:
-            service.keep_page(key, now + seconds, body, etag)
+            service.keep_page(key, now + seconds, page)
+    if "gzip" in request.accept_encodings:
+        response = Response(page.gzipped, mimetype="text/html")
+        response.headers["Content-Encoding"] = "gzip"
+        etag = page.etag + "-gzip"
     else:
-        body, etag = kept
-    response = Response(body, mimetype="text/html")
+        response = Response(page.body, mimetype="text/html")
+        etag = page.etag
+    response.vary.add("Accept-Encoding")
     return public_answer(response, request, etag=etag)
 
 
