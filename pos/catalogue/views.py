@@ -82,9 +82,10 @@ class KeptPage:
 
 
 def _page(key: tuple, render: Callable[[], str]) -> Response:
-    """The page of ``key``: kept by this process for a few seconds, else rendered. It is
-    compressed once when rendered, not for every phone (Flask-Compress leaves an answer
-    that has its Content-Encoding alone)."""
+    """The page of ``key``: kept by this process for a few seconds, else rendered (which
+    reads the database, and raises NotFound or CatalogueClosed: never kept). A kept page
+    costs no query at all. It is compressed once when rendered, not for every phone
+    (Flask-Compress leaves an answer that has its Content-Encoding alone)."""
     language, _chosen = chosen_language()
     key = (*key, language)
     now = time.monotonic()
@@ -130,13 +131,13 @@ def _context(event, phase: str) -> dict:
 
 @bp.get("/e/<slug>")
 def event_page(slug: str):
-    event, phase = service.public_event(slug)
     q = request.args.get("q", "").strip()[:200]
     category = request.args.get("category") or None
     if category not in CATEGORY_LABELS:
         category = None
 
     def render() -> str:
+        event, phase = service.public_event(slug)
         searched = bool(q or category)
         hits = service.search_products(event, q, category) if searched else []
         return render_template(
@@ -149,22 +150,21 @@ def event_page(slug: str):
             **_context(event, phase),
         )
 
-    return _page(("event", event.id, phase, q, category), render)
+    return _page(("event", slug, q, category), render)
 
 
 @bp.get("/e/<slug>/<booth>")
 def booth_page(slug: str, booth: str):
-    event, phase = service.public_event(slug)
-    exhibitor = service.public_exhibitor(event, booth)
-
     def render() -> str:
+        event, phase = service.public_event(slug)
+        exhibitor = service.public_exhibitor(event, booth)
         return render_template(
             "catalogue/booth.html",
             page=service.booth_page(exhibitor),
             **_context(event, phase),
         )
 
-    return _page(("booth", exhibitor.id, phase), render)
+    return _page(("booth", slug, booth.upper()), render)
 
 
 @bp.get("/e/<slug>/photos/<name>")
