@@ -13,6 +13,7 @@ plain values, never the models, so a template cannot reach further than it is gi
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -333,9 +334,9 @@ PRODUCT_FTS = sa.table("product_fts", sa.column("rowid"))
 
 def with_match(query: sa.Select, words: list[str]) -> sa.Select:
     """``query`` (on Product) narrowed to the products matching every word as a prefix,
-    best first — SQLite: driven from the FTS5 table (joined, so that it is read once: as
+    — SQLite: driven from the FTS5 table (joined, so that it is read once: as
     ``IN (subquery)`` it was read again for every booth); PostgreSQL: the GIN-indexed
-    document (migration c7a1e5d3f208), by ts_rank."""
+    document (migration c7a1e5d3f208)."""
     if db.engine.dialect.name == "postgresql":
         document = sa.func.product_search_document(
             Product.name, Product.category, Product.description, Product.attributes
@@ -343,9 +344,9 @@ def with_match(query: sa.Select, words: list[str]) -> sa.Select:
         tsquery = sa.func.to_tsquery(
             sa.literal_column("'simple'::regconfig"), " & ".join(f"{w}:*" for w in words)
         )
-        return query.where(document.op("@@")(tsquery)).order_by(
-            sa.func.ts_rank(document, tsquery).desc()
-        )
+        # No ts_rank: it computes the document again for every match (six times the
+        # bare query's time for a word found thousands of times); name order, as SQLite.
+        return query.where(document.op("@@")(tsquery))
     expression = " AND ".join(f'"{w}"*' for w in words)
     return query.join(PRODUCT_FTS, PRODUCT_FTS.c.rowid == Product.id).where(
         sa.text("product_fts MATCH :fts_query").bindparams(fts_query=expression)
@@ -606,6 +607,9 @@ def set_published(actor: User, exhibitor: Exhibitor, published: bool) -> Exhibit
 # controls above forget them).
 _pages: dict[tuple[Any, ...], tuple[float, Any]] = {}
 MAX_KEPT_PAGES = 4000
+# One render at a time per process: when a kept page runs out, the other threads wait
+# for it rather than all render the same page at once.
+rendering = threading.Lock()
 
 
 def kept_page(key: tuple[Any, ...], now: float) -> Any:

@@ -91,12 +91,15 @@ def _page(key: tuple, render: Callable[[], str]) -> Response:
     now = time.monotonic()
     page = service.kept_page(key, now)
     if page is None:
-        with force_locale(language):
-            body = render().encode()
-        page = KeptPage(body, gzip.compress(body, 6), hashlib.sha256(body).hexdigest()[:32])
-        seconds = float(current_app.config["CATALOGUE_CACHE_SECONDS"])
-        if seconds > 0:
-            service.keep_page(key, now + seconds, page)
+        with service.rendering:
+            page = service.kept_page(key, time.monotonic())  # another thread's, meanwhile
+            if page is None:
+                with force_locale(language):
+                    body = render().encode()
+                page = KeptPage(body, gzip.compress(body, 6), hashlib.sha256(body).hexdigest()[:32])
+                seconds = float(current_app.config["CATALOGUE_CACHE_SECONDS"])
+                if seconds > 0:
+                    service.keep_page(key, time.monotonic() + seconds, page)
     if "gzip" in request.accept_encodings:
         response = Response(page.gzipped, mimetype="text/html")
         response.headers["Content-Encoding"] = "gzip"
