@@ -33,6 +33,8 @@ def register_blueprints(app: Flask) -> None:
     from pos import api
     from pos.auth import api as auth_api
     from pos.auth import views as auth_views
+    from pos.catalogue import api as catalogue_api
+    from pos.catalogue import views as catalogue_views
     from pos.db import register_id_converter
     from pos.inventory import api as inventory_api
     from pos.inventory import views as inventory_views
@@ -64,6 +66,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(statements_views.bp)
     app.register_blueprint(tls_views.bp)
     app.register_blueprint(printing_views.bp)
+    app.register_blueprint(catalogue_views.bp)
+    app.register_blueprint(catalogue_views.manage)
     receipts_mail.register_mail(app)
     printing_auto.register_auto_print(app)
     api.register_api(
@@ -77,5 +81,6 @@ def register_blueprints(app: Flask) -> None:
             reports_api.bp,
             printing_api.bp,
             statements_api.bp,
+            catalogue_api.bp,
         ],
     )

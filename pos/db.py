@@ -128,7 +128,18 @@ DOMAIN_MODELS = (
     "pos.sales.models",
     "pos.printing.models",
     "pos.statements.models",
+    "pos.catalogue.models",
 )
+
+# Schema objects that migrations make and no model describes: each engine's product
+# search index (SQLite's FTS5 table with its shadow tables, PostgreSQL's GIN index on an
+# expression). Alembic's comparison of models and database leaves them out.
+UNMODELLED_PREFIXES = ("product_fts", "ix_product_search")
+
+
+def in_models(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name`` hook: False for the objects above."""
+    return not (name or "").startswith(UNMODELLED_PREFIXES)
 
 
 def load_models() -> sa.MetaData:

@@ -32,6 +32,7 @@ from pos.auth.forms import (
     PinSwitchForm,
     UserForm,
 )
+from pos.catalogue.forms import ProfileForm, PublicProductsForm, PublishForm
 from pos.extensions import db
 from pos.forms import PosForm
 from pos.inventory.forms import ImportForm, PhotoForm, ProductForm, ReviewForm, StockAdjustmentForm
@@ -189,6 +190,21 @@ SCENARIOS: dict[type, Scenario] = {
         "organizer",
         lambda w: f"/statements/{after_the_fair(w).statement_id}/revoke",
         statuses=REFUSED,
+    ),
+    # Every field of the public profile may be left empty.
+    ProfileForm: Scenario(
+        "manager",
+        lambda w: f"/exhibitors/{w.booth.exhibitor.id}/public-profile",
+        blank_is_valid=True,
+        statuses={"blank": 302, "garbage": 200},
+    ),
+    PublicProductsForm: Scenario(
+        "manager",
+        lambda w: f"/exhibitors/{w.booth.exhibitor.id}/public-products",
+        statuses=SMALL_FORM,
+    ),
+    PublishForm: Scenario(
+        "organizer", lambda w: f"/exhibitors/{w.booth.exhibitor.id}/catalogue", statuses=SMALL_FORM
     ),
     AuditFilterForm: Scenario(
         "organizer",

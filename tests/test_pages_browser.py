@@ -152,6 +152,7 @@ def pages_of(role: str, known: dict) -> list[str]:
             f"/printers/new?exhibitor_id={booth}",
             "/statements",
             f"/statements?exhibitor_id={booth}",
+            f"/exhibitors/{booth}/public-profile",
         ]
     if role == "manager":
         return [
@@ -173,6 +174,7 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/printers",
             "/printers/new",
             "/statements",  # during the fair: says when a statement can be issued
+            f"/exhibitors/{booth}/public-profile",
         ]
     return ["/products", f"/products/{product}", "/register/recent", f"/sales/{sale}", "/switch"]
 

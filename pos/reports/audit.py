@@ -73,6 +73,13 @@ ACTION_LABELS = {
     "printer_removed": _l("Printer removed"),
     "statement_issued": _l("Sales statement issued"),
     "statement_revoked": _l("Sales statement revoked"),
+    "event_catalogue_changed": _l("Public catalogue switched on or off, or moved"),
+    "exhibitor_profile_changed": _l("Public profile changed"),
+    "exhibitor_cover_set": _l("Cover photo uploaded"),
+    "exhibitor_cover_removed": _l("Cover photo removed"),
+    "product_public_changed": _l("Product shown or hidden in the public catalogue"),
+    "exhibitor_unpublished": _l("Exhibitor taken out of the public catalogue"),
+    "exhibitor_published": _l("Exhibitor put back in the public catalogue"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),
