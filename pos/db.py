@@ -126,6 +126,7 @@ DOMAIN_MODELS = (
     "pos.auth.models",
     "pos.inventory.models",
     "pos.sales.models",
+    "pos.catalogue.extras.models",
 )
 
 
