@@ -126,8 +126,19 @@ DOMAIN_MODELS = (
     "pos.auth.models",
     "pos.inventory.models",
     "pos.sales.models",
+    "pos.catalogue.models",
     "pos.catalogue.extras.models",
 )
+
+# Schema objects that migrations make and no model describes: each engine's product
+# search index (SQLite's FTS5 table with its shadow tables, PostgreSQL's GIN index on an
+# expression). Alembic's comparison of models and database leaves them out.
+UNMODELLED_PREFIXES = ("product_fts", "ix_product_search")
+
+
+def in_models(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name`` hook: False for the objects above."""
+    return not (name or "").startswith(UNMODELLED_PREFIXES)
 
 
 def load_models() -> sa.MetaData:

@@ -20,6 +20,7 @@ from pos.organizer import service as organizer_service
 from pos.organizer.models import Event, Exhibitor
 
 DEMO_EVENT_NAME = "Pameran IKM Bali Bangkit"
+DEMO_SLUG = "ikm-bali-bangkit"  # its public catalogue: /e/ikm-bali-bangkit
 DEMO_TIMEZONE = "Asia/Makassar"
 DEMO_PASSWORD = "demo"
 DEMO_PIN = "1234"
@@ -594,6 +595,9 @@ def seed_demo() -> bool:
             "Thank you for supporting Bali's small industries!"
         ),
         cashier_discount_limit_percent=10,
+        slug=DEMO_SLUG,
+        catalogue_public=True,
+        opening_hours="Setiap hari 10.00–21.00 WITA · Daily 10 am – 9 pm",
     )
     # One hash for every demo account: the demo's password is public anyway, and
     # hashing it a dozen times at OWASP strength would take seconds.

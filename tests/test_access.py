@@ -141,6 +141,10 @@ def _fill(rule: str, world: World) -> str:
             return str(world.ids[name])
         if name == "token":
             return world.token
+        if name == "slug":
+            return world.booth.exhibitor.event.slug
+        if name == "booth":
+            return world.booth.exhibitor.booth
         if converter == "path:" and name == "filename":
             return "css/app.css"
         if name == "name":

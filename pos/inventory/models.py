@@ -48,12 +48,15 @@ class Product(Model):
     attributes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     one_of_a_kind: Mapped[bool] = mapped_column(default=False)
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    photo: Mapped[str | None] = mapped_column(sa.String(255))
+    photo: Mapped[str | None] = mapped_column(sa.String(255), index=True)
     low_stock_threshold: Mapped[int | None]
     # Curation: when the event requires it, a new product waits for an organizer.
     review_status: Mapped[str] = mapped_column(sa.String(16), default=APPROVED)
     review_note: Mapped[str] = mapped_column(sa.Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Shown in the fair's public catalogue (when approved and active); the booth's
+    # manager may keep a product off it.
+    public: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

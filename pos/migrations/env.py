@@ -3,7 +3,7 @@
 from alembic import context
 from flask import current_app
 
-from pos.db import UTCDateTime, load_models
+from pos.db import UTCDateTime, in_models, load_models
 
 metadata = load_models()
 
@@ -22,6 +22,7 @@ def run_migrations_offline() -> None:
         target_metadata=metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=in_models,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -36,6 +37,7 @@ def run_migrations_online() -> None:
             render_as_batch=True,
             compare_type=True,
             render_item=render_item,
+            include_name=in_models,
         )
         with context.begin_transaction():
             context.run_migrations()

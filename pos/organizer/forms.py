@@ -46,6 +46,19 @@ class EventForm(PosForm):
         default=0,
         validators=[Optional(), NumberRange(0, 100)],
     )
+    opening_hours = TextAreaField(
+        _l("Opening hours (shown in the public catalogue)"),
+        validators=[Optional(), Length(max=1000)],
+    )
+    slug = StringField(
+        _l("Public catalogue address (/e/…)"), validators=[Optional(), Length(max=80)]
+    )
+    catalogue_public = BooleanField(_l("Public catalogue on"))
+    catalogue_days_after = IntegerField(
+        _l("Days the catalogue stays public after the last day"),
+        default=90,
+        validators=[Optional(), NumberRange(0, 3650)],
+    )
 
 
 class ExhibitorForm(PosForm):

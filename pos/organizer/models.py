@@ -44,6 +44,12 @@ class Event(CreatedAtMixin, Model):
     commission_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal(0))
     booth_fee: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     is_current: Mapped[bool] = mapped_column(default=False, index=True)
+    # The public catalogue (pos/catalogue): its address /e/<slug>, whether the organizer
+    # has it on, how many days after the last day it stays public, and the hall's hours.
+    slug: Mapped[str] = mapped_column(sa.String(80), index=True, unique=True)
+    catalogue_public: Mapped[bool] = mapped_column(default=False)
+    catalogue_days_after: Mapped[int] = mapped_column(default=90)
+    opening_hours: Mapped[str] = mapped_column(sa.Text, default="")
 
     exhibitors: Mapped[list[Exhibitor]] = relationship(back_populates="event")
 
@@ -80,6 +86,17 @@ class Exhibitor(CreatedAtMixin, Model):
     receipt_language: Mapped[str] = mapped_column(sa.String(2), default="id")
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The public profile in the fair's catalogue (pos/catalogue), kept by the booth's
+    # manager: its story, the WhatsApp number and Instagram name it chooses to show (the
+    # phone above is never public), a cover photo (a photo key as Product.photo). The
+    # organizer can take a booth out of the catalogue at once (catalogue_published).
+    story: Mapped[str] = mapped_column(sa.Text, default="")
+    whatsapp: Mapped[str] = mapped_column(sa.String(40), default="")
+    show_whatsapp: Mapped[bool] = mapped_column(default=True)
+    instagram: Mapped[str] = mapped_column(sa.String(60), default="")
+    show_instagram: Mapped[bool] = mapped_column(default=True)
+    cover_photo: Mapped[str | None] = mapped_column(sa.String(255))
+    catalogue_published: Mapped[bool] = mapped_column(default=True)
 
     # Joined: nearly every use of an exhibitor needs its event (timezone, currency, rules).
     event: Mapped[Event] = relationship(back_populates="exhibitors", lazy="joined")

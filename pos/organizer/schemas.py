@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pos.api import InputSchema, QuerySchema
 from pos.schemas import DecimalPercent, Email, Id, LongText, Money, Name, Percent, ShortText
@@ -25,6 +25,15 @@ class EventIn(InputSchema):
     commission_percent: DecimalPercent = Decimal(0)
     booth_fee: Money = 0
     make_current: bool = True
+    slug: str | None = Field(
+        None,
+        max_length=80,
+        pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$",
+        description="The public catalogue's address /e/<slug>; made from the name if absent",
+    )
+    catalogue_public: bool = False
+    catalogue_days_after: int = Field(90, ge=0, le=3650)
+    opening_hours: LongText = ""
 
 
 class EventOut(BaseModel):
@@ -41,6 +50,10 @@ class EventOut(BaseModel):
     commission_percent: Decimal
     booth_fee: int
     is_current: bool
+    slug: str
+    catalogue_public: bool
+    catalogue_days_after: int
+    opening_hours: str
 
     @classmethod
     def from_model(cls, event) -> EventOut:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -19,6 +20,10 @@ from pos.extensions import db
 from pos.organizer.models import RECEIPT_LANGUAGES, Event, Exhibitor
 
 BOOTH_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,19}$")
+# An event's public address /e/<slug>: lower-case letters and digits in dash-joined words.
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_SLUG = 80
+MAX_CATALOGUE_DAYS_AFTER = 3650
 DEFAULT_PPN_PERCENT = 11
 
 # Fields of an exhibitor its own manager may change; the rest is the organizer's.
@@ -39,6 +44,8 @@ EXHIBITOR_FIELDS = MANAGER_EXHIBITOR_FIELDS | {
 # charges, and what a booth charges as tax.
 EVENT_FEE_FIELDS = ("commission_percent", "booth_fee")
 EXHIBITOR_TAX_FIELDS = ("tax_registered", "tax_rate_percent", "npwp")
+# The public catalogue's switches, audited apart: whether it is public, where, how long.
+EVENT_CATALOGUE_FIELDS = ("slug", "catalogue_public", "catalogue_days_after")
 # In the order the audit log lists them.
 EVENT_AUDITED = (
     "name",
@@ -51,6 +58,8 @@ EVENT_AUDITED = (
     "requires_curation",
     "cashier_discount_limit_percent",
     *EVENT_FEE_FIELDS,
+    "opening_hours",
+    *EVENT_CATALOGUE_FIELDS,
 )
 # An event's settings: every one of them is audited (the form lists them in that order).
 EVENT_FIELDS = frozenset(EVENT_AUDITED)
@@ -111,10 +120,57 @@ def validate_currency(code: str) -> str:
     return code
 
 
+def slugify(name: str) -> str:
+    """A slug made from a name: "Pameran IKM Bali 2026" -> "pameran-ikm-bali-2026"."""
+    text = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "event"
+
+
+def _free_slug(base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``... whichever no event has yet."""
+    slug, n = base, 1
+    while db.session.scalar(sa.select(Event.id).where(Event.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _check_slug(event: Event) -> None:
+    event.slug = (event.slug or "").strip().lower()
+    if not (SLUG_PATTERN.match(event.slug) and len(event.slug) <= MAX_SLUG):
+        raise Invalid(
+            _(
+                "An address has lower-case letters, digits and dashes between words, "
+                "such as pameran-ikm-2026."
+            ),
+            field="slug",
+        )
+    with db.session.no_autoflush:
+        clash = db.session.scalar(
+            sa.select(Event.id).where(Event.slug == event.slug, Event.id != (event.id or 0))
+        )
+    if clash is not None:
+        raise Conflict(
+            _("Another event has the address %(slug)s.", slug=event.slug),
+            code="slug_taken",
+            field="slug",
+        )
+
+
 def _check_event(event: Event) -> None:
     if not (event.name or "").strip():
         raise Invalid(_("The event needs a name."), field="name")
     event.name = event.name.strip()
+    _check_slug(event)
+    days = event.catalogue_days_after
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise Invalid(_("Enter a number."), field="catalogue_days_after")
+    if not 0 <= days <= MAX_CATALOGUE_DAYS_AFTER:
+        raise Invalid(
+            _("Between 0 and %(n)d days.", n=MAX_CATALOGUE_DAYS_AFTER),
+            field="catalogue_days_after",
+        )
+    event.opening_hours = (event.opening_hours or "").strip()
     validate_timezone(event.timezone)
     event.currency = validate_currency(event.currency)
     if event.starts_on and event.ends_on and event.ends_on < event.starts_on:
@@ -162,6 +218,10 @@ def create_event(
         cashier_discount_limit_percent=settings.pop("cashier_discount_limit_percent", 10),
         commission_percent=settings.pop("commission_percent", 0),
         booth_fee=settings.pop("booth_fee", 0),
+        slug=settings.pop("slug", None) or _free_slug(slugify(name)),
+        catalogue_public=bool(settings.pop("catalogue_public", False)),
+        catalogue_days_after=settings.pop("catalogue_days_after", 90),
+        opening_hours=settings.pop("opening_hours", "") or "",
     )
     _check_event(event)
     db.session.add(event)
@@ -176,7 +236,8 @@ def update_event(actor: Any, event: Event, changes: dict[str, Any]) -> Event:
     """Raises Forbidden unless ``actor`` organizes the event; Invalid for bad values.
 
     Audited: the changed settings, old and new ("event_updated"), the commission and
-    booth fee in an entry of their own ("event_fees_changed").
+    booth fee in an entry of their own ("event_fees_changed"), the public catalogue's
+    switches in another ("event_catalogue_changed").
     """
     permissions.require_organizer(actor, event)
     unknown = set(changes) - EVENT_FIELDS
@@ -191,7 +252,11 @@ def update_event(actor: Any, event: Event, changes: dict[str, Any]) -> Event:
         actor,
         before,
         _values(event, EVENT_AUDITED),
-        [("event_fees_changed", EVENT_FEE_FIELDS), ("event_updated", ())],
+        [
+            ("event_fees_changed", EVENT_FEE_FIELDS),
+            ("event_catalogue_changed", EVENT_CATALOGUE_FIELDS),
+            ("event_updated", ()),
+        ],
         event_id=event.id,
         target=event,
     )

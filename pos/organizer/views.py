@@ -51,6 +51,9 @@ def new_event():
         data = form_data(form, *EVENT_FIELDS)
         data["booth_fee"] = data["booth_fee"] or 0
         data["commission_percent"] = data["commission_percent"] or 0
+        if data["catalogue_days_after"] is None:
+            data["catalogue_days_after"] = 90
+        data["slug"] = data["slug"] or None
         try:
             service.create_event(current_user, **data)
             db.session.commit()
@@ -72,6 +75,8 @@ def edit_event(event_id: int):
         data = form_data(form, *EVENT_FIELDS)
         data["booth_fee"] = data["booth_fee"] or 0
         data["commission_percent"] = data["commission_percent"] or 0
+        if data["catalogue_days_after"] is None:
+            data["catalogue_days_after"] = 90
         try:
             service.update_event(current_user, event, data)
             db.session.commit()
