@@ -32,11 +32,8 @@ def register_blueprints(app: Flask) -> None:
     from pos import api
     from pos.auth import api as auth_api
     from pos.auth import views as auth_views
-<<<<<<< HEAD
-    from pos.catalogue.extras import views as catalogue_extras_views
-=======
     from pos.catalogue import views as catalogue_views
->>>>>>> catalogue
+    from pos.catalogue.extras import views as catalogue_extras_views
     from pos.db import register_id_converter
     from pos.inventory import api as inventory_api
     from pos.inventory import views as inventory_views
@@ -61,11 +58,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(receipts_views.bp)
     app.register_blueprint(reports_views.bp)
     app.register_blueprint(tls_views.bp)
-<<<<<<< HEAD
-    app.register_blueprint(catalogue_extras_views.bp)
-=======
     app.register_blueprint(catalogue_views.bp)
->>>>>>> catalogue
+    app.register_blueprint(catalogue_extras_views.bp)
     receipts_mail.register_mail(app)
     api.register_api(
         app,

@@ -179,3 +179,16 @@ def drawing(
         if e.id in placed
     ]
     return PlanDrawing(src=src, width=plan.width, height=plan.height, markers=markers)
+
+
+def public_booths(event_id: int) -> list[Exhibitor]:
+    """The booths the public catalogue shows (active, published), as markers."""
+    return list(
+        db.session.scalars(
+            sa.select(Exhibitor).where(
+                Exhibitor.event_id == event_id,
+                Exhibitor.active.is_(True),
+                Exhibitor.catalogue_published.is_(True),
+            )
+        )
+    )

@@ -3,6 +3,8 @@ booth's place), the QR posters (PDF), and the page views of a booth's products."
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, abort, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,6 +12,7 @@ from flask_login import current_user, login_required
 from pos.auth.permissions import Action
 from pos.catalogue.extras import floorplan, posters, service, views_count
 from pos.catalogue.extras.forms import PlaceForm, PlanForm, RemovePlaceForm
+from pos.catalogue.service import public_event
 from pos.errors import PosError
 from pos.extensions import db
 from pos.organizer.service import get_event, get_exhibitor, list_exhibitors
@@ -140,6 +143,42 @@ def plan_image(event_id: int, name: str):
     response = send_plan(name)
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return response
+
+
+# --- the public pages' plan ---------------------------------------------------------------
+
+
+@bp.get("/e/<slug>/plan/<name>")
+def public_plan_image(slug: str, name: str):
+    """The plan's picture on the public pages (no login), while the catalogue is public."""
+    event = public_event(slug)
+    plan = floorplan.plan_of(event.id)
+    if plan is None or name != f"{plan.image}.jpg":
+        abort(404)
+    response = send_plan(name)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@bp.app_template_global()
+def public_floor_plan(event, exhibitor=None) -> floorplan.PlanDrawing | None:
+    """The fair's plan for the public pages: every public booth a link to its page, and
+    ``exhibitor``'s marked; None while the event has no plan."""
+    plan = floorplan.plan_of(event.id)
+    if plan is None:
+        return None
+    src = url_for("catalogue_extras.public_plan_image", slug=event.slug, name=f"{plan.image}.jpg")
+    # Built once: url_for per booth would cost more than the rest of a marker.
+    head, _booth, tail = url_for("catalogue.booth_page", slug=event.slug, booth="BOOTH").rpartition(
+        "BOOTH"
+    )
+    return floorplan.drawing(
+        plan,
+        src,
+        floorplan.public_booths(event.id),
+        href=lambda e: f"{head}{quote(e.booth, safe='')}{tail}",
+        here=exhibitor.id if exhibitor is not None else None,
+    )
 
 
 # --- posters ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
   per booth and per product and event-local day, added to by an upsert.
 
 Revision ID: c7e3a9f1d258
-Revises: b41d7e2a9c35
+Revises: c7a1e5d3f208
 Create Date: 2026-12-01 19:15:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c7e3a9f1d258"
-down_revision = "b41d7e2a9c35"
+down_revision = "c7a1e5d3f208"
 branch_labels = None
 depends_on = None
 
