@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -31,7 +33,9 @@ def picture(size=(1600, 1000), kind="PNG") -> bytes:
 
 @pytest.fixture
 def fair(db):
-    event = factories.make_event(name="Pameran IKM Bali Bangkit")
+    event = factories.make_event(
+        name="Pameran IKM Bali Bangkit", slug="ikm-bali-bangkit", catalogue_public=True
+    )
     other = factories.make_event(name="Another fair")
     organizer = factories.make_user("organizer")
     organizer.event_id = event.id
@@ -196,3 +200,73 @@ def test_a_booth_taken_off_the_plan_has_no_place(client, fair):
     answer = client.post(f"/events/{event.id}/floor-plan/places/{fair['a3'].exhibitor.id}/remove")
     assert answer.status_code == 302
     assert db.session.get(BoothPlace, fair["a3"].exhibitor.id) is None
+
+
+# --- the public pages ---------------------------------------------------------------------
+
+
+def placed_fair(client, fair):
+    event = fair["event"]
+    sign_in(client, fair["organizer"])
+    upload(client, event.id, picture((1600, 1000)))
+    place(client, event.id, fair["b12"].exhibitor.id, "25", "50")
+    place(client, event.id, fair["a3"].exhibitor.id, "75", "20")
+    client.post("/logout")
+    return db.session.get(FloorPlan, event.id)
+
+
+def markers(html: str) -> list[tuple[str, str, str]]:
+    """Each marker link of the plan: its address, its accessible name, its centre."""
+    return [
+        (href, unescape(label), cx)
+        for href, label, cx in re.findall(
+            r'<a href="([^"]+)" class="marker[^"]*" aria-label="([^"]+)"[^>]*>\s*<circle cx="([^"]+)"',
+            html,
+        )
+    ]
+
+
+def test_the_fairs_page_shows_the_plan_with_every_booth_a_link_to_its_page(client, fair):
+    plan = placed_fair(client, fair)
+    page = client.get("/e/ikm-bali-bangkit")
+    assert page.status_code == 200
+    html = text(page)
+    assert markers(html) == [
+        ("/e/ikm-bali-bangkit/A3", "Booth A3: Perak Celuk", "1200.0"),
+        ("/e/ikm-bali-bangkit/B12", "Booth B12: Tenun Endek Sari", "400.0"),
+    ]
+    # The same booths as a list, for those who do not use the picture.
+    assert re.findall(r'<li><a href="([^"]+)"><strong>', html) == [
+        "/e/ikm-bali-bangkit/A3",
+        "/e/ikm-bali-bangkit/B12",
+    ]
+    image = client.get(f"/e/ikm-bali-bangkit/plan/{plan.image}.jpg")  # no sign-in
+    assert image.status_code == 200
+    assert image.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    image.close()
+
+
+def test_a_booths_page_marks_its_place_on_the_plan(client, fair):
+    placed_fair(client, fair)
+    html = text(client.get("/e/ikm-bali-bangkit/B12"))
+    assert "Booth B12 is the red mark on the floor plan." in html
+    here = re.findall(r'class="marker here" aria-label="([^"]+)" aria-current="location"', html)
+    assert here == ["Booth B12: Tenun Endek Sari"]
+
+
+def test_an_unpublished_booth_is_not_on_the_public_plan_and_a_closed_catalogue_shows_none(
+    client, fair
+):
+    plan = placed_fair(client, fair)
+    fair["a3"].exhibitor.catalogue_published = False
+    db.session.commit()
+    labels = [label for _href, label, _cx in markers(text(client.get("/e/ikm-bali-bangkit")))]
+    assert labels == ["Booth B12: Tenun Endek Sari"]
+    fair["event"].catalogue_public = False
+    db.session.commit()
+    assert client.get(f"/e/ikm-bali-bangkit/plan/{plan.image}.jpg").status_code == 404
+
+
+def test_without_a_plan_the_public_pages_show_none(client, fair):
+    html = text(client.get("/e/ikm-bali-bangkit/B12"))
+    assert 'class="plan' not in html

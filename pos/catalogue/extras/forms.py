@@ -20,7 +20,7 @@ class PlanForm(PosForm):
 class PlaceForm(PosForm):
     exhibitor_id = SelectField(_l("Booth"), coerce=int, validate_choice=True)
     x = DecimalField(
-        _l("Across (% of the plan's width)"),
+        _l("Across (percent of the plan's width)"),
         places=2,
         validators=[
             InputRequired(message=_l("Tap the plan where the booth is.")),
@@ -28,7 +28,7 @@ class PlaceForm(PosForm):
         ],
     )
     y = DecimalField(
-        _l("Down (% of the plan's height)"),
+        _l("Down (percent of the plan's height)"),
         places=2,
         validators=[
             InputRequired(message=_l("Tap the plan where the booth is.")),

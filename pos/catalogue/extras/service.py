@@ -14,7 +14,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from babel.dates import format_interval
 from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from pos.auth.permissions import Action, require, require_organizer
 from pos.catalogue.extras.posters import BoothPoster, EntrancePoster
@@ -36,16 +36,17 @@ def booth_url(exhibitor: Exhibitor) -> str:
     return f"{event_url(exhibitor.event)}/{quote(exhibitor.booth, safe='')}"
 
 
-def _both(message: str) -> tuple[str, str]:
+def _both(message) -> tuple[str, str]:
+    """A lazy text in Indonesian and in English."""
     texts = []
     for locale in POSTER_LOCALES:
         with force_locale(locale):
-            texts.append(_(message))
+            texts.append(str(message))
     return texts[0], texts[1]
 
 
 def _booth_poster(exhibitor: Exhibitor) -> BoothPoster:
-    scan_id, scan_en = _both("Scan to see our products")
+    scan_id, scan_en = _both(_l("Scan to see our products"))
     place = " · ".join(part for part in (exhibitor.region, exhibitor.sentra) if part)
     return BoothPoster(
         event_name=exhibitor.event.name,
@@ -86,7 +87,7 @@ def _dates(event: Event, locale: str) -> str:
 def entrance_poster(actor, event: Event) -> EntrancePoster:
     """What the fair's entrance poster says (organizers only)."""
     require_organizer(actor, event)
-    scan_id, scan_en = _both("Scan to see the fair's exhibitors and products")
+    scan_id, scan_en = _both(_l("Scan to see the fair's exhibitors and products"))
     dates = [_dates(event, locale) for locale in POSTER_LOCALES]
     return EntrancePoster(
         name=event.name,
