@@ -32,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
     from pos import api
     from pos.auth import api as auth_api
     from pos.auth import views as auth_views
+    from pos.catalogue import api as catalogue_api
     from pos.catalogue import views as catalogue_views
     from pos.catalogue.extras import views as catalogue_extras_views
     from pos.db import register_id_converter
@@ -70,5 +71,6 @@ def register_blueprints(app: Flask) -> None:
             sales_api.bp,
             receipts_api.bp,
             reports_api.bp,
+            catalogue_api.bp,
         ],
     )

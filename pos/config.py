@@ -72,6 +72,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Where buyers' phones reach the app (receipt QR codes, links); default: the host
         # the tablet used if it is trusted, else this machine's LAN address (pos/links.py).
         "PUBLIC_URL": None,
+        # The public catalogue's pages (pos/catalogue): each process keeps a rendered
+        # page this long, and phones and proxies this long again (Cache-Control max-age).
+        "CATALOGUE_CACHE_SECONDS": 5,
+        "CATALOGUE_MAX_AGE_SECONDS": 10,
         # Host names the app answers to (Flask refuses others with 400), and may then put
         # in links; default: any host, but links only from this machine's own names.
         "TRUSTED_HOSTS": None,

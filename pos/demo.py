@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash
 
 from pos.auth import service as auth_service
 from pos.auth.models import User
+from pos.catalogue import service as catalogue_service
 from pos.extensions import db
 from pos.inventory import service as inventory_service
 from pos.organizer import service as organizer_service
@@ -28,6 +29,14 @@ DEMO_PIN = "1234"
 EXHIBITORS = [
     {
         "booth": "A03",
+        "profile": {
+            "story": (
+                "Sanggar keluarga di Ubud sejak 1987: lukisan sawah, penari dan pura "
+                "dengan gaya Ubud dan Batuan, dilukis tangan oleh I Wayan Karya dan murid-muridnya."
+            ),
+            "whatsapp": "0812 3800 1103",
+            "instagram": "@sanggarwayankarya",
+        },
         "name": "Sanggar Lukis Wayan Karya",
         "owner_name": "I Wayan Karya",
         "region": "Gianyar",
@@ -190,6 +199,14 @@ EXHIBITORS = [
     },
     {
         "booth": "B12",
+        "profile": {
+            "story": (
+                "Perajin perak Celuk generasi ketiga. Cincin, kalung dan gelang perak 925 "
+                "dengan teknik granulasi dan filigree, dibuat di bengkel kami di Celuk."
+            ),
+            "whatsapp": "0813 3700 2212",
+            "instagram": "@celuksilver.sudana",
+        },
         "name": "Celuk Silver Ketut Sudana",
         "owner_name": "I Ketut Sudana",
         "region": "Gianyar",
@@ -304,6 +321,13 @@ EXHIBITORS = [
     },
     {
         "booth": "C07",
+        "profile": {
+            "story": (
+                "Tenun endek ikat dari Gelgel, Klungkung, ditenun dengan alat tenun bukan "
+                "mesin. Motif cepuk, patra dan wajik dalam warna alam dan warna cerah."
+            ),
+            "whatsapp": "0819 1555 3307",
+        },
         "name": "Tenun Endek Gelgel Sari",
         "owner_name": "Ni Nyoman Sukerti",
         "region": "Klungkung",
@@ -448,6 +472,10 @@ EXHIBITORS = [
     },
     {
         "booth": "D02",
+        "profile": {
+            "story": "Kerajinan bambu dari Desa Kayubihi, Bangli: keranjang, lampu dan souvenir.",
+            "instagram": "bambukayubihi",
+        },
         "name": "Bambu Kayubihi Kreasi",
         "owner_name": "I Nengah Suparta",
         "region": "Bangli",
@@ -612,7 +640,7 @@ def seed_demo() -> bool:
         display_name="Panitia Pameran",
     )
     for spec in EXHIBITORS:
-        fields = {k: v for k, v in spec.items() if k != "products"}
+        fields = {k: v for k, v in spec.items() if k not in ("products", "profile")}
         exhibitor = organizer_service.create_exhibitor(None, event_id=event.id, **fields)
         booth = exhibitor.booth.lower()
         manager = auth_service.create_user(
@@ -634,6 +662,8 @@ def seed_demo() -> bool:
             display_name=f"Kasir {exhibitor.booth}",
         )
         cashier.pin_hash = pin_hash
+        if "profile" in spec:
+            catalogue_service.update_profile(manager, exhibitor, spec["profile"])
         for sku, name, category, price, stock, attributes, unique in spec["products"]:
             inventory_service.create_product(
                 manager,

@@ -1,24 +1,178 @@
-"""The fair's public pages: /e/<slug> and /e/<slug>/<booth>, no login."""
+"""The fair's public pages: /e/<slug> (the fair, with a search of every booth's
+products) and /e/<slug>/<booth> (one exhibitor), no login, Indonesian or English.
+
+A rendered page is kept by the process for CATALOGUE_CACHE_SECONDS and answered with an
+ETag (304 to a phone that has it) and ``Cache-Control: public, max-age``, so a thousand
+phones in the hall cost the laptop a dictionary lookup each. The language is the
+``?lang=`` of the link (the page's switch), else the phone's Accept-Language.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import hashlib
+import time
+from collections.abc import Callable
+from urllib.parse import quote, urlencode
 
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from werkzeug.wrappers import Request
+
+from pos import links
 from pos.catalogue import service
 from pos.catalogue.extras import views_count
+from pos.errors import PosError
+from pos.i18n import LANGUAGE_NAMES
+from pos.inventory import photos
+from pos.inventory.attributes import CATEGORY_LABELS
 
 bp = Blueprint("catalogue", __name__)
 
 
+def booth_path(slug: str, booth: str) -> str:
+    return f"/e/{quote(slug)}/{quote(booth)}"
+
+
+def chosen_language() -> tuple[str, bool]:
+    """The page's language, and whether the link chose it (else the phone did)."""
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked, True
+    best = request.accept_languages.best_match(languages)
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"], False
+
+
+def public_answer(response: Response, req: Request, *, etag: str | None = None) -> Response:
+    """An answer anyone may keep for a short while: ETag, 304, Cache-Control."""
+    if etag is None:
+        etag = hashlib.sha256(response.get_data()).hexdigest()[:32]
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = (
+        f"public, max-age={int(current_app.config['CATALOGUE_MAX_AGE_SECONDS'])}"
+    )
+    response.vary.add("Accept-Language")
+    return response.make_conditional(req)
+
+
+def _page(key: tuple, render: Callable[[], str]) -> Response:
+    """The page of ``key``: kept by this process for a few seconds, else rendered."""
+    language, chosen = chosen_language()
+    key = (*key, language)
+    now = time.monotonic()
+    kept = service.kept_page(key, now)
+    if kept is None:
+        with force_locale(language):
+            body = render().encode()
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        seconds = float(current_app.config["CATALOGUE_CACHE_SECONDS"])
+        if seconds > 0:
+            service.keep_page(key, now + seconds, body, etag)
+    else:
+        body, etag = kept
+    response = Response(body, mimetype="text/html")
+    return public_answer(response, request, etag=etag)
+
+
+def _language_links(language_chosen: bool) -> dict[str, str]:
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    return {code: "?" + urlencode(args | {"lang": code}) for code in LANGUAGE_NAMES}
+
+
+def _context(event, phase: str) -> dict:
+    language, chosen = chosen_language()
+    return {
+        "event": event,
+        "phase": phase,
+        "after_fair": phase == service.AFTER_FAIR,
+        "lang_query": f"?lang={language}" if chosen else "",
+        "language_links": _language_links(chosen),
+        "base": links.public_base(),
+        "categories": CATEGORY_LABELS,
+        "photo_path": lambda key, size="thumb": url_for(
+            "catalogue.photo", slug=event.slug, name=f"{key}-{size}.jpg"
+        ),
+    }
+
+
 @bp.get("/e/<slug>")
 def event_page(slug: str):
-    event = service.public_event(slug)
-    return render_template("catalogue/event.html", event=event)
+    event, phase = service.public_event(slug)
+    q = request.args.get("q", "").strip()[:200]
+    category = request.args.get("category") or None
+    if category not in CATEGORY_LABELS:
+        category = None
+
+    def render() -> str:
+        searched = bool(q or category)
+        hits = service.search_products(event, q, category) if searched else []
+        return render_template(
+            "catalogue/event.html",
+            fair=service.fair_page(event),
+            q=q,
+            category=category,
+            searched=searched,
+            hits=hits,
+            **_context(event, phase),
+        )
+
+    return _page(("event", event.id, phase, q, category), render)
 
 
 @bp.get("/e/<slug>/<booth>")
 def booth_page(slug: str, booth: str):
-    event = service.public_event(slug)
+    event, phase = service.public_event(slug)
     exhibitor = service.public_exhibitor(event, booth)
-    views_count.note_view(event, exhibitor.id)  # catalogue-extras: a page view, counted
-    return render_template("catalogue/booth.html", event=event, exhibitor=exhibitor)
+    views_count.note_view(event, exhibitor.id, views_count.asked_products())  # extras
+
+    def render() -> str:
+        return render_template(
+            "catalogue/booth.html",
+            page=service.booth_page(exhibitor),
+            **_context(event, phase),
+        )
+
+    return _page(("booth", exhibitor.id, phase), render)
+
+
+@bp.get("/e/<slug>/photos/<name>")
+def photo(slug: str, name: str):
+    """A photo shown in the catalogue (named by its content's hash, so kept a year)."""
+    event, _phase = service.public_event(slug)
+    path = service.public_photo(event, name)
+    response = send_file(path, mimetype="image/jpeg", conditional=True, etag=True)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@bp.errorhandler(PosError)
+def kind_page(exc: PosError):
+    """Not found or closed: a page that says so kindly, in the reader's language."""
+    language, _chosen = chosen_language()
+    with force_locale(language):
+        html = render_template("catalogue/closed.html", status=exc.status, message=exc.message)
+    return html, exc.status, exc.headers()
+
+
+@bp.app_template_global()
+def public_page_url(exhibitor) -> str | None:
+    """The exhibitor's public page (absolute) while buyers can open it, else None: the
+    receipt's "contact the maker"."""
+    path = service.page_url_of(exhibitor)
+    return links.public_base() + path if path else None
+
+
+def photos_url(slug: str, key: str, size: str = "thumb") -> str:
+    return url_for("catalogue.photo", slug=slug, name=f"{key}-{size}.jpg")
+
+
+__all__ = ["bp", "booth_path", "public_answer", "photos", "_"]

@@ -182,13 +182,9 @@ def drawing(
 
 
 def public_booths(event_id: int) -> list[Exhibitor]:
-    """The booths the public catalogue shows (active, published), as markers."""
+    """The booths the public catalogue lists (pos/catalogue/service.py: listed)."""
+    from pos.catalogue.service import listed
+
     return list(
-        db.session.scalars(
-            sa.select(Exhibitor).where(
-                Exhibitor.event_id == event_id,
-                Exhibitor.active.is_(True),
-                Exhibitor.catalogue_published.is_(True),
-            )
-        )
+        db.session.scalars(sa.select(Exhibitor).where(Exhibitor.event_id == event_id, listed()))
     )

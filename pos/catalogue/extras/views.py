@@ -151,7 +151,7 @@ def plan_image(event_id: int, name: str):
 @bp.get("/e/<slug>/plan/<name>")
 def public_plan_image(slug: str, name: str):
     """The plan's picture on the public pages (no login), while the catalogue is public."""
-    event = public_event(slug)
+    event, _phase = public_event(slug)
     plan = floorplan.plan_of(event.id)
     if plan is None or name != f"{plan.image}.jpg":
         abort(404)
@@ -161,9 +161,12 @@ def public_plan_image(slug: str, name: str):
 
 
 @bp.app_template_global()
-def public_floor_plan(event, exhibitor=None) -> floorplan.PlanDrawing | None:
-    """The fair's plan for the public pages: every public booth a link to its page, and
-    ``exhibitor``'s marked; None while the event has no plan."""
+def public_floor_plan(
+    event, booth: str | None = None, suffix: str = ""
+) -> floorplan.PlanDrawing | None:
+    """The fair's plan for the public pages: every listed booth a link to its page (with
+    ``suffix``, the page's ``?lang=``), and the booth coded ``booth`` marked; None while
+    the event has no plan."""
     plan = floorplan.plan_of(event.id)
     if plan is None:
         return None
@@ -172,12 +175,14 @@ def public_floor_plan(event, exhibitor=None) -> floorplan.PlanDrawing | None:
     head, _booth, tail = url_for("catalogue.booth_page", slug=event.slug, booth="BOOTH").rpartition(
         "BOOTH"
     )
+    booths = floorplan.public_booths(event.id)
+    here = next((e.id for e in booths if e.booth == booth), None)
     return floorplan.drawing(
         plan,
         src,
-        floorplan.public_booths(event.id),
-        href=lambda e: f"{head}{quote(e.booth, safe='')}{tail}",
-        here=exhibitor.id if exhibitor is not None else None,
+        booths,
+        href=lambda e: f"{head}{quote(e.booth, safe='')}{tail}{suffix}",
+        here=here,
     )
 
 

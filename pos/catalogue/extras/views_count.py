@@ -41,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from pos.auth.permissions import Action, require, require_organizer
 from pos.catalogue.extras.models import BoothViewCount, ProductViewCount
-from pos.db import end_read, utcnow, write_intent
+from pos.db import MAX_ID, end_read, utcnow, write_intent
 from pos.extensions import db
 from pos.inventory.models import Product
 from pos.organizer.models import Event, Exhibitor
@@ -134,6 +134,7 @@ class ViewCounter:
                             for (e, x, d), n in sorted(booths.items())
                         ],
                     )
+                products = _of_their_booths(connection, products)
                 if products:
                     connection.execute(
                         _upsert(dialect, "product"),
@@ -149,6 +150,18 @@ class ViewCounter:
                     self.products.update(products)
             raise
         return len(booths) + len(products)
+
+
+def _of_their_booths(connection: sa.Connection, products: Counter) -> Counter:
+    """Only the counts of products that are the booth's own: a ``?p=`` can name any
+    number, and one bad row must not lose the batch."""
+    wanted = {product_id for (_exhibitor, product_id, _day) in products}
+    real = set(
+        connection.execute(
+            sa.select(Product.exhibitor_id, Product.id).where(Product.id.in_(sorted(wanted)))
+        ).all()
+    )
+    return Counter({key: n for key, n in products.items() if (key[0], key[1]) in real})
 
 
 @cache
@@ -168,6 +181,16 @@ def counter(app: Flask | None = None) -> ViewCounter:
     if found is None:
         found = app.extensions["catalogue_views"] = ViewCounter(app)
     return found
+
+
+def asked_products() -> tuple[int, ...]:
+    """The piece a visitor came to a booth's page for: ``?p=<product id>`` on the links
+    of the fair's search results (checked against the booth when the counts are written)."""
+    text = request.args.get("p", "")
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 10:
+        return ()
+    product_id = int(text)
+    return (product_id,) if 1 <= product_id <= MAX_ID else ()
 
 
 def note_view(event: Event, exhibitor_id: int | None, product_ids=()) -> bool:
