@@ -17,6 +17,7 @@ from PIL import Image
 
 from pos.catalogue.extras.models import BoothPlace, FloorPlan
 from pos.extensions import db
+from pos.catalogue import service as catalogue_service
 from tests import factories
 from tests.pages import english, field_errors, flashes, sign_in, text
 
@@ -29,6 +30,16 @@ def picture(size=(1600, 1000), kind="PNG") -> bytes:
     out = io.BytesIO()
     image.save(out, kind)
     return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def fresh_public_pages(app):
+    """Public pages rendered afresh: the catalogue keeps a rendered page a few seconds
+    per process by event id, which would carry one over from another test's database."""
+    app.config["CATALOGUE_CACHE_SECONDS"] = 0
+    catalogue_service.forget_pages()
+    yield
+    catalogue_service.forget_pages()
 
 
 @pytest.fixture
@@ -220,7 +231,8 @@ def markers(html: str) -> list[tuple[str, str, str]]:
     return [
         (href, unescape(label), cx)
         for href, label, cx in re.findall(
-            r'<a href="([^"]+)" class="marker[^"]*" aria-label="([^"]+)"[^>]*>\s*<circle cx="([^"]+)"',
+            r'<a href="([^"]+)" class="marker[^"]*" aria-label="([^"]+)"[^>]*>'
+            r'\s*<circle cx="([^"]+)"',
             html,
         )
     ]

@@ -73,9 +73,7 @@ def test_a_booth_poster_says_who_and_where_and_its_qr_code_opens_the_booths_page
     assert qr_codes(answer.data) == [f"{BASE}/e/ikm-bali-bangkit/B12"]
 
 
-def test_the_entrance_poster_has_the_fairs_name_dates_and_a_qr_code_of_its_catalogue(
-    client, fair
-):
+def test_the_entrance_poster_has_the_fairs_name_dates_and_a_qr_code_of_its_catalogue(client, fair):
     sign_in(client, fair["organizer"])
     answer = client.get(f"/events/{fair['event'].id}/entrance-poster.pdf")
     assert answer.status_code == 200
