@@ -61,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tls_views.bp)
     app.register_blueprint(catalogue_views.bp)
     app.register_blueprint(catalogue_extras_views.bp)
+    app.register_blueprint(catalogue_views.manage)
     receipts_mail.register_mail(app)
     api.register_api(
         app,

@@ -18,6 +18,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    redirect,
     render_template,
     request,
     send_file,
@@ -25,17 +26,25 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Request
 
 from pos import links
+from pos.auth.permissions import Action, require_organizer
 from pos.catalogue import service
 from pos.catalogue.extras import views_count
+from pos.catalogue.forms import ProfileForm, PublicProductsForm, PublishForm
 from pos.errors import PosError
+from pos.extensions import db
 from pos.i18n import LANGUAGE_NAMES
-from pos.inventory import photos
 from pos.inventory.attributes import CATEGORY_LABELS
+from pos.organizer import service as organizer_service
+from pos.web import carry_out, form_data, saved, show_error
 
 bp = Blueprint("catalogue", __name__)
+# The controls (signed in), apart so that the public pages' kind error page is theirs.
+manage = Blueprint("catalogue_manage", __name__)
+PROFILE = ("story", "whatsapp", "show_whatsapp", "instagram", "show_instagram")
 
 
 def booth_path(slug: str, booth: str) -> str:
@@ -171,8 +180,69 @@ def public_page_url(exhibitor) -> str | None:
     return links.public_base() + path if path else None
 
 
-def photos_url(slug: str, key: str, size: str = "thumb") -> str:
-    return url_for("catalogue.photo", slug=slug, name=f"{key}-{size}.jpg")
+# --- the controls: the booth's public profile, the organizer's switch ------------------
 
 
-__all__ = ["bp", "booth_path", "public_answer", "photos", "_"]
+@manage.route("/exhibitors/<int:exhibitor_id>/public-profile", methods=["GET", "POST"])
+@login_required
+def profile(exhibitor_id: int):
+    """The booth's public page as its manager (or the organizer) keeps it."""
+    exhibitor = organizer_service.get_exhibitor(current_user, exhibitor_id, Action.MANAGE)
+    products = service.booth_products(current_user, exhibitor)
+    form = ProfileForm(obj=exhibitor)
+    if form.validate_on_submit():
+        try:
+            service.update_profile(current_user, exhibitor, form_data(form, *PROFILE))
+            if form.cover.data:
+                service.set_cover_photo(current_user, exhibitor, form.cover.data.read())
+            elif form.remove_cover.data:
+                service.set_cover_photo(current_user, exhibitor, None)
+            db.session.commit()
+        except PosError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            saved()
+            return redirect(url_for("catalogue_manage.profile", exhibitor_id=exhibitor.id))
+    choices = PublicProductsForm(public=[p.id for p in products if p.public])
+    choices.public.choices = [(p.id, f"{p.sku} · {p.name}") for p in products]
+    return render_template(
+        "catalogue/profile.html",
+        form=form,
+        products_form=choices,
+        exhibitor=exhibitor,
+        public_url=service.page_url_of(exhibitor),
+        publish_form=PublishForm(),
+    )
+
+
+@manage.post("/exhibitors/<int:exhibitor_id>/public-products")
+@login_required
+def public_products(exhibitor_id: int):
+    exhibitor = organizer_service.get_exhibitor(current_user, exhibitor_id, Action.MANAGE)
+    form = PublicProductsForm()
+    carry_out(
+        form,
+        lambda: service.set_public_products(current_user, exhibitor, set(form.public.data or [])),
+        lambda: _("Saved."),
+    )
+    return redirect(url_for("catalogue_manage.profile", exhibitor_id=exhibitor.id))
+
+
+@manage.post("/exhibitors/<int:exhibitor_id>/catalogue")
+@login_required
+def publish(exhibitor_id: int):
+    """The organizer takes a booth out of the catalogue at once, or puts it back."""
+    exhibitor = organizer_service.get_exhibitor(current_user, exhibitor_id)
+    require_organizer(current_user, exhibitor.event)
+    form = PublishForm()
+    carry_out(
+        form,
+        lambda: service.set_published(current_user, exhibitor, form.published.data == "1"),
+        lambda: (
+            _("%(booth)s is in the public catalogue again.", booth=exhibitor.booth)
+            if exhibitor.catalogue_published
+            else _("%(booth)s is no longer in the public catalogue.", booth=exhibitor.booth)
+        ),
+    )
+    return redirect(url_for("catalogue_manage.profile", exhibitor_id=exhibitor.id))

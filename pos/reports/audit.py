@@ -68,6 +68,13 @@ ACTION_LABELS = {
     "device_registered": _l("Tablet registered"),
     "waiting_sales_imported": _l("Waiting sales taken in"),
     "offline_sale_discarded": _l("Offline sale discarded"),
+    "event_catalogue_changed": _l("Public catalogue switched on or off, or moved"),
+    "exhibitor_profile_changed": _l("Public profile changed"),
+    "exhibitor_cover_set": _l("Cover photo uploaded"),
+    "exhibitor_cover_removed": _l("Cover photo removed"),
+    "product_public_changed": _l("Product shown or hidden in the public catalogue"),
+    "exhibitor_unpublished": _l("Exhibitor taken out of the public catalogue"),
+    "exhibitor_published": _l("Exhibitor put back in the public catalogue"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),

@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from pos.catalogue import service as catalogue_service
 from pos.catalogue.extras.models import BoothPlace, FloorPlan
 from pos.extensions import db
-from pos.catalogue import service as catalogue_service
 from tests import factories
 from tests.pages import english, field_errors, flashes, sign_in, text
 

@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from pos.catalogue import service as catalogue_service
 from pos.catalogue.extras import views_count
 from pos.catalogue.extras.models import BoothViewCount, ProductViewCount
 from pos.extensions import db
-from pos.catalogue import service as catalogue_service
 from tests import factories
 from tests.pages import english, sign_in, text
 
