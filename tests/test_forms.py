@@ -32,6 +32,7 @@ from pos.auth.forms import (
     PinSwitchForm,
     UserForm,
 )
+from pos.catalogue.extras.forms import PlaceForm, PlanForm
 from pos.extensions import db
 from pos.forms import PosForm
 from pos.inventory.forms import ImportForm, PhotoForm, ProductForm, ReviewForm, StockAdjustmentForm
@@ -157,6 +158,17 @@ SCENARIOS: dict[type, Scenario] = {
     ),
     ShiftCloseForm: Scenario("manager", lambda w: f"/shifts/{w.shift_id}/close"),
     WaitingSalesForm: Scenario("manager", lambda w: "/sales/import", statuses=SMALL_FORM),
+    # The floor plan (catalogue extras): refused shapes show the page again with 422.
+    PlanForm: Scenario(
+        "organizer",
+        lambda w: f"/events/{w.event.id}/floor-plan",
+        statuses={"blank": 422, "garbage": 422},
+    ),
+    PlaceForm: Scenario(
+        "organizer",
+        lambda w: f"/events/{w.event.id}/floor-plan/places",
+        statuses={"blank": 422, "garbage": 422},
+    ),
     AuditFilterForm: Scenario(
         "organizer",
         lambda w: "/audit",

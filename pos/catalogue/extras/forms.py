@@ -35,7 +35,3 @@ class PlaceForm(PosForm):
             NumberRange(0, 100),
         ],
     )
-
-
-class RemovePlaceForm(PosForm):
-    """A button: only the CSRF token."""

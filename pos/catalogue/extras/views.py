@@ -11,13 +11,13 @@ from flask_login import current_user, login_required
 
 from pos.auth.permissions import Action
 from pos.catalogue.extras import floorplan, posters, service, views_count
-from pos.catalogue.extras.forms import PlaceForm, PlanForm, RemovePlaceForm
+from pos.catalogue.extras.forms import PlaceForm, PlanForm
 from pos.catalogue.service import public_event
-from pos.errors import PosError
+from pos.errors import Invalid, PosError
 from pos.extensions import db
 from pos.organizer.service import get_event, get_exhibitor, list_exhibitors
 from pos.reports.rendering import render
-from pos.web import booth_in_view, carry_out, saved, show_error
+from pos.web import booth_in_view, saved, show_error
 
 bp = Blueprint("catalogue_extras", __name__)
 
@@ -54,7 +54,6 @@ def _plan_page(event, plan_form=None, place_form=None, status=200):
             placed=placed,
             plan_form=plan_form or PlanForm(),
             place_form=place_form,
-            remove_form=RemovePlaceForm(),
         ),
         status,
     )
@@ -89,6 +88,9 @@ def upload_plan(event_id: int):
 def place_booth(event_id: int):
     event = get_event(current_user, event_id)
     form = PlaceForm()
+    if floorplan.plan_of(event.id) is None:  # the place form shows only beside a plan
+        show_error(None, Invalid(_("Upload the floor plan first."), code="no_floor_plan"))
+        return _plan_page(event, place_form=form, status=422)
     booths = list_exhibitors(current_user, event_id=event.id)
     form.exhibitor_id.choices = [(e.id, e.label) for e in booths]
     if not form.validate_on_submit():
@@ -114,11 +116,9 @@ def remove_place(event_id: int, exhibitor_id: int):
     exhibitor = get_exhibitor(current_user, exhibitor_id)
     if exhibitor.event_id != event.id:
         abort(404)
-    carry_out(
-        RemovePlaceForm(),
-        lambda: floorplan.remove_place(current_user, exhibitor),
-        lambda: _("Booth %(booth)s taken off the plan.", booth=exhibitor.booth),
-    )
+    floorplan.remove_place(current_user, exhibitor)  # a button: the CSRF token is checked app-wide
+    db.session.commit()
+    saved(_("Booth %(booth)s taken off the plan.", booth=exhibitor.booth))
     return redirect(url_for("catalogue_extras.floor_plan", event_id=event.id))
 
 
