@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from pydantic import BaseModel, ConfigDict
+from werkzeug.routing.converters import NumberConverter
 from wtforms.validators import ValidationError
 
 from pos.auth import service as auth_service
@@ -205,24 +206,35 @@ _STATUS_TEXT = {
     409: "Conflict with the current state",
     413: "Body too large",
     415: "Body is not JSON",
+    410: "No longer available",
     422: "Invalid input",
     429: "Too many attempts",
 }
 # What the app refuses in any text before it reads it (pos/security.py).
 NO_NUL = "^[^\\u0000]*$"
+# A text path parameter: one segment of the path (no slash), no NUL.
+TEXT_PARAMETER_SCHEMA = {"type": "string", "minLength": 1, "pattern": "^[^/\\u0000]+$"}
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:
     """OpenAPI 3.1 from the URL map and the schemas each endpoint validates with."""
     routes: list[tuple[str, str, EndpointSpec]] = []
     models: set[type[BaseModel]] = {ErrorOut}
+    # Path parameters that are text (a public catalogue's slug), not ids.
+    text_parameters: dict[str, set[str]] = {}
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
         spec: EndpointSpec | None = getattr(view, "api_spec", None)
         if spec is None:
             continue
+        path = _CONVERTER.sub(r"{\1}", rule.rule)
+        text_parameters[path] = {
+            name
+            for name, converter in rule._converters.items()
+            if not isinstance(converter, NumberConverter)
+        }
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            routes.append((_CONVERTER.sub(r"{\1}", rule.rule), method.lower(), spec))
+            routes.append((path, method.lower(), spec))
         models.update(m for m in (spec.body, spec.response) if m is not None)
 
     ordered = sorted(models, key=lambda m: m.__name__)
@@ -236,7 +248,14 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         operation: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag]}
         path_names = _CONVERTER.findall(path.replace("{", "<").replace("}", ">"))
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": dict(ID_SCHEMA)}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": dict(TEXT_PARAMETER_SCHEMA)
+                if name in text_parameters.get(path, ())
+                else dict(ID_SCHEMA),
+            }
             for name in path_names
         ]
         if spec.query is not None:

@@ -148,6 +148,7 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/users/new",
             f"/events/{known['event']}/edit",
             "/audit",
+            f"/exhibitors/{booth}/public-profile",
         ]
     if role == "manager":
         return [
@@ -166,6 +167,7 @@ def pages_of(role: str, known: dict) -> list[str]:
             "/users/new",
             "/switch",
             "/audit",
+            f"/exhibitors/{booth}/public-profile",
         ]
     return ["/products", f"/products/{product}", "/register/recent", f"/sales/{sale}", "/switch"]
 

@@ -602,24 +602,24 @@ def set_published(actor: User, exhibitor: Exhibitor, published: bool) -> Exhibit
 
 # --- the kept pages -------------------------------------------------------------------------
 
-# Rendered public pages kept by this process: key -> (until, body, etag). A changed
-# booth or event shows within CATALOGUE_CACHE_SECONDS in every process (at once in this
-# one: the controls above forget them).
-_pages: dict[tuple[Any, ...], tuple[float, bytes, str]] = {}
+# Rendered public pages kept by this process: key -> (until, page). A changed booth or
+# event shows within CATALOGUE_CACHE_SECONDS in every process (at once in this one: the
+# controls above forget them).
+_pages: dict[tuple[Any, ...], tuple[float, Any]] = {}
 MAX_KEPT_PAGES = 4000
 
 
-def kept_page(key: tuple[Any, ...], now: float) -> tuple[bytes, str] | None:
+def kept_page(key: tuple[Any, ...], now: float) -> Any:
     kept = _pages.get(key)
     if kept is None or kept[0] < now:
         return None
-    return kept[1], kept[2]
+    return kept[1]
 
 
-def keep_page(key: tuple[Any, ...], until: float, body: bytes, etag: str) -> None:
+def keep_page(key: tuple[Any, ...], until: float, page: Any) -> None:
     if len(_pages) >= MAX_KEPT_PAGES:
         _pages.clear()
-    _pages[key] = (until, body, etag)
+    _pages[key] = (until, page)
 
 
 def forget_pages() -> None:

@@ -9,9 +9,11 @@ phones in the hall cost the laptop a dictionary lookup each. The language is the
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from flask import (
@@ -73,22 +75,37 @@ def public_answer(response: Response, req: Request, *, etag: str | None = None) 
     return response.make_conditional(req)
 
 
+@dataclass(frozen=True)
+class KeptPage:
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
 def _page(key: tuple, render: Callable[[], str]) -> Response:
-    """The page of ``key``: kept by this process for a few seconds, else rendered."""
-    language, chosen = chosen_language()
+    """The page of ``key``: kept by this process for a few seconds, else rendered (which
+    reads the database, and raises NotFound or CatalogueClosed: never kept). A kept page
+    costs no query at all. It is compressed once when rendered, not for every phone
+    (Flask-Compress leaves an answer that has its Content-Encoding alone)."""
+    language, _chosen = chosen_language()
     key = (*key, language)
     now = time.monotonic()
-    kept = service.kept_page(key, now)
-    if kept is None:
+    page = service.kept_page(key, now)
+    if page is None:
         with force_locale(language):
             body = render().encode()
-        etag = hashlib.sha256(body).hexdigest()[:32]
+        page = KeptPage(body, gzip.compress(body, 6), hashlib.sha256(body).hexdigest()[:32])
         seconds = float(current_app.config["CATALOGUE_CACHE_SECONDS"])
         if seconds > 0:
-            service.keep_page(key, now + seconds, body, etag)
+            service.keep_page(key, now + seconds, page)
+    if "gzip" in request.accept_encodings:
+        response = Response(page.gzipped, mimetype="text/html")
+        response.headers["Content-Encoding"] = "gzip"
+        etag = page.etag + "-gzip"
     else:
-        body, etag = kept
-    response = Response(body, mimetype="text/html")
+        response = Response(page.body, mimetype="text/html")
+        etag = page.etag
+    response.vary.add("Accept-Encoding")
     return public_answer(response, request, etag=etag)
 
 
@@ -115,13 +132,13 @@ def _context(event, phase: str) -> dict:
 
 @bp.get("/e/<slug>")
 def event_page(slug: str):
-    event, phase = service.public_event(slug)
     q = request.args.get("q", "").strip()[:200]
     category = request.args.get("category") or None
     if category not in CATEGORY_LABELS:
         category = None
 
     def render() -> str:
+        event, phase = service.public_event(slug)
         searched = bool(q or category)
         hits = service.search_products(event, q, category) if searched else []
         return render_template(
@@ -134,23 +151,23 @@ def event_page(slug: str):
             **_context(event, phase),
         )
 
-    return _page(("event", event.id, phase, q, category), render)
+    return _page(("event", slug, q, category), render)
 
 
 @bp.get("/e/<slug>/<booth>")
 def booth_page(slug: str, booth: str):
-    event, phase = service.public_event(slug)
-    exhibitor = service.public_exhibitor(event, booth)
-    views_count.note_view(event, exhibitor.id, views_count.asked_products())  # extras
-
     def render() -> str:
+        event, phase = service.public_event(slug)
+        exhibitor = service.public_exhibitor(event, booth)
         return render_template(
             "catalogue/booth.html",
             page=service.booth_page(exhibitor),
             **_context(event, phase),
         )
 
-    return _page(("booth", exhibitor.id, phase), render)
+    answer = _page(("booth", slug, booth.upper()), render)
+    views_count.note_booth_view(slug, booth, views_count.asked_products())  # extras
+    return answer
 
 
 @bp.get("/e/<slug>/photos/<name>")

@@ -274,3 +274,19 @@ def test_only_photos_shown_in_the_catalogue_are_served_publicly(app, client, fai
     assert client.get(f"/e/{fair.slug}/photos/../../x-thumb.jpg").status_code == 404
     # The app's own photo route still wants a session.
     assert client.get(f"/photos/{shown}-thumb.jpg").status_code == 302
+
+
+def test_a_phone_that_accepts_gzip_gets_the_page_compressed_once_with_its_own_etag(client, fair):
+    import gzip
+
+    plain = client.get(f"/e/{fair.slug}?lang=en")
+    packed = client.get(f"/e/{fair.slug}?lang=en", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.data) == plain.data
+    assert packed.headers["ETag"] == plain.headers["ETag"][:-1] + '-gzip"'
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    again = client.get(
+        f"/e/{fair.slug}?lang=en",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]},
+    )
+    assert again.status_code == 304

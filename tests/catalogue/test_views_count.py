@@ -125,6 +125,8 @@ def test_robots_link_previews_prefetches_and_heads_are_not_counted(app, client, 
     client.head("/e/ikm-bali-bangkit/B12", headers={"User-Agent": PHONE})
     client.get("/e/ikm-bali-bangkit/B12", headers={"User-Agent": PHONE, "Sec-Purpose": "prefetch"})
     client.get("/e/ikm-bali-bangkit/B12", headers={"User-Agent": PHONE})
+    # A booth that is not there: its 404 is no view.
+    assert client.get("/e/ikm-bali-bangkit/Z99", headers={"User-Agent": PHONE}).status_code == 404
     flush(app)
     assert booth_rows() == [("B12", BALI_DAY, 1)]
 

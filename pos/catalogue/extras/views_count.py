@@ -30,7 +30,7 @@ import os
 import threading
 import time
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -72,28 +72,40 @@ def counts_as_view() -> bool:
     return not is_robot(request.headers.get("User-Agent", "")[:512])
 
 
+Moment = datetime  # a quarter of an hour, UTC: every timezone's offset is a multiple of it
+ViewKey = tuple[str, str, int, Moment]  # (event slug, booth code, product id or 0, when)
+
+
+def quarter_hour(moment: datetime) -> datetime:
+    """The quarter of an hour ``moment`` falls in: enough to find its event-local day
+    later, in any timezone (every offset in use is a whole number of quarter hours)."""
+    return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+
+
 class ViewCounter:
-    """One process's waiting counts, and the thread that writes them."""
+    """One process's waiting counts, and the thread that writes them.
+
+    The counts are kept by what the page's address names (the event's slug, the booth's
+    code), so that counting needs no query: a page the catalogue kept costs none either.
+    They become ids and event-local days when written."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.interval = float(app.config.get("CATALOGUE_VIEWS_FLUSH_SECONDS", 10))
         self.lock = threading.Lock()
-        self.booths: Counter[tuple[int, int, date]] = Counter()
-        self.products: Counter[tuple[int, int, date]] = Counter()
+        self.views: Counter[ViewKey] = Counter()
         self.pid = os.getpid()
         self.thread: threading.Thread | None = None
 
-    def add(self, event_id: int, exhibitor_id: int, day: date, product_ids=()) -> None:
+    def add(self, slug: str, booth: str, moment: datetime, product_ids=()) -> None:
+        when = quarter_hour(moment)
         with self.lock:
             if self.pid != os.getpid():  # a forked copy: the counts are the parent's
-                self.booths.clear()
-                self.products.clear()
+                self.views.clear()
                 self.pid, self.thread = os.getpid(), None
-            if exhibitor_id is not None:
-                self.booths[(event_id, exhibitor_id, day)] += 1
+            self.views[(slug, booth, 0, when)] += 1
             for product_id in product_ids:
-                self.products[(exhibitor_id, product_id, day)] += 1
+                self.views[(slug, booth, product_id, when)] += 1
             if self.thread is None and self.interval > 0:
                 self.thread = threading.Thread(
                     target=self._run, name="catalogue-view-counter", daemon=True
@@ -119,12 +131,12 @@ class ViewCounter:
         """Write the waiting counts in one transaction on a connection of its own; on a
         failure they are kept for the next try. Returns how many rows were written."""
         with self.lock:
-            booths, self.booths = self.booths, Counter()
-            products, self.products = self.products, Counter()
-        if not booths and not products:
+            views, self.views = self.views, Counter()
+        if not views:
             return 0
         try:
             with write_intent(), db.engine.begin() as connection:
+                booths, products = _by_ids(connection, views)
                 dialect = connection.dialect.name
                 if booths:
                     connection.execute(
@@ -134,7 +146,6 @@ class ViewCounter:
                             for (e, x, d), n in sorted(booths.items())
                         ],
                     )
-                products = _of_their_booths(connection, products)
                 if products:
                     connection.execute(
                         _upsert(dialect, "product"),
@@ -145,23 +156,59 @@ class ViewCounter:
                     )
         except Exception:
             with self.lock:
-                if len(self.booths) + len(self.products) < MAX_PENDING_ROWS:
-                    self.booths.update(booths)
-                    self.products.update(products)
+                if len(self.views) < MAX_PENDING_ROWS:
+                    self.views.update(views)
             raise
         return len(booths) + len(products)
 
 
-def _of_their_booths(connection: sa.Connection, products: Counter) -> Counter:
-    """Only the counts of products that are the booth's own: a ``?p=`` can name any
-    number, and one bad row must not lose the batch."""
-    wanted = {product_id for (_exhibitor, product_id, _day) in products}
-    real = set(
-        connection.execute(
-            sa.select(Product.exhibitor_id, Product.id).where(Product.id.in_(sorted(wanted)))
-        ).all()
+def _by_ids(connection: sa.Connection, views: Counter) -> tuple[Counter, Counter]:
+    """The counts by (event, exhibitor, event-local day) and (exhibitor, product, day),
+    in three queries for the whole batch. A slug or booth that names nothing (any more),
+    and a ``?p=`` that is not the booth's own product, are dropped: one bad row must not
+    lose the batch."""
+    slugs = sorted({slug for slug, *_rest in views})
+    events = {
+        slug: (event_id, timezone)
+        for event_id, slug, timezone in connection.execute(
+            sa.select(Event.id, Event.slug, Event.timezone).where(Event.slug.in_(slugs))
+        )
+    }
+    codes = sorted({booth for _slug, booth, *_rest in views})
+    exhibitors = {
+        (event_id, booth): exhibitor_id
+        for exhibitor_id, event_id, booth in connection.execute(
+            sa.select(Exhibitor.id, Exhibitor.event_id, Exhibitor.booth).where(
+                Exhibitor.event_id.in_(sorted(e for e, _tz in events.values())),
+                Exhibitor.booth.in_(codes),
+            )
+        )
+    }
+    asked = sorted({product_id for _s, _b, product_id, _w in views if product_id})
+    real = (
+        set(
+            connection.execute(
+                sa.select(Product.exhibitor_id, Product.id).where(Product.id.in_(asked))
+            ).all()
+        )
+        if asked
+        else set()
     )
-    return Counter({key: n for key, n in products.items() if (key[0], key[1]) in real})
+    booths: Counter = Counter()
+    products: Counter = Counter()
+    for (slug, booth, product_id, when), n in views.items():
+        if slug not in events:
+            continue
+        event_id, timezone = events[slug]
+        exhibitor_id = exhibitors.get((event_id, booth))
+        if exhibitor_id is None:
+            continue
+        day = local_day(when, timezone)
+        if not product_id:
+            booths[(event_id, exhibitor_id, day)] += n
+        elif (exhibitor_id, product_id) in real:
+            products[(exhibitor_id, product_id, day)] += n
+    return booths, products
 
 
 @cache
@@ -193,13 +240,15 @@ def asked_products() -> tuple[int, ...]:
     return (product_id,) if 1 <= product_id <= MAX_ID else ()
 
 
-def note_view(event: Event, exhibitor_id: int | None, product_ids=()) -> bool:
-    """Count the current request as a view of a booth's page (and of the products it
-    shows, when the page is about them), if it is a person's (``counts_as_view``).
-    Costs an addition in memory; True when counted."""
+def note_booth_view(slug: str, booth: str, product_ids=()) -> bool:
+    """Count the current request as a view of booth ``booth``'s page at the event of
+    ``slug`` (and of the products it was opened for), if it is a person's
+    (``counts_as_view``). Called once the page was answered (200 or 304): an address
+    that names no public booth was refused before. Costs an addition in memory and no
+    query; True when counted."""
     if has_request_context() and not counts_as_view():
         return False
-    counter().add(event.id, exhibitor_id, local_day(utcnow(), event.timezone), product_ids)
+    counter().add(slug, booth.strip().upper(), utcnow(), product_ids)
     return True
 
 
