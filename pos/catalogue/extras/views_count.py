@@ -63,13 +63,15 @@ def is_robot(user_agent: str) -> bool:
 
 
 def counts_as_view() -> bool:
-    """Whether the current request is a person's page view (see the module's docstring)."""
-    if request.method != "GET":
+    """Whether the current request is a person's page view (see the module's docstring).
+    Read from the WSGI environ: this runs for every booth page a phone opens."""
+    environ = request.environ
+    if environ.get("REQUEST_METHOD") != "GET":
         return False
-    purpose = (request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or "").lower()
-    if "prefetch" in purpose:
+    purpose = environ.get("HTTP_SEC_PURPOSE") or environ.get("HTTP_PURPOSE") or ""
+    if "prefetch" in purpose.lower():
         return False
-    return not is_robot(request.headers.get("User-Agent", "")[:512])
+    return not is_robot(environ.get("HTTP_USER_AGENT", "")[:512])
 
 
 Moment = datetime  # a quarter of an hour, UTC: every timezone's offset is a multiple of it
