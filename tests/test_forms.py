@@ -33,6 +33,7 @@ from pos.auth.forms import (
     UserForm,
 )
 from pos.catalogue.extras.forms import PlaceForm, PlanForm
+from pos.catalogue.forms import ProfileForm, PublicProductsForm, PublishForm
 from pos.extensions import db
 from pos.forms import PosForm
 from pos.inventory.forms import ImportForm, PhotoForm, ProductForm, ReviewForm, StockAdjustmentForm
@@ -168,6 +169,21 @@ SCENARIOS: dict[type, Scenario] = {
         "organizer",
         lambda w: f"/events/{w.event.id}/floor-plan/places",
         statuses={"blank": 422, "garbage": 422},
+    ),
+    # Every field of the public profile may be left empty.
+    ProfileForm: Scenario(
+        "manager",
+        lambda w: f"/exhibitors/{w.booth.exhibitor.id}/public-profile",
+        blank_is_valid=True,
+        statuses={"blank": 302, "garbage": 200},
+    ),
+    PublicProductsForm: Scenario(
+        "manager",
+        lambda w: f"/exhibitors/{w.booth.exhibitor.id}/public-products",
+        statuses=SMALL_FORM,
+    ),
+    PublishForm: Scenario(
+        "organizer", lambda w: f"/exhibitors/{w.booth.exhibitor.id}/catalogue", statuses=SMALL_FORM
     ),
     AuditFilterForm: Scenario(
         "organizer",

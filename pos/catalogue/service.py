@@ -328,10 +328,14 @@ def check_category(category: str | None) -> str | None:
     return category
 
 
-def match_clause(words: list[str]) -> tuple[sa.ColumnElement[bool], Any]:
-    """The engine's full-text condition on Product for every word as a prefix, and its
-    rank (lower is better) — SQLite: the FTS5 table; PostgreSQL: the GIN-indexed
-    document (migration c7a1e5d3f208)."""
+PRODUCT_FTS = sa.table("product_fts", sa.column("rowid"))
+
+
+def with_match(query: sa.Select, words: list[str]) -> sa.Select:
+    """``query`` (on Product) narrowed to the products matching every word as a prefix,
+    best first — SQLite: driven from the FTS5 table (joined, so that it is read once: as
+    ``IN (subquery)`` it was read again for every booth); PostgreSQL: the GIN-indexed
+    document (migration c7a1e5d3f208), by ts_rank."""
     if db.engine.dialect.name == "postgresql":
         document = sa.func.product_search_document(
             Product.name, Product.category, Product.description, Product.attributes
@@ -339,15 +343,13 @@ def match_clause(words: list[str]) -> tuple[sa.ColumnElement[bool], Any]:
         tsquery = sa.func.to_tsquery(
             sa.literal_column("'simple'::regconfig"), " & ".join(f"{w}:*" for w in words)
         )
-        return document.op("@@")(tsquery), -sa.func.ts_rank(document, tsquery)
-    fts = sa.table("product_fts", sa.column("rowid"), sa.column("rank"))
+        return query.where(document.op("@@")(tsquery)).order_by(
+            sa.func.ts_rank(document, tsquery).desc()
+        )
     expression = " AND ".join(f'"{w}"*' for w in words)
-    matching = (
-        sa.select(fts.c.rowid)
-        .where(sa.text("product_fts MATCH :fts_query").bindparams(fts_query=expression))
-        .scalar_subquery()
+    return query.join(PRODUCT_FTS, PRODUCT_FTS.c.rowid == Product.id).where(
+        sa.text("product_fts MATCH :fts_query").bindparams(fts_query=expression)
     )
-    return Product.id.in_(matching), Product.name
 
 
 @dataclass
@@ -389,14 +391,11 @@ def search_products(
         .join(Exhibitor, Exhibitor.id == Product.exhibitor_id)
         .where(Exhibitor.event_id == event.id, listed(), shown())
     )
-    order: list[Any] = []
     if words:
-        condition, rank = match_clause(words)
-        query = query.where(condition)
-        order.append(rank)
+        query = with_match(query, words)
     if category:
         query = query.where(Product.category == category)
-    rows = db.session.execute(query.order_by(*order, Product.name, Product.id).limit(limit)).all()
+    rows = db.session.execute(query.order_by(Product.name, Product.id).limit(limit)).all()
     return [
         SearchHit(
             product_id=row.id,
