@@ -35,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
     from pos.auth import views as auth_views
     from pos.catalogue import api as catalogue_api
     from pos.catalogue import views as catalogue_views
+    from pos.catalogue.extras import views as catalogue_extras_views
     from pos.db import register_id_converter
     from pos.inventory import api as inventory_api
     from pos.inventory import views as inventory_views
@@ -67,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tls_views.bp)
     app.register_blueprint(printing_views.bp)
     app.register_blueprint(catalogue_views.bp)
+    app.register_blueprint(catalogue_extras_views.bp)
     app.register_blueprint(catalogue_views.manage)
     receipts_mail.register_mail(app)
     printing_auto.register_auto_print(app)

@@ -20,6 +20,7 @@ ENV_SETTINGS = {
     "POS_SECRET_KEY": "SECRET_KEY",
     "POS_RECEIPTS_DIR": "RECEIPTS_DIR",
     "POS_PHOTOS_DIR": "PHOTOS_DIR",
+    "POS_CATALOGUE_VIEWS_FLUSH_SECONDS": "CATALOGUE_VIEWS_FLUSH_SECONDS",
     "POS_DEFAULT_LOCALE": "BABEL_DEFAULT_LOCALE",
     "POS_PASSWORD_METHOD": "PASSWORD_METHOD",
     "POS_TOKEN_TTL_HOURS": "TOKEN_TTL_HOURS",
@@ -65,6 +66,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PHOTO_MAX_BYTES": 24 * 1024 * 1024,
         # How long an upload waits while this process decodes another photo (then 503).
         "PHOTO_WAIT_SECONDS": 30,
+        # How often each server process writes the public catalogue's page views it
+        # counted (pos/catalogue/extras/views_count.py); 0: only when a page reads them.
+        "CATALOGUE_VIEWS_FLUSH_SECONDS": 10,
         # Where buyers' phones reach the app (receipt QR codes, links); default: the host
         # the tablet used if it is trusted, else this machine's LAN address (pos/links.py).
         "PUBLIC_URL": None,

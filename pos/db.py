@@ -129,6 +129,7 @@ DOMAIN_MODELS = (
     "pos.printing.models",
     "pos.statements.models",
     "pos.catalogue.models",
+    "pos.catalogue.extras.models",
 )
 
 # Schema objects that migrations make and no model describes: each engine's product

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash
 from pos.auth import service as auth_service
 from pos.auth.models import User
 from pos.catalogue import service as catalogue_service
+from pos.catalogue.extras.demo import seed_floor_plan
 from pos.extensions import db
 from pos.inventory import service as inventory_service
 from pos.organizer import service as organizer_service
@@ -637,7 +638,7 @@ def seed_demo() -> bool:
     # hashing it a dozen times at OWASP strength would take seconds.
     password_hash = auth_service.hash_secret(DEMO_PASSWORD)
     pin_hash = auth_service.hash_secret(DEMO_PIN)
-    auth_service.create_user(
+    organizer = auth_service.create_user(
         None,
         username="organizer",
         role="organizer",
@@ -645,9 +646,11 @@ def seed_demo() -> bool:
         password_hash=password_hash,
         display_name="Panitia Pameran",
     )
+    booths = []
     for spec in EXHIBITORS:
         fields = {k: v for k, v in spec.items() if k not in ("products", "profile")}
         exhibitor = organizer_service.create_exhibitor(None, event_id=event.id, **fields)
+        booths.append(exhibitor)
         booth = exhibitor.booth.lower()
         manager = auth_service.create_user(
             None,
@@ -684,6 +687,7 @@ def seed_demo() -> bool:
                 # Warn when two are left of anything the booth restocks.
                 low_stock_threshold=None if unique else 2,
             )
+    seed_floor_plan(organizer, event, booths)  # the hall's plan, each booth placed
     # Sales are recorded as the API records them, each in its own transaction.
     db.session.commit()
     seed_sample_sales(event)

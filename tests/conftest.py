@@ -40,6 +40,8 @@ def base_config(instance: Path, database_url: str) -> dict:
         "PASSWORD_METHOD": TEST_PASSWORD_METHOD,
         "WTF_CSRF_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "en",
+        # Page views are written when a page reads them, never by a thread in a test.
+        "CATALOGUE_VIEWS_FLUSH_SECONDS": 0,
     }
 
 

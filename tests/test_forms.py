@@ -32,6 +32,7 @@ from pos.auth.forms import (
     PinSwitchForm,
     UserForm,
 )
+from pos.catalogue.extras.forms import PlaceForm, PlanForm
 from pos.catalogue.forms import ProfileForm, PublicProductsForm, PublishForm
 from pos.extensions import db
 from pos.forms import PosForm
@@ -190,6 +191,17 @@ SCENARIOS: dict[type, Scenario] = {
         "organizer",
         lambda w: f"/statements/{after_the_fair(w).statement_id}/revoke",
         statuses=REFUSED,
+    ),
+    # The floor plan (catalogue extras): refused shapes show the page again with 422.
+    PlanForm: Scenario(
+        "organizer",
+        lambda w: f"/events/{w.event.id}/floor-plan",
+        statuses={"blank": 422, "garbage": 422},
+    ),
+    PlaceForm: Scenario(
+        "organizer",
+        lambda w: f"/events/{w.event.id}/floor-plan/places",
+        statuses={"blank": 422, "garbage": 422},
     ),
     # Every field of the public profile may be left empty.
     ProfileForm: Scenario(

@@ -34,6 +34,7 @@ from werkzeug.wrappers import Request
 from pos import links
 from pos.auth.permissions import Action, require_organizer
 from pos.catalogue import service
+from pos.catalogue.extras import views_count
 from pos.catalogue.forms import ProfileForm, PublicProductsForm, PublishForm
 from pos.errors import PosError
 from pos.extensions import db
@@ -167,7 +168,9 @@ def booth_page(slug: str, booth: str):
             **_context(event, phase),
         )
 
-    return _page(("booth", slug, booth.upper()), render)
+    answer = _page(("booth", slug, booth.upper()), render)
+    views_count.note_booth_view(slug, booth, views_count.asked_products())  # extras
+    return answer
 
 
 @bp.get("/e/<slug>/photos/<name>")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pos.auth.permissions import Action, require_organizer
+from pos.catalogue.extras import views_count
 from pos.errors import Invalid
 from pos.inventory.attributes import CATEGORY_LABELS
 from pos.organizer.service import current_event, list_events
@@ -46,6 +47,7 @@ def daily():
 @login_required
 def dashboard():
     require_organizer(current_user)
+    views_count.write_waiting()  # this process's page views, before they are read
     event = current_event(current_user)
     if event is None:
         return redirect(url_for("organizer.new_event"))
@@ -54,6 +56,7 @@ def dashboard():
         event=event,
         categories=CATEGORY_LABELS,
         methods=METHOD_LABELS,
+        page_views=views_count.dashboard_rows(current_user, event),
     )
 
 

@@ -115,7 +115,8 @@ def test_a_bad_category_is_a_clear_422(client, fair):
 def test_the_fair_page_searches_the_same_way(client, fair):
     html = client.get(f"/e/{fair.slug}?q=endek+kuning&lang=en").get_data(as_text=True)
     assert "1 piece found" in html and "Kain Tenun Bunga" in html
-    assert f'href="/e/gelar-karya-uji/A1?lang=en#p{fair.ids["endek"]}"' in html
+    endek = fair.ids["endek"]  # the hit names the piece (?p=: its page view) and shows it (#p)
+    assert f'href="/e/gelar-karya-uji/A1?p={endek}&amp;lang=en#p{endek}"' in html
     html = client.get(f"/e/{fair.slug}?q=zzzz&lang=id").get_data(as_text=True)
     assert "Tidak ada yang ditemukan." in html
 
