@@ -389,13 +389,37 @@ def render_day_close(close: dict[str, Any], words: dict[str, str], locale: str) 
     return _build(story, title)
 
 
+def settlement_day_rows(
+    figures: dict[str, Any], words: dict[str, str], locale: str, currency: str
+) -> list[list[str]]:
+    """A booth's event figures by day as table rows (heading, each day, the total): the
+    settlement's and the sales statement's (pos/statements/pdf.py) same table."""
+    money = partial(format_money, currency=currency, locale=locale)
+    minus = partial(format_deduction, currency=currency, locale=locale)
+    columns = ("transactions", "gross", "discounts", "refunds", "net")
+    rows = [[words["date"], *(words[c] for c in columns)]]
+
+    def figures_of(values: dict[str, Any]) -> list[str]:
+        return [
+            format_count(values["transactions"], locale),
+            money(values["gross"]),
+            minus(values["discounts"]),
+            minus(values["refunds"]),
+            money(values["net"]),
+        ]
+
+    for day in figures["days"]:
+        rows.append([format_day(day["date"], locale), *figures_of(day)])
+    rows.append([words["total"], *figures_of(figures)])
+    return rows
+
+
 def render_settlement(statement: dict[str, Any], words: dict[str, str], locale: str) -> bytes:
     """The settlement statement on A4: the booth's event by day, by payment method, and
     what it owes the organizer, with lines for both to sign."""
     register_fonts()
 
     money = partial(format_money, currency=statement["currency"], locale=locale)
-    minus = partial(format_deduction, currency=statement["currency"], locale=locale)
 
     title = f"{words['title']} {statement['booth']}"
     width = WIDTH
@@ -405,37 +429,7 @@ def render_settlement(statement: dict[str, Any], words: dict[str, str], locale: 
         statement["owner_name"],
         statement["event"],
     )
-    rows = [
-        [
-            words["date"],
-            words["transactions"],
-            words["gross"],
-            words["discounts"],
-            words["refunds"],
-            words["net"],
-        ]
-    ]
-    for day in statement["days"]:
-        rows.append(
-            [
-                format_day(day["date"], locale),
-                format_count(day["transactions"], locale),
-                money(day["gross"]),
-                minus(day["discounts"]),
-                minus(day["refunds"]),
-                money(day["net"]),
-            ]
-        )
-    rows.append(
-        [
-            words["total"],
-            format_count(statement["transactions"], locale),
-            money(statement["gross"]),
-            minus(statement["discounts"]),
-            minus(statement["refunds"]),
-            money(statement["net"]),
-        ]
-    )
+    rows = settlement_day_rows(statement, words, locale, statement["currency"])
     days = _table(rows, [width * w for w in (0.15, 0.15, 0.17, 0.17, 0.17, 0.19)])
     days.setStyle(TableStyle([("FONT", (0, -1), (-1, -1), BOLD, 9)]))
     methods = _table(

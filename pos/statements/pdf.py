@@ -27,7 +27,7 @@ from reportlab.platypus import (
 
 from pos.formats import format_count, format_day, format_deduction, format_money
 from pos.receipts.pdf import BOLD, FONT, draw_qr, register_fonts
-from pos.reports.pdf import BRAND, GRID, WIDTH, _table
+from pos.reports.pdf import BRAND, GRID, WIDTH, _table, settlement_day_rows
 
 MARGIN = 16 * mm
 # The frame's width inside its 6 pt padding: tables as wide as the paragraphs, not wider.
@@ -174,37 +174,7 @@ def render_statement(
     )
 
     # --- by day
-    rows = [
-        [
-            words["date"],
-            words["transactions"],
-            words["gross"],
-            words["discounts"],
-            words["refunds"],
-            words["net"],
-        ]
-    ]
-    for day in figures["days"]:
-        rows.append(
-            [
-                format_day(day["date"], locale),
-                format_count(day["transactions"], locale),
-                money(day["gross"]),
-                minus(day["discounts"]),
-                minus(day["refunds"]),
-                money(day["net"]),
-            ]
-        )
-    rows.append(
-        [
-            words["total"],
-            format_count(figures["transactions"], locale),
-            money(figures["gross"]),
-            minus(figures["discounts"]),
-            minus(figures["refunds"]),
-            money(figures["net"]),
-        ]
-    )
+    rows = settlement_day_rows(figures, words, locale, currency)
     days = _table(rows, [W * w for w in (0.2, 0.12, 0.17, 0.16, 0.17, 0.18)])
     days.setStyle(
         TableStyle(
