@@ -38,6 +38,7 @@ from pos.extensions import db
 from pos.forms import PosForm
 from pos.inventory.forms import ImportForm, PhotoForm, ProductForm, ReviewForm, StockAdjustmentForm
 from pos.organizer.forms import EventForm, ExhibitorForm
+from pos.printing.forms import PrinterForm
 from pos.reports.forms import AuditFilterForm
 from pos.sales.forms import RefundForm, ShiftCloseForm, VoidForm, WaitingSalesForm
 from pos.sales.models import SaleLine
@@ -174,6 +175,7 @@ SCENARIOS: dict[type, Scenario] = {
     ),
     EventForm: Scenario("organizer", lambda w: "/events/new"),
     ExhibitorForm: Scenario("organizer", lambda w: "/exhibitors/new"),
+    PrinterForm: Scenario("manager", lambda w: "/printers/new"),
     VoidForm: Scenario("manager", lambda w: f"/sales/{w.sale['id']}/void", statuses=SMALL_FORM),
     RefundForm: Scenario(
         "manager",

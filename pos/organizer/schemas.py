@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from pos.api import InputSchema, QuerySchema
-from pos.schemas import DecimalPercent, Email, Id, LongText, Money, Name, Percent, ShortText
+from pos.schemas import (
+    DecimalPercent,
+    Email,
+    Id,
+    LongText,
+    Money,
+    Name,
+    Percent,
+    ShortText,
+    Whole,
+)
 
 
 class EventIn(InputSchema):
@@ -34,7 +44,7 @@ class EventIn(InputSchema):
         description="The public catalogue's address /e/<slug>; made from the name if absent",
     )
     catalogue_public: bool = False
-    catalogue_days_after: int = Field(90, ge=0, le=3650)
+    catalogue_days_after: Annotated[int, Field(ge=0, le=3650), Whole] = 90
     opening_hours: LongText = ""
 
 
