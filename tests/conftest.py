@@ -118,6 +118,7 @@ def make_client(app) -> Iterator:
         return other.test_client()
 
     yield build
+    _settle_background_work()
     for other in others:
         with other.app_context():
             _db.engine.dispose()
@@ -130,6 +131,15 @@ def app_config(database_url, tmp_path) -> dict:
     return base_config(instance, database_url)
 
 
+def _settle_background_work() -> None:
+    """Let the sales' auto-print work (pos/printing/auto.py: a thread that reads the
+    booth's printers after each sale) end before the test's engine is disposed: a read
+    after it would open a connection in a new pool that nothing closes."""
+    from pos.printing import auto
+
+    auto.settle()
+
+
 @pytest.fixture
 def app(app_config) -> Iterator:
     application = create_app(app_config)
@@ -137,6 +147,7 @@ def app(app_config) -> Iterator:
         _empty_postgres(application)
     with application.app_context():
         yield application
+        _settle_background_work()
         _db.session.remove()
         _db.engine.dispose()
 

@@ -14,8 +14,10 @@ Reading a whole event's figures costs 50-90 ms of Python and database driver wor
 a thread of the worker, it held the interpreter lock against the worker's sale threads:
 each of a sale's round trips to PostgreSQL then waited for the lock to come back (up to
 the 5 ms switch interval), and 25 round trips took 14 ms instead of 4 (p99 150 ms instead
-of 7; docs/PERFORMANCE.md). So the event's exports read in the helper, through an app of
-its own built from the worker's configuration (``from_database``).
+of 7; docs/PERFORMANCE.md). So on PostgreSQL the event's exports read in the helper,
+through an app of its own built from the worker's configuration (``from_database``). On
+SQLite they read in the request: its in-process statements give the lock up seldom, and
+a niced reader holding one of SQLite's locks would keep the sales' writes waiting.
 
 Each server process starts one helper at its first report and keeps it. Beyond the
 report it renders, ``WAITING`` more may wait their turn; another is answered 503 with
@@ -37,7 +39,7 @@ from typing import Any
 from flask import Flask, current_app
 from flask_babel import gettext as _
 
-from pos.db import end_read
+from pos.db import end_read, is_sqlite
 from pos.errors import Busy
 from pos.extensions import db
 
@@ -82,9 +84,16 @@ def from_database(
 ) -> bytes:
     """``renderer(reader(*reader_args), *renderer_args)`` in this process's helper, the
     reader run there in an app context of its own (its own connection, one short read
-    transaction). Both are module-level functions of plain values; the reader must not
-    check rights (the caller did) nor need a request. Raises RendererBusy as ``render``.
+    transaction), except on SQLite, where it reads in the request. Both are module-level
+    functions of plain values; the reader must not check rights (the caller did) nor
+    need a request. Raises RendererBusy as ``render``.
     """
+    if is_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"]):
+        # SQLite reads in the request: its statements run in this process and give the
+        # interpreter lock up seldom, so a sale's few waits cost little; while a reader
+        # of the lowest priority that held one of SQLite's locks would keep every sale
+        # waiting for as long as the sales' own processes keep it off the CPU.
+        return render(renderer, reader(*reader_args), *renderer_args)
     config = _plain_config(current_app)
     return _run(
         renderer.__name__,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests import factories
-from tests.conftest import sqlite_only
+from tests.conftest import postgres_only, sqlite_only
 from tests.servers import bearer, call, served
 
 WAIT_SECONDS = 60
@@ -51,12 +51,13 @@ def test_while_a_report_renders_no_read_transaction_keeps_sqlite_from_emptying_i
     assert seen == [("render_event_figures", 0, 0), ("event_rows_xlsx", 0, 0)]
 
 
+@postgres_only
 def test_the_whole_events_exports_are_read_in_the_helper_not_in_the_workers_threads(
     app, client, db
 ):
     """A thread of the worker reading the whole event holds the interpreter lock that the
-    sale threads need between their round trips; the helper reads it instead."""
-    import csv
+    sale threads need between their round trips to PostgreSQL; the helper reads it
+    instead. (SQLite reads in the request: pos/reports/rendering.py says why.)"""
     import io
 
     import sqlalchemy as sa
@@ -76,7 +77,6 @@ def test_the_whole_events_exports_are_read_in_the_helper_not_in_the_workers_thre
     try:
         pdf = client.get(f"/api/v1/reports/event.pdf?event_id={event.id}", headers=headers)
         xlsx = client.get(f"/api/v1/reports/event.xlsx?event_id={event.id}", headers=headers)
-        csv_answer = client.get(f"/api/v1/reports/event.csv?event_id={event.id}", headers=headers)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", seen)
 
@@ -85,8 +85,6 @@ def test_the_whole_events_exports_are_read_in_the_helper_not_in_the_workers_thre
     header = [cell.value for cell in sheet[1]]
     row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
     assert (row["booth"], row["net"], sheet.max_row) == ("B12", 200_000, 2)
-    rows = list(csv.DictReader(io.StringIO(csv_answer.get_data(as_text=True))))
-    assert [(r["booth"], r["net"]) for r in rows] == [("B12", "200000")]
     # The worker checked the organizer's rights, and read no figure of the event.
     assert statements and not [s for s in statements if "daily_rollup" in s]
 
