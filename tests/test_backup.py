@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from pos import backup, create_app
 from pos.extensions import db as _db
+from pos.printing import auto
 from tests.conftest import (
     POSTGRES_URL,
     TEST_PASSWORD_METHOD,
@@ -464,6 +465,7 @@ def test_restore_refuses_to_replace_a_database_with_sales_unless_forced(
         headers=headers | {"Idempotency-Key": "after-the-backup"},
     )
     assert sold.status_code == 201, sold.get_json()
+    auto.settle()  # the sale's auto-print thread has read the booth's printers
     db.session.remove()
     db.engine.dispose()  # the restore checks that nobody else uses the database
 

@@ -208,6 +208,9 @@ def _read_and_render(
             data = reader(*reader_args)
         finally:
             db.session.remove()  # the read transaction ends before the document renders
+            # and the connection closes: an idle one kept here between reports would
+            # count as the database in use (pos restore, a migration) long after.
+            db.engine.dispose()
     return renderer(data, *renderer_args)
 
 
