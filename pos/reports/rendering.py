@@ -1,6 +1,6 @@
 """Report documents (PDF, XLSX) rendered off the request: in a helper process of lower
 priority, one at a time per server process, after the report's read transaction ended;
-the whole event's documents are also read from the database there.
+on PostgreSQL, the whole event's documents are also read from the database there.
 
 A whole event's workbook or PDF keeps a CPU busy for 0.2-0.8 s. Rendered in the worker
 that took the request, it held that worker while the booths' sales queued behind it
