@@ -20,7 +20,27 @@ def normalize_username(username: str) -> str:
     return username.strip().lower()
 
 
-class User(CreatedAtMixin, Model):
+class RoleChecks:
+    """The role questions the permission layer asks of whoever acts: a User, or the
+    plain Principal the sale's hot path reads (pos/auth/service.py)."""
+
+    __slots__ = ()
+    role: str
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.role == ORGANIZER
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == MANAGER
+
+    @property
+    def is_cashier(self) -> bool:
+        return self.role == CASHIER
+
+
+class User(RoleChecks, CreatedAtMixin, Model):
     """Someone who signs in. Managers and cashiers belong to exactly one exhibitor.
 
     An organizer with an ``event_id`` runs that event; without one, every event.
@@ -72,18 +92,6 @@ class User(CreatedAtMixin, Model):
 
     def get_id(self) -> str:
         return str(self.id)
-
-    @property
-    def is_organizer(self) -> bool:
-        return self.role == ORGANIZER
-
-    @property
-    def is_manager(self) -> bool:
-        return self.role == MANAGER
-
-    @property
-    def is_cashier(self) -> bool:
-        return self.role == CASHIER
 
     @property
     def name(self) -> str:

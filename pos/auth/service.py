@@ -21,11 +21,11 @@ from flask_babel import ngettext
 from pos.auth import passwords, permissions, throttle
 from pos.auth.models import (
     CASHIER,
-    MANAGER,
     ORGANIZER,
     ROLES,
     ApiToken,
     AuditEntry,
+    RoleChecks,
     User,
     UserSession,
     normalize_username,
@@ -241,7 +241,7 @@ def user_for_token(token: str) -> User | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Principal:
+class Principal(RoleChecks):
     """A user behind a bearer token as plain values, read with the token in one Core
     statement: what the sale's hot path needs of its actor (pos/auth/permissions.py reads
     the same attributes of a User). Nothing is cached: every request reads the token again,
@@ -258,18 +258,6 @@ class Principal:
 
     is_authenticated = True
     is_anonymous = False
-
-    @property
-    def is_organizer(self) -> bool:
-        return self.role == ORGANIZER
-
-    @property
-    def is_manager(self) -> bool:
-        return self.role == MANAGER
-
-    @property
-    def is_cashier(self) -> bool:
-        return self.role == CASHIER
 
     @property
     def is_active(self) -> bool:
