@@ -78,10 +78,10 @@ PHASES: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
     (
-        "exhibitor and permission",
+        "the booth, its stored key and open shift; permission",
         [
             ("pos/organizer/service.py", "get_exhibitor"),
-            ("pos/organizer/service.py", "selling_facts"),
+            ("pos/sales/recording.py", "sale_facts"),
         ],
     ),
     (

@@ -27,7 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -185,6 +185,65 @@ def write_phase(session: Any) -> Iterator[None]:
     session.rollback()
     with write_intent():
         yield
+
+
+@contextlib.contextmanager
+def write_now(session: Any) -> Iterator[None]:
+    """As :func:`write_phase`, for a hot path that goes on to write at once: the
+    transaction that writes is begun on the read phase's connection, which the session
+    keeps (no return to the pool and checkout again, and on PostgreSQL no second ping
+    and BEGIN: a sale's read and write phases cost three round trips fewer).
+
+    On SQLite the read transaction is rolled back and ``BEGIN IMMEDIATE`` takes the
+    write lock here, on the same connection (waiting for it under ``busy_timeout``). On
+    PostgreSQL the transaction simply goes on: at READ COMMITTED every statement of the
+    write phase sees what others committed, and its row locks and conditional updates
+    decide, as in a transaction of its own. Never for a caller that works a while
+    between the phases (hashing a password): the write lock would be held meanwhile.
+    Objects loaded so far are expired. Raises RuntimeError if anything was written in
+    the read phase.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("the read phase has unsaved changes")
+    if not session.in_transaction():
+        with write_intent():
+            yield
+        return
+    session.expire_all()
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.driver_connection
+        try:
+            raw.execute("ROLLBACK")
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise sa.exc.DBAPIError.instance(
+                "BEGIN IMMEDIATE", None, exc, sqlite3.Error, dialect=connection.dialect
+            ) from exc
+    with write_intent():
+        yield
+
+
+@contextlib.contextmanager
+def pipeline(connection: sa.Connection) -> Iterator[None]:
+    """Statements run on the driver's cursor (:class:`Prepared`) inside this block are
+    sent to PostgreSQL together, without waiting for each answer (psycopg's pipeline
+    mode): one round trip for several statements. Their results can be read after the
+    block; a statement's error is raised at the block's end, as SQLAlchemy's error, and
+    aborts the transaction as it would have anyway. A no-op on SQLite (no round trips).
+    """
+    dialect = connection.dialect
+    if dialect.driver != "psycopg":
+        yield
+        return
+    error = dialect.loaded_dbapi.Error
+    try:
+        with connection.connection.driver_connection.pipeline():
+            yield
+    except error as exc:
+        raise sa.exc.DBAPIError.instance("(pipeline)", None, exc, error, dialect=dialect) from exc
 
 
 def end_read(session: Any) -> None:
@@ -383,7 +442,10 @@ class Prepared:
         cursor = connection.connection.driver_connection.cursor()
         error = dialect.loaded_dbapi.Error
         try:
-            if many is not None:
+            if many is not None and len(many) == 1:
+                # One row: psycopg's executemany would open a pipeline of its own.
+                cursor.execute(text, bound(many[0]))
+            elif many is not None:
                 cursor.executemany(text, [bound(row) for row in many])
             else:
                 cursor.execute(text, bound(params or {}))

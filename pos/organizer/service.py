@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from pos.auth import permissions
 from pos.auth.service import audit
-from pos.db import Prepared, utcnow
+from pos.db import utcnow
 from pos.errors import Conflict, Forbidden, Invalid, NotFound
 from pos.extensions import db
 from pos.organizer.models import RECEIPT_LANGUAGES, Event, Exhibitor
@@ -441,48 +441,6 @@ def get_exhibitor(actor: Any, exhibitor_id: int, action: Any = None) -> Exhibito
         raise NotFound(_("No such exhibitor."))
     permissions.require(actor, action or permissions.Action.VIEW, exhibitor)
     return exhibitor
-
-
-# What recording a sale needs of its booth and event, in one Core statement on the
-# session's connection (no ORM objects on the sale's hot path: docs/PERFORMANCE.md).
-_SELLING_FACTS = (
-    sa.select(
-        Exhibitor.id,
-        Exhibitor.event_id,
-        Exhibitor.booth,
-        Exhibitor.tax_registered,
-        Exhibitor.tax_rate_percent,
-        Event.timezone,
-        Event.cashier_discount_limit_percent,
-    )
-    .join(Event, Event.id == Exhibitor.event_id)
-    .where(Exhibitor.id == sa.bindparam("exhibitor_id"))
-)
-
-
-_RAW_SELLING_FACTS = Prepared(_SELLING_FACTS)
-
-
-class SellingFacts(NamedTuple):
-    id: int
-    event_id: int
-    booth: str
-    tax_registered: bool
-    tax_rate_percent: int
-    timezone: str
-    cashier_discount_limit_percent: int
-
-
-def selling_facts(actor: Any, exhibitor_id: int, action: Any) -> SellingFacts:
-    """As :func:`get_exhibitor`, plain values: the booth's ``id``, ``event_id``,
-    ``booth``, ``tax_registered``, ``tax_rate_percent`` and its event's ``timezone`` and
-    ``cashier_discount_limit_percent``. Raises NotFound or Forbidden as get_exhibitor."""
-    row = _RAW_SELLING_FACTS.first(db.session.connection(), {"exhibitor_id": exhibitor_id})
-    if row is None:
-        raise NotFound(_("No such exhibitor."))
-    facts = SellingFacts(*row)
-    permissions.require(actor, action, facts)
-    return facts
 
 
 def list_exhibitors(

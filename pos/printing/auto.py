@@ -1,12 +1,15 @@
 """Auto-print: each new sale's receipt queued for the booth's printers that print after
 every sale.
 
-Selling announces a committed sale with the ``sale_recorded`` signal and knows nothing
-of printers. The receipt is rendered and its job written in a small pool of background
-threads of the same process, so the cashier's answer never waits for it (nor for
-SQLite's write lock a second time); the register finds the job with
-``GET /api/v1/print-jobs?sale_id=``. A sale whose job could not be written (the
-process stopped in between) is printed with one tap, as any reprint.
+Selling announces a committed sale with the ``sale_recorded`` signal, which says whether
+one of the booth's printers prints after every sale (read with the booth's facts for
+the sale, no query of its own): a sale at a booth without such a printer costs nothing
+here (it cost a second transaction, a third of a sale's work on PostgreSQL). The
+receipt is rendered and its job written in a small pool of background threads of the
+same process, so the cashier's answer never waits for it (nor for SQLite's write lock a
+second time); the register finds the job with ``GET /api/v1/print-jobs?sale_id=``. A
+sale whose job could not be written (the process stopped in between) is printed with
+one tap, as any reprint.
 """
 
 from __future__ import annotations
@@ -32,7 +35,11 @@ def register_auto_print(app: Flask) -> None:
     sale_recorded.connect(_on_sale_recorded, sender=app, weak=False)
 
 
-def _on_sale_recorded(app: Flask, *, sale_id: int, url_root: str, **_details) -> None:
+def _on_sale_recorded(
+    app: Flask, *, sale_id: int, url_root: str, auto_print: bool = True, **_details
+) -> None:
+    if not auto_print:  # no printer of the booth prints after every sale: nothing to ask
+        return
     future = _pool.submit(_queue, app, sale_id, url_root)
     with _lock:
         _pending.add(future)

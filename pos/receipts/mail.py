@@ -29,7 +29,9 @@ def register_mail(app: Flask) -> None:
     sale_recorded.connect(_on_sale_recorded, sender=app, weak=False)
 
 
-def _on_sale_recorded(app: Flask, *, sale_id: int, buyer_email: str | None, url_root: str) -> None:
+def _on_sale_recorded(
+    app: Flask, *, sale_id: int, buyer_email: str | None, url_root: str, **_details: object
+) -> None:
     if buyer_email:
         queue_receipt_email(sale_id, buyer_email, url_root)
 

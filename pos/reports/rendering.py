@@ -1,23 +1,29 @@
-"""Report documents (PDF, XLSX) rendered off the request: in a helper process of lower
-priority, one at a time per server process, after the report's read transaction ended;
-on PostgreSQL, the whole event's documents are also read from the database there.
+"""Report documents (PDF, XLSX) rendered off the request: in a helper process, one at a
+time per server process, after the report's read transaction ended; the whole event's
+documents are also read from the database there.
 
 A whole event's workbook or PDF keeps a CPU busy for 0.2-0.8 s. Rendered in the worker
 that took the request, it held that worker while the booths' sales queued behind it
 (sync workers), or held the interpreter lock that the worker's other threads need
 between each of a sale's statements. Here the request's thread only waits for the
-helper (without the lock), the operating system runs the sales first (the helper is
-niced), and the database sees no transaction while the document renders (a snapshot
-held for that long would keep SQLite's WAL from being checkpointed).
+helper (without the lock), the operating system runs the sales first (the document is
+rendered at the lowest priority), and the database sees no transaction while the
+document renders (a snapshot held for that long would keep SQLite's WAL from being
+checkpointed).
 
 Reading a whole event's figures costs 50-90 ms of Python and database driver work. Done in
 a thread of the worker, it held the interpreter lock against the worker's sale threads:
-each of a sale's round trips to PostgreSQL then waited for the lock to come back (up to
-the 5 ms switch interval), and 25 round trips took 14 ms instead of 4 (p99 150 ms instead
-of 7; docs/PERFORMANCE.md). So on PostgreSQL the event's exports read in the helper,
-through an app of its own built from the worker's configuration (``from_database``). On
-SQLite they read in the request: its in-process statements give the lock up seldom, and
-a niced reader holding one of SQLite's locks would keep the sales' writes waiting.
+each of a sale's statements then waited for the lock to come back (up to the 5 ms switch
+interval), and 25 round trips to PostgreSQL took 14 ms instead of 4 (p99 150 ms instead
+of 7; docs/PERFORMANCE.md). So the event's exports are read in the helper, through an
+app of its own built from the worker's configuration (``from_database``). On PostgreSQL
+it reads at the lowest priority too (the database's locks are held by PostgreSQL's own
+processes). On SQLite it reads at normal priority: a reader of the lowest priority that
+held one of SQLite's locks for a moment kept every sale's write waiting for as long as
+the busier processes kept it off the CPU (stalls of 0.2-2.6 s); only the rendering that
+follows is niced, in a thread of its own (Linux gives each thread its own priority).
+Where threads have no priority of their own (macOS, Windows) the whole helper is niced,
+and SQLite reads in the request.
 
 Each server process starts one helper at its first report and keeps it. Beyond the
 report it renders, ``WAITING`` more may wait their turn; another is answered 503 with
@@ -30,6 +36,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -50,6 +57,9 @@ RETRY_AFTER_SECONDS = 2
 # 50-150 ms at 19). The helper still has whatever CPU the sales leave, so on the venue
 # laptop the reports take about as long as before.
 NICENESS = 19
+# Linux gives each thread a priority of its own: the helper reads at normal priority and
+# renders in a thread at NICENESS. Elsewhere the whole helper is niced.
+NICE_THREADS = sys.platform.startswith("linux")
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +83,7 @@ def render(renderer: Callable[..., bytes], *args: Any) -> bytes:
     need the database any more. Raises RendererBusy when this process already has a
     report rendering and ``WAITING`` more waiting.
     """
-    return _run(renderer.__name__, renderer, args, lambda: renderer(*args))
+    return _run(renderer.__name__, _at_lowest_priority, (renderer, *args), lambda: renderer(*args))
 
 
 def from_database(
@@ -84,15 +94,14 @@ def from_database(
 ) -> bytes:
     """``renderer(reader(*reader_args), *renderer_args)`` in this process's helper, the
     reader run there in an app context of its own (its own connection, one short read
-    transaction), except on SQLite, where it reads in the request. Both are module-level
-    functions of plain values; the reader must not check rights (the caller did) nor
-    need a request. Raises RendererBusy as ``render``.
+    transaction; on SQLite at normal priority), except on SQLite where the helper cannot
+    read at normal priority and render at the lowest (not Linux): there it reads in the
+    request.
+    Both are module-level functions of plain values; the reader must not check rights
+    (the caller did) nor need a request. Raises RendererBusy as ``render``.
     """
-    if is_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"]):
-        # SQLite reads in the request: its statements run in this process and give the
-        # interpreter lock up seldom, so a sale's few waits cost little; while a reader
-        # of the lowest priority that held one of SQLite's locks would keep every sale
-        # waiting for as long as the sales' own processes keep it off the CPU.
+    if not NICE_THREADS and is_sqlite(current_app.config["SQLALCHEMY_DATABASE_URI"]):
+        # A niced reader that held one of SQLite's locks would keep every sale waiting.
         return render(renderer, reader(*reader_args), *renderer_args)
     config = _plain_config(current_app)
     return _run(
@@ -169,7 +178,7 @@ def _helper() -> ProcessPoolExecutor:
             helper = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lower_priority,
+                initializer=None if NICE_THREADS else _lower_priority,
             )
             _helpers[os.getpid()] = helper
         return helper
@@ -188,6 +197,30 @@ def _lower_priority() -> None:
         os.nice(NICENESS)
 
 
+def _at_lowest_priority(task: Callable[..., bytes], *args: Any) -> bytes:
+    """``task(*args)`` in the helper, at the lowest priority: in a thread of its own,
+    niced, where threads have their own priority (the helper's main thread, which reads
+    from SQLite, stays at normal priority); else as it is (the helper was niced)."""
+    if not NICE_THREADS:
+        return task(*args)
+    result: list[bytes] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+            result.append(task(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="pos-report-render")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
 # --- in the helper process --------------------------------------------------------------
 
 # The helper's apps, by the configuration they were built from (a test run has many).
@@ -203,15 +236,24 @@ def _read_and_render(
     renderer_args: tuple[Any, ...],
 ) -> bytes:
     app = _app_for(config)
+    if is_sqlite(config["SQLALCHEMY_DATABASE_URI"]):
+        # At normal priority: SQLite's locks are taken by the reading thread itself.
+        data = _read(app, reader, reader_args)
+        return _at_lowest_priority(renderer, data, *renderer_args)
+    # PostgreSQL's locks are held by its own server process: the helper reads at the
+    # lowest priority too, and the sales keep the CPU.
+    return _at_lowest_priority(lambda: renderer(_read(app, reader, reader_args), *renderer_args))
+
+
+def _read(app: Flask, reader: Callable[..., Any], reader_args: tuple[Any, ...]) -> Any:
     with app.app_context():
         try:
-            data = reader(*reader_args)
+            return reader(*reader_args)
         finally:
             db.session.remove()  # the read transaction ends before the document renders
             # and the connection closes: an idle one kept here between reports would
             # count as the database in use (pos restore, a migration) long after.
             db.engine.dispose()
-    return renderer(data, *renderer_args)
 
 
 def _app_for(config: dict[str, Any]) -> Flask:

@@ -68,6 +68,7 @@ def record_sale(user, body: SaleIn):
             sale_id=result.body["id"],
             buyer_email=body.buyer.email if body.buyer else None,
             url_root=links.public_base(),
+            auto_print=result.auto_print,
         )
     if result.text is not None:  # serialised once, with the key
         return current_app.response_class(

@@ -4,12 +4,13 @@ Recording a sale is the hot path of the whole system and runs in two phases:
 
 1. *Read* (no write lock): the exhibitor, the products, the idempotency key; pricing,
    discount limits and payments, all checked; every row to write prepared.
-2. *Write* (``BEGIN IMMEDIATE`` on SQLite, row locks on PostgreSQL): the products
-   locked in the one global order (``lock_products``, as voids, refunds and every other
-   stock change do, so none of them deadlock with a sale), the conditional stock
-   updates, the receipt number, then the sale, its lines, payments and stock movements
-   in a few multi-row INSERTs, and the idempotency key. Anything refused rolls all of it
-   back.
+2. *Write* (``BEGIN IMMEDIATE`` on SQLite, row locks on PostgreSQL), on the read
+   phase's connection (``pos.db.write_now``): the conditional stock updates in the one
+   global order of products (by id, as ``lock_products`` gives voids, refunds and every
+   other stock change, so none of them deadlock with a sale), the receipt number, then
+   the sale, its lines, payments and stock movements in a few multi-row INSERTs, and
+   the idempotency key; on PostgreSQL in three round trips (``pos.db.pipeline``).
+   Anything refused rolls all of it back.
 
 The caller commits once. The answer is stored with the idempotency key, so a retry with
 the same key and body gets the very same answer and never a second sale.
@@ -32,7 +33,7 @@ from flask_babel import gettext as _
 from pos.auth import permissions
 from pos.auth.models import User
 from pos.auth.permissions import Action
-from pos.db import Prepared, utcnow, write_phase
+from pos.db import Prepared, pipeline, utcnow, write_now, write_phase
 from pos.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from pos.extensions import db
 from pos.inventory.models import APPROVED, Product, StockMovement
@@ -40,10 +41,9 @@ from pos.inventory.service import (
     TAKE_STOCK,
     TAKE_STOCK_ANYWAY,
     InsufficientStock,
-    lock_products,
 )
-from pos.organizer.models import Exhibitor
-from pos.organizer.service import get_exhibitor, selling_facts
+from pos.organizer.models import Event, Exhibitor
+from pos.organizer.service import get_exhibitor
 from pos.sales import offline, pricing, rollups
 from pos.sales.models import (
     COMPLETED,
@@ -52,8 +52,9 @@ from pos.sales.models import (
     Payment,
     Sale,
     SaleLine,
+    Shift,
 )
-from pos.sales.numbers import local_day, local_hour, next_number, receipt_number
+from pos.sales.numbers import _RAW_NEXT_NUMBER, local_day, local_hour, receipt_number
 from pos.sales.schemas import MAX_IDEMPOTENCY_KEY
 from pos.sales.shifts import ensure_open_shift
 from pos.schemas import iso_local
@@ -74,6 +75,8 @@ class SaleAnswer(NamedTuple):
     replayed: bool = False
     # The body as JSON text, when it was serialised already (stored with the key).
     text: str | None = None
+    # A printer of the booth prints each sale's receipt (sale_recorded says so).
+    auto_print: bool = False
 
 
 def _pricing_error(exc: pricing.PricingError) -> Invalid:
@@ -209,6 +212,7 @@ class _Prepared:
     event_id: int
     booth: str
     timezone: str
+    auto_print: bool
     user_id: int
     username: str
     fingerprint: str
@@ -267,6 +271,100 @@ def _stored_answer(exhibitor_id: int, key: str, fingerprint: str) -> SaleAnswer 
     return SaleAnswer(status, body, replayed=True)
 
 
+class SaleFacts(NamedTuple):
+    """What recording a sale needs of its booth, read in one statement with the answer
+    stored for its Idempotency-Key and its register's open shift."""
+
+    id: int
+    event_id: int
+    booth: str
+    tax_registered: bool
+    tax_rate_percent: int
+    timezone: str  # the event's
+    cashier_discount_limit_percent: int  # the event's
+    auto_print: bool  # a printer of the booth prints every sale's receipt
+    # The answer stored with the key (all None: the key is new).
+    stored_fingerprint: str | None
+    stored_status: int | None
+    stored_body: Any
+    open_shift_id: int | None  # of the sale's register
+
+
+@cache
+def _sale_facts_query() -> Prepared:
+    # Printing builds on selling; its model is only asked whether a printer of the booth
+    # prints after every sale, so that a booth without one costs no query after the sale.
+    from pos.printing.models import Printer
+
+    prints_every_sale = (
+        sa.select(Printer.id)
+        .where(
+            Printer.exhibitor_id == Exhibitor.id,
+            Printer.active.is_(True),
+            Printer.auto_print.is_(True),
+        )
+        .exists()
+    )
+    return Prepared(
+        sa.select(
+            Exhibitor.id,
+            Exhibitor.event_id,
+            Exhibitor.booth,
+            Exhibitor.tax_registered,
+            Exhibitor.tax_rate_percent,
+            Event.timezone,
+            Event.cashier_discount_limit_percent,
+            prints_every_sale,
+            IdempotencyKey.fingerprint,
+            IdempotencyKey.response_status,
+            IdempotencyKey.response_body,
+            Shift.id,
+        )
+        .join(Event, Event.id == Exhibitor.event_id)
+        .outerjoin(
+            IdempotencyKey,
+            sa.and_(
+                IdempotencyKey.exhibitor_id == Exhibitor.id,
+                IdempotencyKey.key == sa.bindparam("key"),
+            ),
+        )
+        # At most one: the partial unique index on a register's open shift.
+        .outerjoin(
+            Shift,
+            sa.and_(
+                Shift.exhibitor_id == Exhibitor.id,
+                Shift.register == sa.bindparam("register"),
+                Shift.closed_at.is_(None),
+            ),
+        )
+        .where(Exhibitor.id == sa.bindparam("exhibitor_id"))
+    )
+
+
+def sale_facts(actor: Any, exhibitor_id: int, key: str, register: str) -> SaleFacts:
+    """The booth's facts for a sale by ``actor`` (one Core statement: no ORM objects on
+    the sale's hot path, docs/PERFORMANCE.md). Raises NotFound or Forbidden as
+    pos.organizer.service.get_exhibitor."""
+    row = _sale_facts_query().first(
+        db.session.connection(),
+        {"exhibitor_id": exhibitor_id, "key": key, "register": register},
+    )
+    if row is None:
+        raise NotFound(_("No such exhibitor."))
+    facts = SaleFacts(*row[:7], bool(row[7]), *row[8:])
+    permissions.require(actor, Action.SELL, facts)
+    return facts
+
+
+def _replay(facts: SaleFacts, fingerprint: str) -> SaleAnswer | None:
+    """The answer stored with the sale's key, or None for a new key."""
+    if facts.stored_fingerprint is None:
+        return None
+    if facts.stored_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(_("This Idempotency-Key was already used for a different sale."))
+    return SaleAnswer(facts.stored_status, facts.stored_body, replayed=True)
+
+
 def record_sale(
     actor: User, order: Any, *, idempotency_key: str | None, at: datetime | None = None
 ) -> SaleAnswer:
@@ -285,9 +383,9 @@ def record_sale(
     (price changed, not sellable, offline number taken).
     """
     key = check_idempotency_key(idempotency_key)
-    exhibitor = selling_facts(actor, order.exhibitor_id, Action.SELL)
+    exhibitor = sale_facts(actor, order.exhibitor_id, key, order.till or "")
     fingerprint = request_fingerprint(order)
-    stored = _stored_answer(exhibitor.id, key, fingerprint)
+    stored = _replay(exhibitor, fingerprint)
     if stored is not None:
         return stored
     now = utcnow()
@@ -301,7 +399,7 @@ def record_sale(
     prepared = _prepare_sale(actor, exhibitor, order, fingerprint, at or now, now)
 
     try:
-        with write_phase(db.session):
+        with write_now(db.session):
             return _write_sale(prepared, key)
     except (InsufficientStock, sa.exc.IntegrityError):
         # A twin request with this key may have committed the sale meanwhile: it took
@@ -372,7 +470,7 @@ def _prepare_sale(
 ) -> _Prepared:
     """Check and price the sale made at ``at`` (an offline sale: when the tablet recorded
     it), received ``now``; every row to write, as plain values. ``exhibitor`` is the
-    booth's selling facts (pos.organizer.service.selling_facts)."""
+    booth's facts (:func:`sale_facts`)."""
     timezone = exhibitor.timezone
     made_offline = order.offline is not None
     wanted: dict[int, int] = {}
@@ -455,7 +553,10 @@ def _prepare_sale(
             max_discount=pricing.max_discount(cart, limit),
         )
 
-    shift_id, late = offline.shift_of(exhibitor.id, order, at, now, timezone)
+    if made_offline:
+        shift_id, late = offline.shift_of(exhibitor.id, order, at, now, timezone)
+    else:  # the register's open shift, read with the booth's facts (None: opened later)
+        shift_id, late = exhibitor.open_shift_id, False
     buyer = order.buyer
     sale = {
         "event_id": exhibitor.event_id,
@@ -524,6 +625,7 @@ def _prepare_sale(
         event_id=exhibitor.event_id,
         booth=exhibitor.booth,
         timezone=timezone,
+        auto_print=exhibitor.auto_print,
         user_id=actor.id,
         username=actor.username,
         fingerprint=fingerprint,
@@ -573,10 +675,21 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
     connection = db.session.connection()
     stock_after: dict[int, int] = {}
     short: dict[int, int] = {}
-    lock_products(product_id for product_id, _quantity, _name in p.takes)
+    # The stock is taken product by product in id order (``takes`` is sorted): on
+    # PostgreSQL each conditional UPDATE locks its row, so the updates themselves take
+    # the rows in the one global order that lock_products gives voids and refunds, with
+    # no statement of their own. They and the receipt number go in one round trip.
     take = _RAW_TAKE_STOCK_ANYWAY if p.made_offline else _RAW_TAKE_STOCK
-    for product_id, quantity, name in p.takes:
-        row = take.execute(connection, {"product_id": product_id, "quantity": quantity}).fetchone()
+    with pipeline(connection):
+        taken = [
+            take.execute(connection, {"product_id": product_id, "quantity": quantity})
+            for product_id, quantity, _name in p.takes
+        ]
+        numbered = _RAW_NEXT_NUMBER.execute(
+            connection, {"exhibitor_id": p.exhibitor_id, "kind": SALE_COUNTER}
+        )
+    for (product_id, quantity, name), cursor in zip(p.takes, taken, strict=True):
+        row = cursor.fetchone()
         after = row[0] if row is not None else None
         if p.made_offline:
             short[product_id] = min(quantity, max(0, -after))
@@ -591,7 +704,7 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
             )
         stock_after[product_id] = after
 
-    seq = next_number(p.exhibitor_id, SALE_COUNTER)
+    seq = numbered.fetchone()[0]
     sale = dict(p.sale, receipt_seq=seq, receipt_number=receipt_number(p.booth, seq))
     if sale["shift_id"] is None:
         sale["shift_id"] = ensure_open_shift(
@@ -604,48 +717,51 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
             line["short_by"], short[line["product_id"]] = short.get(line["product_id"], 0), 0
     sale_id = _RAW_INSERT_SALE.execute(connection, sale).fetchone()[0]
     sale["id"] = sale_id
-    _RAW_INSERT_LINES.execute(connection, many=[dict(line, sale_id=sale_id) for line in lines])
-    _RAW_INSERT_PAYMENTS.execute(
-        connection, many=[dict(pay, sale_id=sale_id) for pay in p.payments]
-    )
-    _RAW_INSERT_MOVEMENTS.execute(
-        connection,
-        many=[
-            {
-                "product_id": product_id,
-                "exhibitor_id": p.exhibitor_id,
-                "kind": "sale",
-                "delta": -quantity,
-                "stock_after": stock_after[product_id],
-                "reason": sale["offline_number"] or "",
-                "user_id": p.user_id,
-                "sale_id": sale_id,
-                "refund_id": None,
-                "at": p.movements_at,
-            }
-            for product_id, quantity, _name in p.takes
-        ],
-    )
     deltas = rollups.Deltas(p.event_id, p.exhibitor_id)
     rollups.add_sale(deltas, sale, lines, p.payments)
-    deltas.write(connection, fast=True)
     body = sale_body(sale, lines, p.payments, cashier=p.username, timezone=p.timezone)
     # Serialised once: the same text is stored with the key and sent as the answer.
     text = current_app.json.dumps(body, separators=(",", ":"))
-    _RAW_INSERT_KEY.execute(
-        connection,
-        {
-            "exhibitor_id": p.exhibitor_id,
-            "key": key,
-            "fingerprint": p.fingerprint,
-            "user_id": p.user_id,
-            "sale_id": sale_id,
-            "response_status": 201,
-            "response_body": text,
-            "created_at": sale["created_at"],
-        },
-    )
-    return SaleAnswer(201, body, text=text)
+    # The rest needs no answer but success: one round trip on PostgreSQL. A twin's key
+    # (unique per exhibitor) fails here, at the block's end, as an IntegrityError.
+    with pipeline(connection):
+        _RAW_INSERT_LINES.execute(connection, many=[dict(line, sale_id=sale_id) for line in lines])
+        _RAW_INSERT_PAYMENTS.execute(
+            connection, many=[dict(pay, sale_id=sale_id) for pay in p.payments]
+        )
+        _RAW_INSERT_MOVEMENTS.execute(
+            connection,
+            many=[
+                {
+                    "product_id": product_id,
+                    "exhibitor_id": p.exhibitor_id,
+                    "kind": "sale",
+                    "delta": -quantity,
+                    "stock_after": stock_after[product_id],
+                    "reason": sale["offline_number"] or "",
+                    "user_id": p.user_id,
+                    "sale_id": sale_id,
+                    "refund_id": None,
+                    "at": p.movements_at,
+                }
+                for product_id, quantity, _name in p.takes
+            ],
+        )
+        deltas.write(connection, fast=True)
+        _RAW_INSERT_KEY.execute(
+            connection,
+            {
+                "exhibitor_id": p.exhibitor_id,
+                "key": key,
+                "fingerprint": p.fingerprint,
+                "user_id": p.user_id,
+                "sale_id": sale_id,
+                "response_status": 201,
+                "response_body": text,
+                "created_at": sale["created_at"],
+            },
+        )
+    return SaleAnswer(201, body, text=text, auto_print=p.auto_print)
 
 
 # --- finding sales ----------------------------------------------------------------------

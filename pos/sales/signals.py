@@ -8,5 +8,7 @@ from blinker import Namespace
 _signals = Namespace()
 
 # Sent after a new sale is committed (never for a replayed answer), with
-# sale_id, buyer_email and url_root (the checked base of links: pos/links.py).
+# sale_id, buyer_email, url_root (the checked base of links: pos/links.py) and
+# auto_print (a printer of the booth prints every sale's receipt: the booth's selling
+# facts say so, with no query of their own). Receivers take **details: more may come.
 sale_recorded = _signals.signal("sale-recorded")

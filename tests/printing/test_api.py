@@ -247,3 +247,36 @@ def test_a_sale_of_a_booth_without_auto_print_queues_nothing(client, booth):
         f"/api/v1/print-jobs?sale_id={sale['id']}", headers=auth_headers(client, booth.cashier)
     )
     assert listed.get_json()["items"] == []
+
+
+def test_a_sale_says_whether_its_booth_prints_after_every_sale_so_others_cost_nothing(
+    app, client, booth, other
+):
+    """The auto-print's background transaction (a third of a sale's work on PostgreSQL)
+    runs only for a booth with an active printer set to print after every sale: the
+    sale's own read of its booth says so."""
+    from pos.sales.signals import sale_recorded
+
+    said = []
+
+    def heard(_app, *, sale_id, auto_print, **_details):
+        said.append(auto_print)
+
+    sale_recorded.connect(heard, sender=app)
+    try:
+        sell(client, booth)  # no printer
+        add_printer(client, booth, name="Manual")
+        sell(client, booth)  # a printer that prints on request only
+        auto_printer = add_printer(client, booth, name="Auto", auto_print=True)
+        add_printer(client, other, name="Auto C07", auto_print=True)
+        sell(client, booth)
+        removed = client.delete(
+            f"/api/v1/printers/{auto_printer['id']}", headers=auth_headers(client, booth.manager)
+        )
+        assert removed.status_code == 204
+        sell(client, booth)  # its only auto-printer removed (kept inactive for its jobs)
+    finally:
+        sale_recorded.disconnect(heard, sender=app)
+    auto.settle()
+
+    assert said == [False, False, True, False]

@@ -4,7 +4,9 @@ at once is told to come back (503 with Retry-After)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 import textwrap
 import threading
 import time
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests import factories
-from tests.conftest import postgres_only, sqlite_only
+from tests.conftest import sqlite_only
 from tests.servers import bearer, call, served
 
 WAIT_SECONDS = 60
@@ -51,13 +53,13 @@ def test_while_a_report_renders_no_read_transaction_keeps_sqlite_from_emptying_i
     assert seen == [("render_event_figures", 0, 0), ("event_rows_xlsx", 0, 0)]
 
 
-@postgres_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="threads' own priority: Linux")
 def test_the_whole_events_exports_are_read_in_the_helper_not_in_the_workers_threads(
     app, client, db
 ):
     """A thread of the worker reading the whole event holds the interpreter lock that the
-    sale threads need between their round trips to PostgreSQL; the helper reads it
-    instead. (SQLite reads in the request: pos/reports/rendering.py says why.)"""
+    sale threads need between their statements; the helper reads it instead, on both
+    engines (pos/reports/rendering.py)."""
     import io
 
     import sqlalchemy as sa
@@ -193,3 +195,34 @@ def test_a_report_still_comes_out_after_its_renderer_process_died(app, client):
 
     assert (again.status_code, again.data[:5]) == (200, b"%PDF-")
     assert rendering._helpers[os.getpid()] is not helper
+
+
+def _reader_priority() -> int:
+    """Run by the helper as a report's reader: the reading thread's own priority."""
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def _renderer_priority(reader_priority: int) -> bytes:
+    """Run by the helper as a report's renderer: both priorities, as the document."""
+    rendering = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    return f"{reader_priority} {rendering}".encode()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="threads' own priority: Linux")
+def test_the_helper_renders_at_the_lowest_priority_and_reads_sqlite_at_the_servers(app, db):
+    """A reader of the lowest priority holding one of SQLite's locks kept every sale
+    waiting (stalls of seconds): on SQLite the helper reads at the server's priority, and
+    only the document, which holds no lock, waits for the CPU. PostgreSQL's locks are
+    held by its own processes: there the helper reads at the lowest priority too."""
+    from pos.reports import rendering
+
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    assert server < 19  # the test itself does not run at the lowest priority
+    reads_at = server if db.engine.dialect.name == "sqlite" else 19
+
+    with app.test_request_context():
+        document = rendering.from_database(_reader_priority, (), _renderer_priority)
+        alone = rendering.render(_renderer_priority, server)
+
+    assert document == f"{reads_at} 19".encode()
+    assert alone == f"{server} 19".encode()
