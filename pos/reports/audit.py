@@ -80,6 +80,9 @@ ACTION_LABELS = {
     "product_public_changed": _l("Product shown or hidden in the public catalogue"),
     "exhibitor_unpublished": _l("Exhibitor taken out of the public catalogue"),
     "exhibitor_published": _l("Exhibitor put back in the public catalogue"),
+    "floor_plan_set": _l("Floor plan uploaded"),
+    "booth_placed": _l("Booth placed on the floor plan"),
+    "booth_place_removed": _l("Booth taken off the floor plan"),
 }
 TARGET_LABELS = {
     "user": _l("Account"),

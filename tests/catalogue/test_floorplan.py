@@ -282,3 +282,41 @@ def test_an_unpublished_booth_is_not_on_the_public_plan_and_a_closed_catalogue_s
 def test_without_a_plan_the_public_pages_show_none(client, fair):
     html = text(client.get("/e/ikm-bali-bangkit/B12"))
     assert 'class="plan' not in html
+
+
+def test_the_plan_and_every_placing_and_removal_are_in_the_audit_log(client, fair):
+    from pos.auth.models import AuditEntry
+
+    event, b12 = fair["event"], fair["b12"].exhibitor
+    sign_in(client, fair["organizer"])
+    upload(client, event.id, picture((1600, 1000)))
+    place(client, event.id, b12.id, "25", "40")
+    place(client, event.id, b12.id, "50", "50")
+    client.post(f"/events/{event.id}/floor-plan/places/{b12.id}/remove")
+    client.post(f"/events/{event.id}/floor-plan/places/{b12.id}/remove")  # had none
+
+    db.session.rollback()
+    logged = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.action.in_(["floor_plan_set", "booth_placed", "booth_place_removed"]))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [(e.action, e.user_id, e.event_id) for e in logged] == [
+        ("floor_plan_set", fair["organizer"].id, event.id),
+        ("booth_placed", fair["organizer"].id, event.id),
+        ("booth_placed", fair["organizer"].id, event.id),
+        ("booth_place_removed", fair["organizer"].id, event.id),
+    ]
+    assert (logged[0].details["width"], logged[0].details["height"]) == (1600, 1000)
+    assert [
+        (e.exhibitor_id, e.details.get("x"), e.details.get("moved_from")) for e in logged[1:]
+    ] == [
+        (b12.id, 0.25, None),
+        (b12.id, 0.5, {"x": 0.25, "y": 0.4}),
+        (b12.id, None, None),
+    ]
+
+    # The organizer reads them in words on the audit page.
+    page = text(client.get(f"/audit?event_id={event.id}"))
+    assert "Booth placed on the floor plan" in page
+    assert "Floor plan uploaded" in page

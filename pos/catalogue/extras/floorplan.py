@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from PIL import Image
 
 from pos.auth.permissions import require_organizer
+from pos.auth.service import audit
 from pos.catalogue.extras.models import BoothPlace, FloorPlan
 from pos.db import utcnow
 from pos.errors import Busy, Invalid
@@ -78,15 +79,26 @@ def set_plan(actor, event: Event, content: bytes) -> FloorPlan:
     if plan is None:
         plan = FloorPlan(event_id=event.id)
         db.session.add(plan)
+    replaced = plan.image
     plan.image, plan.width, plan.height, plan.updated_at = key, width, height, utcnow()
+    audit(
+        "floor_plan_set",
+        actor,
+        event_id=event.id,
+        target=event,
+        image=key,
+        replaced=replaced,
+        width=width,
+        height=height,
+    )
     db.session.flush()
     return plan
 
 
 def place_booth(actor, exhibitor: Exhibitor, x: float, y: float) -> BoothPlace:
     """Put ``exhibitor``'s booth at (x, y) on its event's plan, shares of its width and
-    height from the top left (0..1), moving it if it had a place. Only the event's
-    organizers. Raises Forbidden, or Invalid without a plan or off the plan."""
+    height from the top left (0..1), moving it if it had a place; audited. Only the
+    event's organizers. Raises Forbidden, or Invalid without a plan or off the plan."""
     require_organizer(actor, exhibitor.event)
     if plan_of(exhibitor.event_id) is None:
         raise Invalid(_("Upload the floor plan first."), code="no_floor_plan")
@@ -98,18 +110,32 @@ def place_booth(actor, exhibitor: Exhibitor, x: float, y: float) -> BoothPlace:
                 field=name,
             )
     place = db.session.get(BoothPlace, exhibitor.id)
+    before = None if place is None else {"x": place.x, "y": place.y}
     if place is None:
         place = BoothPlace(exhibitor_id=exhibitor.id, event_id=exhibitor.event_id)
         db.session.add(place)
     place.x, place.y = float(x), float(y)
+    audit(
+        "booth_placed",
+        actor,
+        exhibitor_id=exhibitor.id,
+        target=exhibitor,
+        x=place.x,
+        y=place.y,
+        moved_from=before,
+    )
     db.session.flush()
     return place
 
 
 def remove_place(actor, exhibitor: Exhibitor) -> None:
-    """Take ``exhibitor``'s booth off the plan (nothing when it had no place)."""
+    """Take ``exhibitor``'s booth off the plan (nothing when it had no place); audited."""
     require_organizer(actor, exhibitor.event)
-    db.session.execute(sa.delete(BoothPlace).where(BoothPlace.exhibitor_id == exhibitor.id))
+    removed = db.session.execute(
+        sa.delete(BoothPlace).where(BoothPlace.exhibitor_id == exhibitor.id)
+    ).rowcount
+    if removed:
+        audit("booth_place_removed", actor, exhibitor_id=exhibitor.id, target=exhibitor)
     db.session.flush()
 
 
