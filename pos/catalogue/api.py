@@ -27,7 +27,6 @@ def search_products(query: ProductSearchQuery, slug: str):
     event, phase = service.public_event(slug)
     hits = service.search_products(event, query.q, query.category)
     after = phase == service.AFTER_FAIR
-    contacts = service.contacts_of_booths(event, {h.booth for h in hits}) if hits else {}
     items = [
         PublicProductOut(
             product_id=h.product_id,
@@ -39,7 +38,7 @@ def search_products(query: ProductSearchQuery, slug: str):
             availability=h.availability,
             after_fair=after,
             url=views.booth_path(event.slug, h.booth),
-            contact_url=contacts[h.booth].whatsapp_link(h.name) if h.booth in contacts else None,
+            contact_url=h.contact.whatsapp_link(h.name),
         )
         for h in hits
     ]

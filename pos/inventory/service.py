@@ -588,8 +588,10 @@ _LOCK_PRODUCTS = (
 def lock_products(product_ids: Iterable[int]) -> list[int]:
     """Lock the rows of the products whose stock this transaction is about to change, in
     the one global order (product id), before the first change; returns the ids in that
-    order. Sales, offline sales, voids, refunds, stock adjustments and catalogue imports
-    all call it, so any two of them take shared products in the same order.
+    order. Voids, refunds, stock adjustments and catalogue imports call it, so any two of
+    them take shared products in the same order. A sale (live or offline) does not need
+    to: its conditional stock updates run product by product in id order, and each
+    locks its row, so they take the rows in the same order themselves.
 
     On PostgreSQL each row stays locked until the transaction ends. SQLite needs nothing:
     a writing transaction holds the database's single write lock from its BEGIN
