@@ -58,8 +58,10 @@ def next_number(exhibitor_id: int, kind: str) -> int:
     """
     connection = db.session.connection()
     params = {"exhibitor_id": exhibitor_id, "kind": kind}
-    return _RAW_NEXT_NUMBER.execute(connection, params).fetchone()[0]
+    return NEXT_NUMBER.execute(connection, params).fetchone()[0]
 
 
-# On the driver's cursor: the sale's hot path takes a number for every sale.
-_RAW_NEXT_NUMBER = Prepared(_next_number_statement)
+# next_number's statement on the driver's cursor, for the sale's hot path, which sends it
+# with its stock updates in one round trip: ``NEXT_NUMBER.execute(connection,
+# {"exhibitor_id", "kind"})``, the number in the cursor's one row.
+NEXT_NUMBER = Prepared(_next_number_statement)

@@ -54,7 +54,7 @@ from pos.sales.models import (
     SaleLine,
     Shift,
 )
-from pos.sales.numbers import _RAW_NEXT_NUMBER, local_day, local_hour, receipt_number
+from pos.sales.numbers import NEXT_NUMBER, local_day, local_hour, receipt_number
 from pos.sales.schemas import MAX_IDEMPOTENCY_KEY
 from pos.sales.shifts import ensure_open_shift
 from pos.schemas import iso_local
@@ -685,7 +685,7 @@ def _write_sale(p: _Prepared, key: str) -> SaleAnswer:
             take.execute(connection, {"product_id": product_id, "quantity": quantity})
             for product_id, quantity, _name in p.takes
         ]
-        numbered = _RAW_NEXT_NUMBER.execute(
+        numbered = NEXT_NUMBER.execute(
             connection, {"exhibitor_id": p.exhibitor_id, "kind": SALE_COUNTER}
         )
     for (product_id, quantity, name), cursor in zip(p.takes, taken, strict=True):
