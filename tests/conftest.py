@@ -132,9 +132,10 @@ def app_config(database_url, tmp_path) -> dict:
 
 
 def _settle_background_work() -> None:
-    """Let the sales' auto-print work (pos/printing/auto.py: a thread that reads the
-    booth's printers after each sale) end before the test's engine is disposed: a read
-    after it would open a connection in a new pool that nothing closes."""
+    """Let the sales' auto-print work (pos/printing/auto.py: a thread that queues the
+    receipt after each sale of a booth with an auto-print printer) end before the test's
+    engine is disposed: a read after it would open a connection in a new pool that
+    nothing closes."""
     from pos.printing import auto
 
     auto.settle()

@@ -39,7 +39,6 @@ from pos.organizer.models import Exhibitor
 from pos.organizer.service import get_exhibitor
 from pos.sales.models import DEVICE_COUNTER, Device, Sale, SaleLine, Shift
 from pos.sales.numbers import local_day, next_number
-from pos.sales.shifts import open_shift_id
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
 
@@ -173,18 +172,24 @@ def check_number_free(exhibitor_id: int, number: str) -> None:
 
 
 def shift_of(
-    exhibitor_id: int, order: Any, at: datetime, now: datetime, timezone: str
+    exhibitor_id: int,
+    offline: Any,
+    at: datetime,
+    now: datetime,
+    timezone: str,
+    open_shift_id: int | None,
 ) -> tuple[int | None, bool]:
-    """The shift a sale belongs to, and whether it arrived late.
+    """The shift a sale belongs to, and whether it arrived late. ``offline``: the sale's
+    offline facts (None: a live sale); ``open_shift_id``: its register's open shift, read
+    with the booth's facts (pos.sales.recording.sale_facts; None: the write phase opens
+    one).
 
-    A live sale goes to its register's open shift (None: the write phase opens one). An
-    offline sale goes to the shift the tablet had, even when it was closed meanwhile;
-    it is late when that shift is closed or its day is over.
+    A live sale goes to its register's open shift. An offline sale goes to the shift the
+    tablet had, even when it was closed meanwhile (else to the open one); it is late
+    when that shift is closed or its day is over.
     """
-    register = order.till or ""
-    offline = order.offline
     if offline is None:
-        return open_shift_id(exhibitor_id, register), False
+        return open_shift_id, False
     late = local_day(now, timezone) > local_day(at, timezone)
     if offline.shift_id is not None:
         row = db.session.execute(
@@ -192,7 +197,7 @@ def shift_of(
         ).first()
         if row is not None and row.exhibitor_id == exhibitor_id:
             return offline.shift_id, late or row.closed_at is not None
-    return open_shift_id(exhibitor_id, register), late
+    return open_shift_id, late
 
 
 # --- what the manager settles -----------------------------------------------------------

@@ -263,9 +263,16 @@ def _stored_answer(exhibitor_id: int, key: str, fingerprint: str) -> SaleAnswer 
     # of the cost on this hot path).
     connection = db.session.connection()
     row = _RAW_STORED_ANSWER.first(connection, {"exhibitor_id": exhibitor_id, "key": key})
-    if row is None:
+    return None if row is None else _replayed(*row, fingerprint)
+
+
+def _replayed(
+    stored_fingerprint: str | None, status: int | None, body: Any, fingerprint: str
+) -> SaleAnswer | None:
+    """The answer stored with the sale's key, None for a new key (no fingerprint stored).
+    Raises IdempotencyKeyReused when the key came with another body."""
+    if stored_fingerprint is None:
         return None
-    stored_fingerprint, status, body = row
     if stored_fingerprint != fingerprint:
         raise IdempotencyKeyReused(_("This Idempotency-Key was already used for a different sale."))
     return SaleAnswer(status, body, replayed=True)
@@ -356,15 +363,6 @@ def sale_facts(actor: Any, exhibitor_id: int, key: str, register: str) -> SaleFa
     return facts
 
 
-def _replay(facts: SaleFacts, fingerprint: str) -> SaleAnswer | None:
-    """The answer stored with the sale's key, or None for a new key."""
-    if facts.stored_fingerprint is None:
-        return None
-    if facts.stored_fingerprint != fingerprint:
-        raise IdempotencyKeyReused(_("This Idempotency-Key was already used for a different sale."))
-    return SaleAnswer(facts.stored_status, facts.stored_body, replayed=True)
-
-
 def record_sale(
     actor: User, order: Any, *, idempotency_key: str | None, at: datetime | None = None
 ) -> SaleAnswer:
@@ -385,7 +383,9 @@ def record_sale(
     key = check_idempotency_key(idempotency_key)
     exhibitor = sale_facts(actor, order.exhibitor_id, key, order.till or "")
     fingerprint = request_fingerprint(order)
-    stored = _replay(exhibitor, fingerprint)
+    stored = _replayed(
+        exhibitor.stored_fingerprint, exhibitor.stored_status, exhibitor.stored_body, fingerprint
+    )
     if stored is not None:
         return stored
     now = utcnow()
@@ -553,10 +553,9 @@ def _prepare_sale(
             max_discount=pricing.max_discount(cart, limit),
         )
 
-    if made_offline:
-        shift_id, late = offline.shift_of(exhibitor.id, order, at, now, timezone)
-    else:  # the register's open shift, read with the booth's facts (None: opened later)
-        shift_id, late = exhibitor.open_shift_id, False
+    shift_id, late = offline.shift_of(
+        exhibitor.id, order.offline, at, now, timezone, exhibitor.open_shift_id
+    )
     buyer = order.buyer
     sale = {
         "event_id": exhibitor.event_id,
