@@ -458,7 +458,7 @@ def serve(database: str, host: str, port: int, workers: int, app_rows: bool = Fa
     """gunicorn with the settings of ``pos/wsgi.py``."""
     from gunicorn.app.base import BaseApplication
 
-    from pos.wsgi import THREADS_PER_WORKER
+    from pos.wsgi import THREADS_PER_WORKER, access_logger_class
 
     global DATABASE, APP_ROWS
     DATABASE, APP_ROWS = database, app_rows
@@ -473,6 +473,7 @@ def serve(database: str, host: str, port: int, workers: int, app_rows: bool = Fa
                 "threads": THREADS_PER_WORKER,
                 "accesslog": "-",
                 "errorlog": "-",
+                "logger_class": access_logger_class(),
                 "timeout": 60,
                 "graceful_timeout": 30,
                 "proc_name": "pameran-pos-bare",

@@ -81,7 +81,7 @@ PHASES: list[tuple[str, list[tuple[str, str]]]] = [
         "the booth, its stored key and open shift; permission",
         [
             ("pos/organizer/service.py", "get_exhibitor"),
-            ("pos/sales/recording.py", "sale_facts"),
+            ("pos/sales/recording.py", "_checked_facts"),
         ],
     ),
     (

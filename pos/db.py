@@ -20,6 +20,9 @@ import contextvars
 import importlib
 import logging
 import sqlite3
+import threading
+import time
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,16 +217,37 @@ def write_now(session: Any) -> Iterator[None]:
     session.expire_all()
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        raw = connection.connection.driver_connection
-        try:
-            raw.execute("ROLLBACK")
-            raw.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise sa.exc.DBAPIError.instance(
-                "BEGIN IMMEDIATE", None, exc, sqlite3.Error, dialect=connection.dialect
-            ) from exc
+        _sqlite_statement(connection, "ROLLBACK")
+        _begin_immediate(connection)
     with write_intent():
         yield
+
+
+def _begin_immediate(connection: sa.Connection) -> None:
+    """SQLite's write lock for ``connection``'s transaction: first this process's turn
+    (:class:`_Writers`), then ``BEGIN IMMEDIATE``."""
+    writers = _writers.get(connection.engine)
+    raw = connection.connection.driver_connection
+    if writers is not None:
+        writers.take(raw)
+    try:
+        _sqlite_statement(connection, "BEGIN IMMEDIATE")
+    except BaseException:
+        if writers is not None:
+            writers.give_back(raw)
+        raise
+
+
+def _sqlite_statement(connection: sa.Connection, statement: str) -> None:
+    """Run a transaction statement on SQLite's own connection, its error raised as
+    SQLAlchemy's (a busy database: ``sa.exc.OperationalError``, as pos/database_errors.py
+    expects)."""
+    try:
+        connection.connection.driver_connection.execute(statement)
+    except sqlite3.Error as exc:
+        raise sa.exc.DBAPIError.instance(
+            statement, None, exc, sqlite3.Error, dialect=connection.dialect
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -303,7 +327,8 @@ def configure_engine_options(app: Flask) -> None:
         if database and database != ":memory:" and not database.startswith("file:"):
             _private_database_file(Path(database))
     else:
-        options.setdefault("pool_pre_ping", True)
+        # No ping at every checkout (a round trip of every request): a connection idle
+        # a while is pinged when taken (_ping_when_idle), one in steady use is not.
         if sa.make_url(url).get_backend_name() == "postgresql":
             # PostgreSQL's JIT compiles plans that cost more than 100k, which the reports'
             # GROUP BYs do, and spends longer compiling than the query then runs.
@@ -328,6 +353,38 @@ def register_engine_events(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _drive_sqlite(engine)
+    elif not engine.pool._pre_ping:
+        _ping_when_idle(engine)
+
+
+# A pooled connection unused this long is pinged before a request gets it: the server may
+# have restarted, or closed it, meanwhile (the laptop slept, the hall was quiet).
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: sa.Engine) -> None:
+    """Pessimistic disconnect handling without a round trip per request (SQLAlchemy's
+    ``pool_pre_ping`` pings at every checkout): a connection back from the pool after
+    :data:`PING_AFTER_IDLE_SECONDS` or more is pinged, and a dead one replaced by a new
+    connection before the request sees it (``DisconnectionError`` in the checkout event:
+    the pool tries again). A connection in steady use (selling) goes unpinged; one that
+    breaks meanwhile fails its request, which is answered 503 (pos/database_errors.py)
+    and the pool's other connections of that moment are replaced."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["pos_idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("pos_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return  # new, or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError(f"a pooled connection was lost: {exc}") from exc
 
 
 def _drive_sqlite(engine: sa.Engine) -> None:
@@ -346,7 +403,75 @@ def _drive_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        # On the driver's connection (SQLAlchemy's execution of a statement costs ten
+        # times SQLite's BEGIN, on every request), its error raised as SQLAlchemy's.
+        if _write_intent.get():
+            _begin_immediate(conn)
+        else:
+            _sqlite_statement(conn, "BEGIN")
+
+    writers = _writers[engine] = _Writers()
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    # The turn is given back once the transaction has ended: after SQLite's COMMIT or
+    # ROLLBACK returns (SQLAlchemy's "commit" and "rollback" events come before them),
+    # and when a connection is closed or invalidated in a transaction.
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            writers.give_back(getattr(dbapi_connection, "driver_connection", dbapi_connection))
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            writers.give_back(getattr(dbapi_connection, "driver_connection", dbapi_connection))
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    @sa.event.listens_for(engine, "close")
+    def _on_close(dbapi_connection: Any, _record: Any) -> None:
+        writers.give_back(dbapi_connection)
+
+    @sa.event.listens_for(engine, "invalidate")
+    def _on_invalidate(dbapi_connection: Any, _record: Any, _exception: Any) -> None:
+        writers.give_back(dbapi_connection)
+
+
+class _Writers:
+    """The turn of this process's threads to write to a SQLite file, handed over as soon
+    as the writer before commits.
+
+    SQLite lets one transaction write at a time. A thread that finds the write lock taken
+    sleeps in its busy handler, for 1, 2, 5, 10 … up to 100 ms between tries, and may
+    find it taken again by a newer writer each time it wakes: under a burst of sales
+    (a hall of tablets back online) some waited a second or more while the lock stood
+    free between tries. Threads of one process therefore queue here first and are woken
+    the moment the writer before them ends; only writers of other processes (the other
+    workers, ``pos`` commands) still meet in SQLite's busy handler. A thread that has
+    waited the whole busy timeout goes on to SQLite without its turn, as before.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holder: Any = None  # the sqlite3 connection whose transaction writes
+
+    def take(self, connection: Any) -> None:
+        if self._holder is connection:
+            return  # its transaction ended and begins again at once (write_now)
+        if self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            self._holder = connection
+
+    def give_back(self, connection: Any) -> None:
+        if connection is not None and self._holder is connection:
+            self._holder = None
+            self._lock.release()
+
+
+_writers: weakref.WeakKeyDictionary[sa.Engine, _Writers] = weakref.WeakKeyDictionary()
 
 
 class Prepared:
@@ -458,15 +583,22 @@ class Prepared:
     def first(self, connection: sa.Connection, params: dict[str, Any] | None = None) -> Any:
         """The first row of a query as a tuple, each value converted by its column's type
         as SQLAlchemy would (a stored UTC time, a JSON document), or None."""
-        row = self.execute(connection, params).fetchone()
+        return self.converted(connection, self.execute(connection, params).fetchone())
+
+    def all(self, connection: sa.Connection, params: dict[str, Any] | None = None) -> list:
+        """Every row, as :meth:`first` gives one."""
+        return self.converted_all(connection, self.execute(connection, params).fetchall())
+
+    def converted(self, connection: sa.Connection, row: Any) -> Any:
+        """A row the driver gave for this statement (or None), converted as :meth:`first`
+        converts it: for a statement run with :meth:`execute` (in a pipeline)."""
         if row is None:
             return None
         processors = self._results[connection.dialect.name]
         return tuple(p(v) if p else v for p, v in zip(processors, row, strict=True))
 
-    def all(self, connection: sa.Connection, params: dict[str, Any] | None = None) -> list:
-        """Every row, as :meth:`first` gives one."""
-        rows = self.execute(connection, params).fetchall()
+    def converted_all(self, connection: sa.Connection, rows: list) -> list:
+        """Rows the driver gave, each converted as :meth:`converted`."""
         processors = self._results[connection.dialect.name]
         if not any(processors):
             return rows

@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pos.db import set_write_intent
@@ -44,6 +46,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
         "frame-ancestors 'none'",
     ]
+)
+
+# On every answer that does not set its own.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "geolocation=(), microphone=()"),
 )
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -70,6 +81,25 @@ class SecureCookiesOnHttps:
             return start_response(status, headers, exc_info)
 
         return self.app(environ, secure_start_response)
+
+
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per set of
+    keys: Flask builds it anew each time a session is opened and saved, on every
+    request (a sixth of a bare request's hooks, docs/PERFORMANCE.md)."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            if len(self._serializers) > 8:  # keys changed again and again (tests)
+                self._serializers.clear()
+            self._serializers[keys] = serializer
+        return serializer
 
 
 def _secure_cookie(cookie: str) -> str:
@@ -106,6 +136,7 @@ def _signed_in() -> bool:
 
 def register_security(app: Flask) -> None:
     register_transport(app)
+    app.session_interface = SignedCookieSessions()
 
     @app.before_request
     def _declare_write_intent() -> None:
@@ -115,8 +146,12 @@ def register_security(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_characters() -> None:
         # PostgreSQL text cannot hold NUL (SQLite can): refuse it in every input, so both
-        # databases answer the same clear 400 instead of a 500 from the driver.
-        texts = [text or "" for pair in request.args.items(multi=True) for text in pair]
+        # databases answer the same clear 400 instead of a 500 from the driver. (The
+        # query's arguments are parsed only when there is a query: most requests, every
+        # sale, have none.)
+        texts = []
+        if request.environ.get("QUERY_STRING"):
+            texts = [text or "" for pair in request.args.items(multi=True) for text in pair]
         if request.mimetype in FORM_TYPES:
             # A part without a name is named None.
             texts += [text or "" for pair in request.form.items(multi=True) for text in pair]
@@ -130,11 +165,9 @@ def register_security(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "geolocation=(), microphone=()")
+        # Each one the view did not set itself (one pass over the headers, not one each).
+        present = {name.lower() for name, _value in headers.items()}
+        headers.extend([pair for pair in SECURITY_HEADERS if pair[0].lower() not in present])
         # Nothing of a signed-in user (pages, CSVs, PDFs, redirects) is kept by the
         # browser or a proxy: the next person at a shared tablet cannot page back into
         # it. What set its own caching keeps it: static files, product photos, the

@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 
 from pos import database_errors
+from pos import db as pos_db
 from pos.database_errors import Fault, fault_of
 from pos.inventory.models import Product, StockMovement
 from pos.sales.models import Sale
@@ -334,6 +335,46 @@ def test_sqlites_full_and_locked_errors_and_a_full_disk_are_told_apart(tmp_path)
     with pytest.raises(sqlite3.OperationalError) as other_error:
         connection.execute("SELECT * FROM no_such_table")
     assert fault_of(other_error.value) is None
+
+
+def _drop_the_apps_connections() -> None:
+    """The server closes every connection of the test database but this one (as a
+    restart of PostgreSQL would)."""
+    dsn = sa.make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        dropped = connection.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+    assert dropped >= 1
+
+
+@postgres_only
+def test_a_connection_the_server_closed_while_it_was_idle_is_replaced_before_a_sale_uses_it(
+    app, client, booth, db, monkeypatch
+):
+    product = factories.make_product(booth.exhibitor, booth.manager, stock=5)
+    headers = factories.auth_headers(client, booth.cashier)
+    sale = _sale(booth, product) | {"payments": [{"method": "cash", "amount": product.price}]}
+    db.session.commit()
+    db.session.remove()  # every connection back in the pool
+    _drop_the_apps_connections()
+    monkeypatch.setattr(pos_db, "PING_AFTER_IDLE_SECONDS", 0.0)  # each has been idle enough
+    answer = client.post("/api/v1/sales", json=sale, headers=headers | {"Idempotency-Key": "a"})
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["receipt_number"] == "B12-000001"
+
+    # A connection in steady use is not pinged (no round trip per request): one the
+    # server closed meanwhile fails its request with a clear 503, and nothing is saved.
+    db.session.remove()
+    _drop_the_apps_connections()
+    monkeypatch.setattr(pos_db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    refused = client.post("/api/v1/sales", json=sale, headers=headers | {"Idempotency-Key": "b"})
+    assert refused.status_code == 503
+    assert refused.get_json()["error"] == "database_unavailable"
+    again = client.post("/api/v1/sales", json=sale, headers=headers | {"Idempotency-Key": "b"})
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json()["receipt_number"] == "B12-000002"
 
 
 @postgres_only

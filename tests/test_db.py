@@ -1,6 +1,7 @@
 """The data layer: UTC timestamps, schema constraints, migrations, SQLite's write lock."""
 
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -93,6 +94,59 @@ def test_a_reading_transaction_leaves_the_write_lock_free(db):
     finally:
         other.close()
         db.session.rollback()
+
+
+def _no_busy_wait(dbapi_connection, _record) -> None:
+    # SQLite's busy handler off: a writer that met the write lock taken would fail at once.
+    dbapi_connection.execute("PRAGMA busy_timeout = 0")
+
+
+def _write_in_a_thread(engine, done: list) -> threading.Thread:
+    def write() -> None:
+        try:
+            with write_intent(), engine.begin() as connection:
+                connection.execute(sa.text("INSERT INTO turn_test VALUES ('b')"))
+            done.append("committed")
+        except Exception as exc:  # the test reads what happened
+            done.append(exc)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    return thread
+
+
+@sqlite_only
+@pytest.mark.parametrize("ending", ["commit", "close"])
+def test_a_writer_of_the_same_process_waits_its_turn_and_writes_once_the_writer_before_ends(
+    db, ending
+):
+    engine = db.engine
+    with write_intent(), engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE turn_test (who TEXT)"))
+    engine.dispose()
+    sa.event.listen(engine, "connect", _no_busy_wait)
+    try:
+        first = engine.connect()
+        with write_intent():
+            first.begin()  # BEGIN IMMEDIATE: this process's turn, then SQLite's lock
+        first.execute(sa.text("INSERT INTO turn_test VALUES ('a')"))
+        done: list = []
+        second = _write_in_a_thread(engine, done)
+        second.join(timeout=0.5)
+        # It waits for its turn: it never met SQLite's lock (which, with no busy
+        # timeout, would have refused it at once as "database is locked").
+        assert second.is_alive() and done == []
+        if ending == "commit":
+            first.commit()
+        first.close()  # "close": rolled back as it goes back to the pool
+        second.join(timeout=10)
+        assert done == ["committed"]
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars()
+            assert list(kept) == (["a", "b"] if ending == "commit" else ["b"])
+    finally:
+        sa.event.remove(engine, "connect", _no_busy_wait)
+        engine.dispose()
 
 
 def test_audit_entries_written_before_they_named_their_event_get_it_on_upgrade(db):

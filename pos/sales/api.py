@@ -63,11 +63,13 @@ def record_sale(user, body: SaleIn):
     result = service.record_sale(user, body, idempotency_key=request.headers.get("Idempotency-Key"))
     db.session.commit()
     if not result.replayed:
+        buyer_email = body.buyer.email if body.buyer else None
         sale_recorded.send(
             current_app._get_current_object(),
             sale_id=result.body["id"],
-            buyer_email=body.buyer.email if body.buyer else None,
-            url_root=links.public_base(),
+            buyer_email=buyer_email,
+            # The receipt's link, for the email and the printed receipt (only they use it).
+            url_root=links.public_base() if buyer_email or result.auto_print else "",
             auto_print=result.auto_print,
         )
     if result.text is not None:  # serialised once, with the key

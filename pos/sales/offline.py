@@ -181,7 +181,7 @@ def shift_of(
 ) -> tuple[int | None, bool]:
     """The shift a sale belongs to, and whether it arrived late. ``offline``: the sale's
     offline facts (None: a live sale); ``open_shift_id``: its register's open shift, read
-    with the booth's facts (pos.sales.recording.sale_facts; None: the write phase opens
+    with the booth's facts (pos.sales.recording.SaleFacts; None: the write phase opens
     one).
 
     A live sale goes to its register's open shift. An offline sale goes to the shift the

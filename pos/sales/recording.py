@@ -348,14 +348,9 @@ def _sale_facts_query() -> Prepared:
     )
 
 
-def sale_facts(actor: Any, exhibitor_id: int, key: str, register: str) -> SaleFacts:
-    """The booth's facts for a sale by ``actor`` (one Core statement: no ORM objects on
-    the sale's hot path, docs/PERFORMANCE.md). Raises NotFound or Forbidden as
-    pos.organizer.service.get_exhibitor."""
-    row = _sale_facts_query().first(
-        db.session.connection(),
-        {"exhibitor_id": exhibitor_id, "key": key, "register": register},
-    )
+def _checked_facts(actor: Any, row: tuple | None) -> SaleFacts:
+    """The booth's facts of :func:`_sale_facts_query`'s row, for a sale by ``actor``.
+    Raises NotFound or Forbidden as pos.organizer.service.get_exhibitor."""
     if row is None:
         raise NotFound(_("No such exhibitor."))
     facts = SaleFacts(*row[:7], bool(row[7]), *row[8:])
@@ -381,7 +376,22 @@ def record_sale(
     (price changed, not sellable, offline number taken).
     """
     key = check_idempotency_key(idempotency_key)
-    exhibitor = sale_facts(actor, order.exhibitor_id, key, order.till or "")
+    wanted: dict[int, int] = {}  # product id -> quantity, the cart's order
+    for item in order.items:
+        wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
+    # The booth's facts (one Core statement: no ORM objects on the sale's hot path,
+    # docs/PERFORMANCE.md) and the cart's products, in one round trip on PostgreSQL.
+    connection = db.session.connection()
+    facts_query, products_query = _sale_facts_query(), _cart_products(len(wanted))
+    with pipeline(connection):
+        facts = facts_query.execute(
+            connection,
+            {"exhibitor_id": order.exhibitor_id, "key": key, "register": order.till or ""},
+        )
+        products = products_query.execute(
+            connection, {f"id{n}": product_id for n, product_id in enumerate(wanted)}
+        )
+    exhibitor = _checked_facts(actor, facts_query.converted(connection, facts.fetchone()))
     fingerprint = request_fingerprint(order)
     stored = _replayed(
         exhibitor.stored_fingerprint, exhibitor.stored_status, exhibitor.stored_body, fingerprint
@@ -396,7 +406,8 @@ def record_sale(
         return _settle_known_sale(known, order, key, fingerprint, actor.id)
     if order.offline is not None:
         at = order.offline.recorded_at.astimezone(UTC)
-    prepared = _prepare_sale(actor, exhibitor, order, fingerprint, at or now, now)
+    found = products_query.converted_all(connection, products.fetchall())
+    prepared = _prepare_sale(actor, exhibitor, order, wanted, found, fingerprint, at or now, now)
 
     try:
         with write_now(db.session):
@@ -466,19 +477,20 @@ def _cart_products(count: int) -> Prepared:
 
 
 def _prepare_sale(
-    actor: Any, exhibitor: Any, order: Any, fingerprint: str, at: datetime, now: datetime
+    actor: Any,
+    exhibitor: SaleFacts,
+    order: Any,
+    wanted: dict[int, int],
+    found: list[tuple],
+    fingerprint: str,
+    at: datetime,
+    now: datetime,
 ) -> _Prepared:
     """Check and price the sale made at ``at`` (an offline sale: when the tablet recorded
-    it), received ``now``; every row to write, as plain values. ``exhibitor`` is the
-    booth's facts (:func:`sale_facts`)."""
+    it), received ``now``; every row to write, as plain values. ``wanted``: the quantity
+    of each product of the cart; ``found``: the rows :func:`_cart_products` read of them."""
     timezone = exhibitor.timezone
     made_offline = order.offline is not None
-    wanted: dict[int, int] = {}
-    for item in order.items:
-        wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
-    connection = db.session.connection()  # on the driver's cursor: no ORM bookkeeping
-    query = _cart_products(len(wanted))
-    found = query.all(connection, {f"id{n}": pid for n, pid in enumerate(wanted)})
     products = {row[0]: _CartProduct(*row) for row in found}
     for product_id, quantity in wanted.items():
         product = products.get(product_id)

@@ -56,6 +56,30 @@ def _rows_upsert(count: int) -> Prepared:
     return Prepared(build)
 
 
+def _unnest_upsert() -> sa.TextClause:
+    """PostgreSQL: the upsert of any number of rows as one statement of one text, the rows
+    sent as arrays (a column each). Its text and its parameters never change with the
+    number of rows, so psycopg converts it once and PostgreSQL prepares it once (the
+    VALUES form is another statement for each count, and past fifty parameters psycopg
+    parses it again at every sale)."""
+    table = DailyRollup.__table__
+    keys = ("business_date", "dimension", "key", *COUNTERS)
+    arrays = ", ".join(
+        f"CAST(:{name} AS {table.c[name].type.compile(dialect=postgresql.dialect())}[])"
+        for name in keys
+    )
+    updates = ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in COUNTERS)
+    return sa.text(
+        f"INSERT INTO {table.name} (exhibitor_id, event_id, {', '.join(keys)}) "
+        f"SELECT :exhibitor_id, :event_id, d.* FROM unnest({arrays}) AS d "
+        "ON CONFLICT (exhibitor_id, business_date, dimension, key) "
+        f"DO UPDATE SET {updates}"
+    )
+
+
+_UNNEST_UPSERT = Prepared(lambda _dialect: _unnest_upsert())
+
+
 class Deltas:
     """Changes to a booth's rollup rows, gathered and then written in one statement."""
 
@@ -89,7 +113,13 @@ class Deltas:
             # In key order: two writers of one booth's rows take them in one order.
             for (day, dimension, key), counters in sorted(self.rows.items())
         ]
-        if fast:
+        if fast and connection.dialect.name == "postgresql":
+            columns = {name: [row[name] for row in rows] for name in _ROW[1:4] + COUNTERS}
+            _UNNEST_UPSERT.execute(
+                connection,
+                {"exhibitor_id": self.exhibitor_id, "event_id": self.event_id, **columns},
+            )
+        elif fast:
             values = {
                 f"{name}_{n}": value for n, row in enumerate(rows) for name, value in row.items()
             }
