@@ -64,10 +64,10 @@ def _unnest_upsert() -> sa.TextClause:
     parses it again at every sale)."""
     table = DailyRollup.__table__
     keys = ("business_date", "dimension", "key", *COUNTERS)
-    arrays = ", ".join(
-        f"CAST(:{name} AS {table.c[name].type.compile(dialect=postgresql.dialect())}[])"
-        for name in keys
-    )
+    # Texts as TEXT (not VARCHAR(16), a cast to which would cut an overlong key short):
+    # the insert into the column refuses one, as the VALUES form did.
+    array_types = {"business_date": "DATE", "dimension": "TEXT", "key": "TEXT"}
+    arrays = ", ".join(f"CAST(:{name} AS {array_types.get(name, 'BIGINT')}[])" for name in keys)
     updates = ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in COUNTERS)
     return sa.text(
         f"INSERT INTO {table.name} (exhibitor_id, event_id, {', '.join(keys)}) "
