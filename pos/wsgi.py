@@ -163,9 +163,8 @@ def _serve_gunicorn(
 def access_logger_class() -> type:
     """gunicorn's logger, gathering for each request line only the fields of the default
     format (gunicorn's own gathers every request and response header and every WSGI
-    environ entry first: about 2 % of a sale's time in its worker, docs/PERFORMANCE.md).
-    Any other format
-    (``--access-logformat``) gets gunicorn's whole set."""
+    environ entry first: about 2 % of a sale's time in a worker's profile). Any other
+    format (``--access-logformat``) gets gunicorn's whole set."""
     from gunicorn.config import AccessLogFormat
     from gunicorn.glogging import Logger
 
