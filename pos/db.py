@@ -353,8 +353,8 @@ def register_engine_events(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _drive_sqlite(engine)
-    elif not engine.pool._pre_ping:
-        _ping_when_idle(engine)
+    elif not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        _ping_when_idle(engine)  # unless instance/config.py asks for a ping at every checkout
 
 
 # A pooled connection unused this long is pinged before a request gets it: the server may

@@ -31,6 +31,8 @@ def _upsert(dialect: str) -> sa.Insert:
 
 
 _ROW = ("exhibitor_id", "business_date", "dimension", "key", "event_id", *COUNTERS)
+# What differs between a booth's rows: the columns PostgreSQL's upsert takes as arrays.
+_PER_ROW = ("business_date", "dimension", "key", *COUNTERS)
 
 
 @cache
@@ -63,14 +65,13 @@ def _unnest_upsert() -> sa.TextClause:
     VALUES form is another statement for each count, and past fifty parameters psycopg
     parses it again at every sale)."""
     table = DailyRollup.__table__
-    keys = ("business_date", "dimension", "key", *COUNTERS)
     # Texts as TEXT (not VARCHAR(16), a cast to which would cut an overlong key short):
     # the insert into the column refuses one, as the VALUES form did.
     array_types = {"business_date": "DATE", "dimension": "TEXT", "key": "TEXT"}
-    arrays = ", ".join(f"CAST(:{name} AS {array_types.get(name, 'BIGINT')}[])" for name in keys)
+    arrays = ", ".join(f"CAST(:{name} AS {array_types.get(name, 'BIGINT')}[])" for name in _PER_ROW)
     updates = ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in COUNTERS)
     return sa.text(
-        f"INSERT INTO {table.name} (exhibitor_id, event_id, {', '.join(keys)}) "
+        f"INSERT INTO {table.name} (exhibitor_id, event_id, {', '.join(_PER_ROW)}) "
         f"SELECT :exhibitor_id, :event_id, d.* FROM unnest({arrays}) AS d "
         "ON CONFLICT (exhibitor_id, business_date, dimension, key) "
         f"DO UPDATE SET {updates}"
@@ -114,7 +115,7 @@ class Deltas:
             for (day, dimension, key), counters in sorted(self.rows.items())
         ]
         if fast and connection.dialect.name == "postgresql":
-            columns = {name: [row[name] for row in rows] for name in _ROW[1:4] + COUNTERS}
+            columns = {name: [row[name] for row in rows] for name in _PER_ROW}
             _UNNEST_UPSERT.execute(
                 connection,
                 {"exhibitor_id": self.exhibitor_id, "event_id": self.event_id, **columns},
