@@ -35,6 +35,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 
+from pos.db import sqlite_file
+
 # A request is run at most this many times when the database aborts it as a deadlock or
 # serialization failure; then it is answered 503.
 MAX_ATTEMPTS = 4
@@ -234,8 +236,8 @@ def storage_health(connection: sa.Connection) -> dict[str, Any] | None:
     for up to that minute)."""
     places = [Path(current_app.config["RECEIPTS_DIR"])]
     if connection.dialect.name == "sqlite":
-        database = connection.engine.url.database
-        if database and database != ":memory:":
+        database = sqlite_file(connection.engine.url)
+        if database:
             places.insert(0, Path(database).parent)
         # On the driver's connection: a tenth of the cost through SQLAlchemy.
         sqlite_connection = connection.connection.driver_connection

@@ -19,6 +19,7 @@ import contextlib
 import contextvars
 import importlib
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -27,6 +28,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 import sqlalchemy as sa
 from flask import Flask
@@ -291,10 +297,8 @@ def truncate_wal(url: str | sa.URL) -> None:
     have stopped (a no-op for other databases). The last connection to close removes
     the file; a log left behind would be replayed at the next start, but until then it
     holds disk space and the only copy of recent sales outside the database file."""
-    if not is_sqlite(url):
-        return
-    database = sa.make_url(url).database
-    if not database or database == ":memory:" or not Path(database).exists():
+    database = sqlite_file(url)
+    if not database or not Path(database).exists():
         return
     connection = sqlite3.connect(database, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     try:
@@ -317,14 +321,24 @@ def is_sqlite(url: str | sa.URL) -> bool:
     return sa.make_url(url).get_backend_name() == "sqlite"
 
 
+def sqlite_file(url: str | sa.URL) -> str | None:
+    """The path of a SQLite database's file; None for a database in memory (or named by
+    a ``file:`` URI) and for other databases."""
+    url = sa.make_url(url)
+    database = url.database
+    if not is_sqlite(url) or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
 def configure_engine_options(app: Flask) -> None:
     """Engine options that depend on the database chosen by POS_DATABASE_URL."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if is_sqlite(url):
         options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
-        database = sa.make_url(url).database
-        if database and database != ":memory:" and not database.startswith("file:"):
+        database = sqlite_file(url)
+        if database:
             _private_database_file(Path(database))
     else:
         # No ping at every checkout (a round trip of every request): a connection idle
@@ -410,7 +424,7 @@ def _drive_sqlite(engine: sa.Engine) -> None:
         else:
             _sqlite_statement(conn, "BEGIN")
 
-    writers = _writers[engine] = _Writers()
+    writers = _writers[engine] = _Writers(sqlite_file(engine.url))
     dialect = engine.dialect
     commit, rollback = dialect.do_commit, dialect.do_rollback
 
@@ -442,33 +456,126 @@ def _drive_sqlite(engine: sa.Engine) -> None:
 
 
 class _Writers:
-    """The turn of this process's threads to write to a SQLite file, handed over as soon
-    as the writer before commits.
+    """The turn to write to a SQLite file, handed over as soon as the writer before
+    commits: first among this process's threads, then among the processes that write to
+    the file (:class:`_ProcessTurn`).
 
-    SQLite lets one transaction write at a time. A thread that finds the write lock taken
+    SQLite lets one transaction write at a time. A writer that finds the write lock taken
     sleeps in its busy handler, for 1, 2, 5, 10 … up to 100 ms between tries, and may
     find it taken again by a newer writer each time it wakes: under a burst of sales
     (a hall of tablets back online) some waited a second or more while the lock stood
-    free between tries. Threads of one process therefore queue here first and are woken
-    the moment the writer before them ends; only writers of other processes (the other
-    workers, ``pos`` commands) still meet in SQLite's busy handler. A thread that has
+    free between tries, and a worker whose next thread took the lock at once kept it
+    from the other worker's sleeping writer. Writers therefore queue here first and are
+    woken the moment the writer before them ends; only processes that do not take turns
+    (the sqlite3 shell) still meet them in SQLite's busy handler. A writer that has
     waited the whole busy timeout goes on to SQLite without its turn, as before.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, database: str | None = None) -> None:
         self._lock = threading.Lock()
         self._holder: Any = None  # the sqlite3 connection whose transaction writes
+        self._processes = _ProcessTurn(database) if database and _ProcessTurn.usable else None
+        self._process_turn = False  # whether the holder has the processes' turn too
 
     def take(self, connection: Any) -> None:
         if self._holder is connection:
             return  # its transaction ended and begins again at once (write_now)
-        if self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-            self._holder = connection
+        started = time.monotonic()
+        timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+        if not self._lock.acquire(timeout=timeout):
+            return
+        self._holder = connection
+        if self._processes is not None:
+            left = max(0.0, timeout - (time.monotonic() - started))
+            self._process_turn = self._processes.take(left)
 
     def give_back(self, connection: Any) -> None:
         if connection is not None and self._holder is connection:
             self._holder = None
+            if self._process_turn:
+                self._process_turn = False
+                self._processes.give_back()  # type: ignore[union-attr]
             self._lock.release()
+
+
+class _ProcessTurn:
+    """The turn of one process among the processes writing to a SQLite file: an
+    exclusive ``flock`` of a file beside it (``<database>-writer``), taken by the thread
+    whose turn it is in its process for the length of its write transaction.
+
+    The kernel wakes a process waiting for the lock the moment its holder lets go (and
+    lets go of it if the holder dies), where SQLite's busy handler polls. The wait is
+    made by a helper thread (started at the first wait, ended after a quiet while), so
+    that a writer can stop waiting after the busy timeout and go on to SQLite's own: a
+    lock the helper gets after that is let go at once. The file is opened for each turn
+    and closed to let go of it. Unix only (``fcntl``); elsewhere, and if the file cannot
+    be opened, writers meet in SQLite's busy handler alone.
+    """
+
+    usable = fcntl is not None
+    HELPER_IDLE_SECONDS = 10.0
+
+    def __init__(self, database: str) -> None:
+        self._path = f"{database}-writer"
+        self._changed = threading.Condition()
+        self._held: int | None = None  # the descriptor whose lock is this process's turn
+        self._waiting = False  # whether the helper waits in flock
+        self._wanted = False  # whether a writer waits for the helper's lock
+        self._helper: threading.Thread | None = None
+
+    def take(self, timeout: float) -> bool:
+        with self._changed:
+            if not self._waiting:
+                descriptor = self._open()
+                if descriptor is None:
+                    return False
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(descriptor)
+                else:
+                    self._held = descriptor
+                    return True
+                self._waiting = True
+                if self._helper is None or not self._helper.is_alive():
+                    self._helper = threading.Thread(
+                        target=self._wait_for_lock, name="sqlite-writer-turn", daemon=True
+                    )
+                    self._helper.start()
+                self._changed.notify_all()
+            self._wanted = True
+            self._changed.wait_for(lambda: not self._waiting, timeout)
+            self._wanted = False
+            return self._held is not None
+
+    def give_back(self) -> None:
+        with self._changed:
+            descriptor, self._held = self._held, None
+        if descriptor is not None:
+            os.close(descriptor)  # lets go of the lock
+
+    def _open(self) -> int | None:
+        try:
+            return os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
+        except OSError:
+            return None
+
+    def _wait_for_lock(self) -> None:
+        while True:
+            with self._changed:
+                if not self._changed.wait_for(lambda: self._waiting, self.HELPER_IDLE_SECONDS):
+                    self._helper = None
+                    return
+            descriptor = self._open()
+            if descriptor is not None:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)  # in the kernel, without the GIL
+            with self._changed:
+                self._waiting = False
+                if self._wanted:
+                    self._held = descriptor
+                elif descriptor is not None:  # the writer stopped waiting: let go at once
+                    os.close(descriptor)
+                self._changed.notify_all()
 
 
 _writers: weakref.WeakKeyDictionary[sa.Engine, _Writers] = weakref.WeakKeyDictionary()

@@ -1,6 +1,10 @@
 """The data layer: UTC timestamps, schema constraints, migrations, SQLite's write lock."""
 
+import fcntl
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -145,6 +149,133 @@ def test_a_writer_of_the_same_process_waits_its_turn_and_writes_once_the_writer_
             kept = connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars()
             assert list(kept) == (["a", "b"] if ending == "commit" else ["b"])
     finally:
+        sa.event.remove(engine, "connect", _no_busy_wait)
+        engine.dispose()
+
+
+# Another process writing with the app's own engine: it holds a write transaction until
+# told to commit (a line on its stdin) or killed.
+_OTHER_PROCESS_WRITES = """
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from pos import create_app
+from pos.db import write_intent
+from pos.extensions import db
+from tests.conftest import base_config
+
+app = create_app(base_config(Path(sys.argv[1]), sys.argv[2]))
+with app.app_context(), write_intent(), db.engine.begin() as connection:
+    connection.execute(sa.text("INSERT INTO turn_test VALUES ('other process')"))
+    print("writing", flush=True)
+    sys.stdin.readline()
+print("committed", flush=True)
+"""
+
+
+def _other_process_writing(app_config) -> subprocess.Popen:
+    other = subprocess.Popen(
+        [sys.executable, "-c", _OTHER_PROCESS_WRITES, app_config["INSTANCE_PATH"]]
+        + [app_config["SQLALCHEMY_DATABASE_URI"]],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert other.stdout.readline() == "writing\n"
+    return other
+
+
+def _stop(other: subprocess.Popen) -> None:
+    other.kill()
+    other.communicate()
+
+
+def _free(turn: str) -> bool:
+    descriptor = os.open(turn, os.O_RDWR)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def _create_turn_test(engine) -> None:
+    with write_intent(), engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE turn_test (who TEXT)"))
+    engine.dispose()
+
+
+@sqlite_only
+@pytest.mark.parametrize("ending", ["commit", "killed"])
+def test_a_writer_of_another_process_waits_its_turn_and_writes_once_that_process_ends_its_write(
+    db, app_config, ending
+):
+    engine = db.engine
+    _create_turn_test(engine)
+    other = _other_process_writing(app_config)
+    sa.event.listen(engine, "connect", _no_busy_wait)
+    try:
+        done: list = []
+        second = _write_in_a_thread(engine, done)
+        second.join(timeout=0.5)
+        # It waits for the other process's turn to end, in the kernel: it never met
+        # SQLite's lock (which, with no busy timeout, would have refused it at once).
+        assert second.is_alive() and done == []
+        if ending == "commit":
+            other.stdin.write("\n")
+            other.stdin.flush()
+            assert other.stdout.readline() == "committed\n"
+        else:  # a process that dies holding its turn gives it up with its life
+            other.kill()
+        second.join(timeout=10)
+        assert done == ["committed"]
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars()
+            assert list(kept) == (["b", "other process"] if ending == "commit" else ["b"])
+    finally:
+        _stop(other)
+        sa.event.remove(engine, "connect", _no_busy_wait)
+        engine.dispose()
+
+
+@sqlite_only
+def test_a_writer_that_waited_the_busy_timeout_for_its_turn_goes_on_to_sqlite_and_the_turns_go_on(
+    db, app_config, monkeypatch
+):
+    engine = db.engine
+    _create_turn_test(engine)
+    other = _other_process_writing(app_config)
+    monkeypatch.setattr("pos.db.SQLITE_BUSY_TIMEOUT_MS", 300)
+    sa.event.listen(engine, "connect", _no_busy_wait)
+    try:
+        done: list = []
+        _write_in_a_thread(engine, done).join(timeout=10)
+        # After 0.3 s without its turn it went on to SQLite, which (busy timeout 0 here)
+        # refused it as a locked database: the answer a sale gets is then a 503.
+        assert len(done) == 1 and "database is locked" in str(done[0])
+        other.stdin.write("\n")
+        other.stdin.flush()
+        assert other.stdout.readline() == "committed\n"
+        # The turn it gave up is let go once it comes: the next writer takes it, holds it
+        # for its transaction, and leaves it free behind it.
+        turn = f"{engine.url.database}-writer"
+        with engine.connect() as connection:
+            with write_intent():
+                connection.begin()
+            assert not _free(turn)
+            connection.execute(sa.text("INSERT INTO turn_test VALUES ('c')"))
+            connection.commit()
+        assert _free(turn)
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars()
+            assert list(kept) == ["c", "other process"]
+    finally:
+        _stop(other)
         sa.event.remove(engine, "connect", _no_busy_wait)
         engine.dispose()
 
