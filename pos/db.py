@@ -508,15 +508,24 @@ class _ProcessTurn:
     made by a helper thread (started at the first wait, ended after a quiet while), so
     that a writer can stop waiting after the busy timeout and go on to SQLite's own: a
     lock the helper gets after that is let go at once. The file is opened for each turn
-    and closed to let go of it. Unix only (``fcntl``); elsewhere, and if the file cannot
-    be opened, writers meet in SQLite's busy handler alone.
+    and closed to let go of it. Unix only (``fcntl``); elsewhere, and where the file
+    cannot be opened or locked (logged once), writers meet in SQLite's busy handler.
     """
 
     usable = fcntl is not None
     HELPER_IDLE_SECONDS = 10.0
 
     def __init__(self, database: str) -> None:
-        self._path = f"{database}-writer"
+        # The name SQLite resolves too: every process finds the same file, however the
+        # database was named (a symbolic link, a relative path).
+        self._path = f"{os.path.realpath(database)}-writer"
+        self._broken = False  # the file could not be opened or locked: no turns
+        self._start()
+
+    def _start(self) -> None:
+        """This process's own state (again in a child after a fork, which shares its
+        parent's descriptors but not its helper thread)."""
+        self._pid = os.getpid()
         self._changed = threading.Condition()
         self._held: int | None = None  # the descriptor whose lock is this process's turn
         self._waiting = False  # whether the helper waits in flock
@@ -524,18 +533,23 @@ class _ProcessTurn:
         self._helper: threading.Thread | None = None
 
     def take(self, timeout: float) -> bool:
+        if self._pid != os.getpid():
+            if self._held is not None:  # the parent's turn: the parent lets go of it
+                os.close(self._held)
+            self._start()
+        if self._broken:
+            return False
         with self._changed:
             if not self._waiting:
                 descriptor = self._open()
                 if descriptor is None:
                     return False
-                try:
-                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    os.close(descriptor)
-                else:
+                if self._lock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB):
                     self._held = descriptor
                     return True
+                os.close(descriptor)
+                if self._broken or timeout <= 0:
+                    return False
                 self._waiting = True
                 if self._helper is None or not self._helper.is_alive():
                     self._helper = threading.Thread(
@@ -544,7 +558,12 @@ class _ProcessTurn:
                     self._helper.start()
                 self._changed.notify_all()
             self._wanted = True
-            self._changed.wait_for(lambda: not self._waiting, timeout)
+            try:
+                self._changed.wait_for(lambda: not self._waiting, timeout)
+            except BaseException:  # interrupted: a lock the helper got is nobody's
+                self._wanted = False
+                self.give_back()
+                raise
             self._wanted = False
             return self._held is not None
 
@@ -557,8 +576,28 @@ class _ProcessTurn:
     def _open(self) -> int | None:
         try:
             return os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_FILE)
-        except OSError:
+        except OSError as exc:
+            self._give_up(exc)
             return None
+
+    def _lock(self, descriptor: int, operation: int) -> bool:
+        """Whether the lock was had; False if it is taken (non-blocking) or cannot be had
+        on this file system at all (then turns are off in this process)."""
+        try:
+            fcntl.flock(descriptor, operation)
+        except BlockingIOError:
+            return False
+        except OSError as exc:
+            self._give_up(exc)
+            return False
+        return True
+
+    def _give_up(self, exc: OSError) -> None:
+        if not self._broken:
+            self._broken = True
+            log.warning(
+                "SQLite writers will not take turns across processes (%s): %s", self._path, exc
+            )
 
     def _wait_for_lock(self) -> None:
         while True:
@@ -567,8 +606,10 @@ class _ProcessTurn:
                     self._helper = None
                     return
             descriptor = self._open()
-            if descriptor is not None:
-                fcntl.flock(descriptor, fcntl.LOCK_EX)  # in the kernel, without the GIL
+            # In the kernel, without the GIL.
+            if descriptor is not None and not self._lock(descriptor, fcntl.LOCK_EX):
+                os.close(descriptor)
+                descriptor = None
             with self._changed:
                 self._waiting = False
                 if self._wanted:

@@ -1,11 +1,13 @@
 """The data layer: UTC timestamps, schema constraints, migrations, SQLite's write lock."""
 
 import fcntl
+import logging
 import os
 import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -278,6 +280,55 @@ def test_a_writer_that_waited_the_busy_timeout_for_its_turn_goes_on_to_sqlite_an
         _stop(other)
         sa.event.remove(engine, "connect", _no_busy_wait)
         engine.dispose()
+
+
+@sqlite_only
+def test_the_workers_still_take_turns_after_the_waiting_helper_has_rested(
+    db, app_config, monkeypatch
+):
+    monkeypatch.setattr("pos.db._ProcessTurn.HELPER_IDLE_SECONDS", 0.1)
+    engine = db.engine
+    _create_turn_test(engine)
+    sa.event.listen(engine, "connect", _no_busy_wait)
+    try:
+        for _ in range(2):  # the second wait comes after the first one's helper has ended
+            other = _other_process_writing(app_config)
+            try:
+                done: list = []
+                second = _write_in_a_thread(engine, done)
+                second.join(timeout=0.5)
+                assert second.is_alive() and done == []
+                other.stdin.write("\n")
+                other.stdin.flush()
+                assert other.stdout.readline() == "committed\n"
+                second.join(timeout=10)
+                assert done == ["committed"]
+            finally:
+                _stop(other)
+            time.sleep(0.5)
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars()
+            assert list(kept) == ["b", "b", "other process", "other process"]
+    finally:
+        sa.event.remove(engine, "connect", _no_busy_wait)
+        engine.dispose()
+
+
+@sqlite_only
+def test_where_the_turns_file_cannot_be_made_the_writers_still_write_and_say_so_once(db, caplog):
+    engine = db.engine
+    Path(f"{engine.url.database}-writer").mkdir()  # a folder where the file would be
+    _create_turn_test(engine)
+    with caplog.at_level(logging.WARNING, logger="pos.db"):
+        for who in ("a", "b"):
+            with write_intent(), engine.begin() as connection:
+                connection.execute(sa.text(f"INSERT INTO turn_test VALUES ('{who}')"))
+    with engine.connect() as connection:
+        kept = connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars()
+        assert list(kept) == ["a", "b"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "pos.db"]
+    assert len(warnings) == 1
+    assert "will not take turns across processes" in warnings[0]
 
 
 def test_audit_entries_written_before_they_named_their_event_get_it_on_upgrade(db):

@@ -105,6 +105,15 @@ class Tablets:
         self.up = threading.Event()
         self.stop = threading.Event()
         self.disruption = 0
+        self.sending = 0  # requests sent and not yet answered
+
+    def wait_for_sales_in_flight(self, count: int = 2, timeout: float = 10) -> None:
+        """Until ``count`` sales are on their way: a disruption then meets them, however
+        quickly the server answers and however slowly this process sends (the machine
+        busy with other work)."""
+        deadline = time.monotonic() + timeout
+        while self.sending < count and time.monotonic() < deadline:
+            time.sleep(0.001)
 
     def body(self, rng: random.Random, booth: int) -> dict:
         exhibitor_id, prices = self.booths[booth]
@@ -134,6 +143,8 @@ class Tablets:
             while not self.stop.is_set():
                 if not self.up.wait(timeout=0.2):
                     continue
+                with self.lock:
+                    self.sending += 1
                 try:
                     answer = post_sale(self.base, self.headers[tablet], attempt.key, attempt.body)
                 except Refused:
@@ -143,6 +154,9 @@ class Tablets:
                     attempt.interrupted_by.append(self.disruption)
                     time.sleep(0.05)
                     continue
+                finally:
+                    with self.lock:
+                        self.sending -= 1
                 attempt.answers.append(answer)
                 break
 
@@ -192,6 +206,7 @@ def test_sigkills_under_load_lose_no_acknowledged_sale_leave_none_partial_and_do
         try:
             for kind, seconds in DISRUPTIONS:
                 time.sleep(seconds)
+                tablets.wait_for_sales_in_flight()
                 kinds[tablets.disrupted()] = kind
                 if kind == "server":
                     tablets.up.clear()
