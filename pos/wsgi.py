@@ -5,8 +5,8 @@ gunicorn; and the banner that says where to open the app once it listens.
 Threads, not one request per process: a report takes its worker's thread for as long as
 its document renders (in a helper process, pos/reports/rendering.py), and the worker's
 other threads go on taking sales meanwhile. SQLite is shared by threads as by processes:
-each thread has its own connection, and writers queue on the busy timeout and
-``BEGIN IMMEDIATE``."""
+each thread has its own connection, and writers take turns (pos/db.py: ``_Writers``)
+before ``BEGIN IMMEDIATE``, within a worker and between the workers."""
 
 from __future__ import annotations
 
@@ -253,8 +253,8 @@ def _serve_waitress(
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _stop)
-    # One process; waitress's threads share SQLite through the busy timeout and
-    # BEGIN IMMEDIATE, as separate processes do.
+    # One process; waitress's threads take turns to write to SQLite (pos/db.py:
+    # _Writers) before BEGIN IMMEDIATE, as gunicorn's workers do.
     app = _settled(create_app())
     from pos.printing import sender
 
