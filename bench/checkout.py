@@ -71,6 +71,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 HERE = Path(__file__).resolve().parent
 STARTUP_SECONDS = 60
 SHUTDOWN_SECONDS = 30
@@ -941,10 +943,30 @@ def write_lua_data(path: Path, sales: list[tuple[str, bytes]]) -> None:
     path.write_text("return {\n" + ",\n".join(entries) + "\n}\n")
 
 
+def connections_per_worker(server: Server) -> list[int]:
+    """How many of the clients' connections each of the server's worker processes holds,
+    most first (gunicorn's workers share one listening socket: whichever is awake first
+    accepts, and a keep-alive connection stays with it)."""
+    port = server.address[1]
+    counts = []
+    for pid in _children(server.process.pid):
+        with contextlib.suppress(psutil.Error):
+            connections = psutil.Process(pid).net_connections(kind="tcp")
+            counts.append(
+                sum(
+                    1
+                    for c in connections
+                    if c.status == psutil.CONN_ESTABLISHED and c.laddr and c.laddr.port == port
+                )
+            )
+    return sorted(counts, reverse=True)
+
+
 def wrk_round(
     server: Server, data: Path, prefix: str, *, clients: int, duration: float
 ) -> dict[str, Any]:
-    """One wrk run against ``server``: its figures, the CPU it took, the machine's load."""
+    """One wrk run against ``server``: its figures, the CPU it took, the machine's load,
+    and how its workers shared the connections (sampled a second in)."""
     url = f"http://{server.address[0]}:{server.address[1]}"
     command = [WRK, "-t2", f"-c{clients}", f"-d{duration:g}s", "--timeout", "30s"]
     command += ["-s", str(LUA), url, "--", str(data), prefix]
@@ -952,7 +974,14 @@ def wrk_round(
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load = os.getloadavg()[0]
     meter.mark()
+    split: list[int] = []
+    sampler = threading.Timer(
+        min(1.0, duration / 2), lambda: split.extend(connections_per_worker(server))
+    )
+    sampler.start()
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    sampler.cancel()
+    sampler.join()
     meter.mark()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
@@ -977,6 +1006,7 @@ def wrk_round(
         "client_cores": client_cpu / seconds,
         "other_cores": max(0.0, usage["other_cores"] - client_cpu / seconds),
         "load_average": load,
+        "connections_per_worker": split,
     }
 
 
@@ -1127,7 +1157,8 @@ def report_wrk(results: dict[str, Any], args: argparse.Namespace) -> tuple[str, 
         "servers: " + "; ".join(f"{k} = {KINDS[k][0]}" for k in kinds),
         "",
         f"{'workers':>7} {'round':>5} {'server':<6} {'sales/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'max ms':>7} {'errors':>6} {'CPU/sale':>8} {'client':>6} {'other':>6} {'load':>5}",
+        f"{'max ms':>7} {'errors':>6} {'CPU/sale':>8} {'client':>6} {'other':>6} {'load':>5} "
+        "connections per worker",
     ]
     clean = all(check["ok"] for check in results.get("checks", []))
     ratios: dict[tuple[int, str], list[tuple[float, float]]] = {}
@@ -1139,7 +1170,8 @@ def report_wrk(results: dict[str, Any], args: argparse.Namespace) -> tuple[str, 
                 f"{run['workers']:>7} {run['round']:>5} {kind:<6} {f['sales_per_second']:>8.0f} "
                 f"{f['p50_ms']:>7.1f} {f['p99_ms']:>7.1f} {f['max_ms']:>7.1f} {f['errors']:>6} "
                 f"{f['server_cpu_ms_per_sale']:>6.2f}ms {f['client_cores']:>5.2f}c "
-                f"{f['other_cores']:>5.2f}c {f['load_average']:>5.1f}"
+                f"{f['other_cores']:>5.2f}c {f['load_average']:>5.1f} "
+                + "/".join(str(n) for n in f.get("connections_per_worker", []))
             )
         pos = run["servers"]["pos"]
         for floor in kinds:
