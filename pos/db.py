@@ -475,7 +475,6 @@ class _Writers:
         self._lock = threading.Lock()
         self._holder: Any = None  # the sqlite3 connection whose transaction writes
         self._processes = _ProcessTurn(database) if database and _ProcessTurn.usable else None
-        self._process_turn = False  # whether the holder has the processes' turn too
 
     def take(self, connection: Any) -> None:
         if self._holder is connection:
@@ -486,15 +485,13 @@ class _Writers:
             return
         self._holder = connection
         if self._processes is not None:
-            left = max(0.0, timeout - (time.monotonic() - started))
-            self._process_turn = self._processes.take(left)
+            self._processes.take(max(0.0, timeout - (time.monotonic() - started)))
 
     def give_back(self, connection: Any) -> None:
         if connection is not None and self._holder is connection:
             self._holder = None
-            if self._process_turn:
-                self._process_turn = False
-                self._processes.give_back()  # type: ignore[union-attr]
+            if self._processes is not None:
+                self._processes.give_back()  # a no-op if it went on without the turn
             self._lock.release()
 
 
@@ -533,6 +530,8 @@ class _ProcessTurn:
         self._helper: threading.Thread | None = None
 
     def take(self, timeout: float) -> bool:
+        """Whether this process has the turn now (False: it waited ``timeout`` in vain,
+        or turns are off)."""
         if self._pid != os.getpid():
             if self._held is not None:  # the parent's turn: the parent lets go of it
                 os.close(self._held)

@@ -121,40 +121,6 @@ def _write_in_a_thread(engine, done: list) -> threading.Thread:
     return thread
 
 
-@sqlite_only
-@pytest.mark.parametrize("ending", ["commit", "close"])
-def test_a_writer_of_the_same_process_waits_its_turn_and_writes_once_the_writer_before_ends(
-    db, ending
-):
-    engine = db.engine
-    with write_intent(), engine.begin() as connection:
-        connection.execute(sa.text("CREATE TABLE turn_test (who TEXT)"))
-    engine.dispose()
-    sa.event.listen(engine, "connect", _no_busy_wait)
-    try:
-        first = engine.connect()
-        with write_intent():
-            first.begin()  # BEGIN IMMEDIATE: this process's turn, then SQLite's lock
-        first.execute(sa.text("INSERT INTO turn_test VALUES ('a')"))
-        done: list = []
-        second = _write_in_a_thread(engine, done)
-        second.join(timeout=0.5)
-        # It waits for its turn: it never met SQLite's lock (which, with no busy
-        # timeout, would have refused it at once as "database is locked").
-        assert second.is_alive() and done == []
-        if ending == "commit":
-            first.commit()
-        first.close()  # "close": rolled back as it goes back to the pool
-        second.join(timeout=10)
-        assert done == ["committed"]
-        with engine.connect() as connection:
-            kept = connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars()
-            assert list(kept) == (["a", "b"] if ending == "commit" else ["b"])
-    finally:
-        sa.event.remove(engine, "connect", _no_busy_wait)
-        engine.dispose()
-
-
 # Another process writing with the app's own engine: it holds a write transaction until
 # told to commit (a line on its stdin) or killed.
 _OTHER_PROCESS_WRITES = """
@@ -212,106 +178,120 @@ def _create_turn_test(engine) -> None:
     engine.dispose()
 
 
+@pytest.fixture
+def turn_engine(db):
+    """The app's engine with a table to write to, its busy handler off."""
+    engine = db.engine
+    _create_turn_test(engine)
+    sa.event.listen(engine, "connect", _no_busy_wait)
+    yield engine
+    sa.event.remove(engine, "connect", _no_busy_wait)
+    engine.dispose()
+
+
+def _writer_waiting(engine) -> tuple[threading.Thread, list]:
+    """A writer in a thread, still waiting half a second on: it never met SQLite's lock
+    (which, with no busy timeout, would have refused it at once as "database is
+    locked")."""
+    done: list = []
+    thread = _write_in_a_thread(engine, done)
+    thread.join(timeout=0.5)
+    assert thread.is_alive() and done == []
+    return thread, done
+
+
+def _kept(engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars())
+
+
+def _let_commit(other: subprocess.Popen) -> None:
+    other.stdin.write("\n")
+    other.stdin.flush()
+    assert other.stdout.readline() == "committed\n"
+
+
+@sqlite_only
+@pytest.mark.parametrize("ending", ["commit", "close"])
+def test_a_writer_of_the_same_process_waits_its_turn_and_writes_once_the_writer_before_ends(
+    turn_engine, ending
+):
+    first = turn_engine.connect()
+    with write_intent():
+        first.begin()  # BEGIN IMMEDIATE: this process's turn, then SQLite's lock
+    first.execute(sa.text("INSERT INTO turn_test VALUES ('a')"))
+    second, done = _writer_waiting(turn_engine)  # for its turn
+    if ending == "commit":
+        first.commit()
+    first.close()  # "close": rolled back as it goes back to the pool
+    second.join(timeout=10)
+    assert done == ["committed"]
+    assert _kept(turn_engine) == (["a", "b"] if ending == "commit" else ["b"])
+
+
 @sqlite_only
 @pytest.mark.parametrize("ending", ["commit", "killed"])
 def test_a_writer_of_another_process_waits_its_turn_and_writes_once_that_process_ends_its_write(
-    db, app_config, ending
+    turn_engine, app_config, ending
 ):
-    engine = db.engine
-    _create_turn_test(engine)
     other = _other_process_writing(app_config)
-    sa.event.listen(engine, "connect", _no_busy_wait)
     try:
-        done: list = []
-        second = _write_in_a_thread(engine, done)
-        second.join(timeout=0.5)
-        # It waits for the other process's turn to end, in the kernel: it never met
-        # SQLite's lock (which, with no busy timeout, would have refused it at once).
-        assert second.is_alive() and done == []
+        second, done = _writer_waiting(turn_engine)  # for the other process's turn, in the kernel
         if ending == "commit":
-            other.stdin.write("\n")
-            other.stdin.flush()
-            assert other.stdout.readline() == "committed\n"
+            _let_commit(other)
         else:  # a process that dies holding its turn gives it up with its life
             other.kill()
         second.join(timeout=10)
         assert done == ["committed"]
-        with engine.connect() as connection:
-            kept = connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars()
-            assert list(kept) == (["b", "other process"] if ending == "commit" else ["b"])
+        assert _kept(turn_engine) == (["b", "other process"] if ending == "commit" else ["b"])
     finally:
         _stop(other)
-        sa.event.remove(engine, "connect", _no_busy_wait)
-        engine.dispose()
 
 
 @sqlite_only
 def test_a_writer_that_waited_the_busy_timeout_for_its_turn_goes_on_to_sqlite_and_the_turns_go_on(
-    db, app_config, monkeypatch
+    turn_engine, app_config, monkeypatch
 ):
-    engine = db.engine
-    _create_turn_test(engine)
     other = _other_process_writing(app_config)
     monkeypatch.setattr("pos.db.SQLITE_BUSY_TIMEOUT_MS", 300)
-    sa.event.listen(engine, "connect", _no_busy_wait)
     try:
         done: list = []
-        _write_in_a_thread(engine, done).join(timeout=10)
+        _write_in_a_thread(turn_engine, done).join(timeout=10)
         # After 0.3 s without its turn it went on to SQLite, which (busy timeout 0 here)
         # refused it as a locked database: the answer a sale gets is then a 503.
         assert len(done) == 1 and "database is locked" in str(done[0])
-        other.stdin.write("\n")
-        other.stdin.flush()
-        assert other.stdout.readline() == "committed\n"
+        _let_commit(other)
         # The turn it gave up is let go once it comes: the next writer takes it, holds it
         # for its transaction, and leaves it free behind it.
-        turn = f"{engine.url.database}-writer"
-        with engine.connect() as connection:
+        turn = f"{turn_engine.url.database}-writer"
+        with turn_engine.connect() as connection:
             with write_intent():
                 connection.begin()
             assert not _free(turn)
             connection.execute(sa.text("INSERT INTO turn_test VALUES ('c')"))
             connection.commit()
         assert _free(turn)
-        with engine.connect() as connection:
-            kept = connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars()
-            assert list(kept) == ["c", "other process"]
+        assert _kept(turn_engine) == ["c", "other process"]
     finally:
         _stop(other)
-        sa.event.remove(engine, "connect", _no_busy_wait)
-        engine.dispose()
 
 
 @sqlite_only
 def test_the_workers_still_take_turns_after_the_waiting_helper_has_rested(
-    db, app_config, monkeypatch
+    turn_engine, app_config, monkeypatch
 ):
     monkeypatch.setattr("pos.db._ProcessTurn.HELPER_IDLE_SECONDS", 0.1)
-    engine = db.engine
-    _create_turn_test(engine)
-    sa.event.listen(engine, "connect", _no_busy_wait)
-    try:
-        for _ in range(2):  # the second wait comes after the first one's helper has ended
-            other = _other_process_writing(app_config)
-            try:
-                done: list = []
-                second = _write_in_a_thread(engine, done)
-                second.join(timeout=0.5)
-                assert second.is_alive() and done == []
-                other.stdin.write("\n")
-                other.stdin.flush()
-                assert other.stdout.readline() == "committed\n"
-                second.join(timeout=10)
-                assert done == ["committed"]
-            finally:
-                _stop(other)
-            time.sleep(0.5)
-        with engine.connect() as connection:
-            kept = connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars()
-            assert list(kept) == ["b", "b", "other process", "other process"]
-    finally:
-        sa.event.remove(engine, "connect", _no_busy_wait)
-        engine.dispose()
+    for _ in range(2):  # the second wait comes after the first one's helper has ended
+        other = _other_process_writing(app_config)
+        try:
+            second, done = _writer_waiting(turn_engine)
+            _let_commit(other)
+            second.join(timeout=10)
+            assert done == ["committed"]
+        finally:
+            _stop(other)
+        time.sleep(0.5)
+    assert _kept(turn_engine) == ["b", "b", "other process", "other process"]
 
 
 @sqlite_only
@@ -323,9 +303,7 @@ def test_where_the_turns_file_cannot_be_made_the_writers_still_write_and_say_so_
         for who in ("a", "b"):
             with write_intent(), engine.begin() as connection:
                 connection.execute(sa.text(f"INSERT INTO turn_test VALUES ('{who}')"))
-    with engine.connect() as connection:
-        kept = connection.execute(sa.text("SELECT who FROM turn_test ORDER BY who")).scalars()
-        assert list(kept) == ["a", "b"]
+    assert _kept(engine) == ["a", "b"]
     warnings = [r.getMessage() for r in caplog.records if r.name == "pos.db"]
     assert len(warnings) == 1
     assert "will not take turns across processes" in warnings[0]
