@@ -68,6 +68,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -532,6 +533,19 @@ class Phase:
     window: tuple[float, float]
     cpu: dict[str, float]
     errors: list[str]
+    wall_offset: float = 0.0  # time.time() minus time.perf_counter(), at the start
+
+    def slowest(self, count: int = 10) -> list[tuple[str, float]]:
+        """The slowest measured requests: when they finished (UTC, to match against the
+        server's logs) and their latency in ms."""
+        ranked = sorted(self.measured(), key=lambda o: o.finished - o.scheduled)[-count:]
+        return [
+            (
+                datetime.fromtimestamp(o.finished + self.wall_offset, UTC).isoformat()[11:23],
+                round((o.finished - o.scheduled) * 1000, 1),
+            )
+            for o in reversed(ranked)
+        ]
 
     def measured(self) -> list[Outcome]:
         start, end = self.window
@@ -553,6 +567,7 @@ class Phase:
             "max_ms": (latencies[-1] if latencies else 0.0) * 1000,
             "start_lag_p99_ms": percentile(lags, 99) * 1000,
             "errors": sum(1 for o in self.outcomes if o.status != self.expected),
+            "slowest": self.slowest(),
             "server_cpu_ms_per_request": (
                 self.cpu["server_cpu_s"] * 1000 / ok if ok and self.cpu else 0.0
             ),
@@ -698,7 +713,13 @@ def open_loop(
     meter.mark()
     finished = max((o.finished for o in outcomes), default=t0)
     return Phase(
-        label, expected, outcomes, (t0, max(finished, t0 + duration)), meter.usage(), errors
+        label,
+        expected,
+        outcomes,
+        (t0, max(finished, t0 + duration)),
+        meter.usage(),
+        errors,
+        wall_offset=time.time() - time.perf_counter(),
     )
 
 

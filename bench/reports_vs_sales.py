@@ -8,9 +8,9 @@ while organizers pull the event's exports, on a fair-size database.
 The database is bench/reports.py's generated fair at ``--scale`` 0.2: 300 booths with 20
 products each, 200,000 sales over 5 days (SQLite: built once into ``--keep`` and copied
 for each run; PostgreSQL: ``POS_BENCH_PG_URL``, default database ``bench_workers``,
-rebuilt each run unless ``--reuse``), its report totals rebuilt as ``pos init-db``
-would, and the organizer and the cashiers of ``--tablets`` booths given the password
-"demo".
+rebuilt each run unless ``--reuse``, then checkpointed), its report totals rebuilt as
+``pos init-db`` would, and the organizer and the cashiers of ``--tablets`` booths given
+the password "demo".
 
 Then ``pos serve --workers 2`` (``--serve-arg`` adds options) and, ``--rounds`` times, two
 phases of ``--duration`` seconds each, on the same server:
@@ -94,7 +94,21 @@ def build(
     say(f"postgres: generating {fair.exhibitors} booths, {fair.sales:,} sales")
     fair_data.load_postgres(url, fair, root)
     prepare(url, fair, root, rebuild_rollups=True)
+    _pg_checkpoint(url)
     return url, fair
+
+
+def _pg_checkpoint(url: str) -> None:
+    """Checkpoint the generated fair, as the days of selling that made a real fair's
+    database would have. Until a checkpoint recycles the WAL segments the generator
+    filled, PostgreSQL creates each new segment during the measured phases, writing 16 MB
+    of zeros while every commit waits: 60-130 ms stalls of the sales, alone as with the
+    reports (docs/PERFORMANCE.md, "Sales while organizers pull the event's reports")."""
+    import psycopg
+
+    _, conninfo, _ = fair_data.pg_urls(url)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
 
 
 def _pg_sales(url: str) -> int:
@@ -312,7 +326,8 @@ def run_engine(engine: str, root: Path, args: argparse.Namespace) -> dict[str, A
                 result["phases"].append(summary)
                 say(
                     f"  p50 {summary['p50_ms']:.1f} ms  p99 {summary['p99_ms']:.1f} ms  "
-                    f"errors {summary['errors']}  reports {summary['reports']}"
+                    f"errors {summary['errors']}  reports {summary['reports']}  "
+                    f"slowest (UTC, ms) {summary['slowest'][:3]}"
                 )
                 time.sleep(1)
     if wal is not None:
