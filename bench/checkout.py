@@ -533,7 +533,8 @@ class Phase:
     window: tuple[float, float]
     cpu: dict[str, float]
     errors: list[str]
-    wall_offset: float = 0.0  # time.time() minus time.perf_counter(), at the start
+    # time.time() minus time.perf_counter(): the outcomes' times as wall-clock times
+    wall_offset: float = field(default_factory=lambda: time.time() - time.perf_counter())
 
     def slowest(self, count: int = 10) -> list[tuple[str, float]]:
         """The slowest measured requests: when they finished (UTC, to match against the
@@ -713,13 +714,7 @@ def open_loop(
     meter.mark()
     finished = max((o.finished for o in outcomes), default=t0)
     return Phase(
-        label,
-        expected,
-        outcomes,
-        (t0, max(finished, t0 + duration)),
-        meter.usage(),
-        errors,
-        wall_offset=time.time() - time.perf_counter(),
+        label, expected, outcomes, (t0, max(finished, t0 + duration)), meter.usage(), errors
     )
 
 
