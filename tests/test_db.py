@@ -161,6 +161,12 @@ def _stop(other: subprocess.Popen) -> None:
     other.communicate()
 
 
+def _turn_file(engine) -> str:
+    """The file beside the database whose lock is the processes' turn to write (named
+    after the database's resolved path, as SQLite resolves it)."""
+    return f"{os.path.realpath(engine.url.database)}-writer"
+
+
 def _free(turn: str) -> bool:
     descriptor = os.open(turn, os.O_RDWR)
     try:
@@ -263,7 +269,7 @@ def test_a_writer_that_waited_the_busy_timeout_for_its_turn_goes_on_to_sqlite_an
         _let_commit(other)
         # The turn it gave up is let go once it comes: the next writer takes it, holds it
         # for its transaction, and leaves it free behind it.
-        turn = f"{turn_engine.url.database}-writer"
+        turn = _turn_file(turn_engine)
         with turn_engine.connect() as connection:
             with write_intent():
                 connection.begin()
@@ -297,7 +303,7 @@ def test_the_workers_still_take_turns_after_the_waiting_helper_has_rested(
 @sqlite_only
 def test_where_the_turns_file_cannot_be_made_the_writers_still_write_and_say_so_once(db, caplog):
     engine = db.engine
-    Path(f"{engine.url.database}-writer").mkdir()  # a folder where the file would be
+    Path(_turn_file(engine)).mkdir()  # a folder where the file would be
     _create_turn_test(engine)
     with caplog.at_level(logging.WARNING, logger="pos.db"):
         for who in ("a", "b"):

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from pos.db import utcnow
 from pos.printing import sender
-from pos.printing.models import Printer, PrintJob
+from pos.printing.models import PRINTING, Printer, PrintJob
 from tests import factories
 from tests.factories import auth_headers, sell
 from tests.printing.escpos_decode import decode
@@ -178,7 +178,7 @@ def test_competing_senders_print_each_job_once_while_the_printer_goes_off_and_on
         while time.monotonic() < deadline:
             rows = db.session.execute(sa.select(PrintJob.status, PrintJob.attempts)).all()
             db.session.rollback()
-            if min(attempts - (status == "printing") for status, attempts in rows) >= 2:
+            if min(attempts - (status == PRINTING) for status, attempts in rows) >= 2:
                 break
             time.sleep(0.05)
         with FakePrinter(port) as device:
